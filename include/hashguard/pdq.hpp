@@ -1,0 +1,86 @@
+// hashguard — PDQ perceptual hashes, bit-identical to Meta's reference (pdq/cpp).
+#pragma once
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "hashguard/config.hpp"
+#include "hashguard/image.hpp"
+#include "hashguard/status.hpp"
+
+namespace hashguard {
+
+/// A 256-bit hash as 16 words; bit i*16+j is bit j of word i. Printed as the
+/// reference does: words 15..0, each as 4 lower-case hex digits.
+struct Hash256 {
+    std::array<std::uint16_t, 16> w{};
+
+    bool bit(int k) const noexcept { return (w[k >> 4] >> (k & 15)) & 1u; }
+    void set_bit(int k) noexcept { w[k >> 4] = static_cast<std::uint16_t>(w[k >> 4] | (1u << (k & 15))); }
+    bool is_zero() const noexcept;
+    int popcount() const noexcept;
+    std::string to_hex() const;
+    /// Parses exactly 64 hex digits (either case); false on anything else.
+    static bool from_hex(std::string_view hex, Hash256& out) noexcept;
+
+    friend bool operator==(const Hash256&, const Hash256&) = default;
+};
+
+/// Hamming distance, 0..256.
+HASHGUARD_API int hamming_distance(const Hash256& a, const Hash256& b) noexcept;
+
+/// The eight dihedral transforms, in the reference CLI's column order.
+enum class Transform : int {
+    original = 0, rot90, rot180, rot270, flip_x, flip_y, flip_plus1, flip_minus1
+};
+HASHGUARD_API const char* transform_name(Transform t) noexcept;
+
+struct PdqHash {
+    Hash256 hash;
+    int quality = 0;  ///< 0..100
+    /// True when the image was under 5 px on a side: hash is all-zero and
+    /// quality 0 by definition, and must never be matched against a list.
+    bool degenerate = false;
+};
+
+struct PdqDihedral {
+    std::array<Hash256, 8> hashes;  ///< indexed by Transform
+    int quality = 0;
+    bool degenerate = false;
+
+    const Hash256& operator[](Transform t) const noexcept { return hashes[static_cast<int>(t)]; }
+};
+
+struct PdqOptions {
+    /// The reference first resizes images larger than 512 px on a side to
+    /// 512x512 by nearest neighbour. Keep it on to match shared lists.
+    bool pre_resize = true;
+};
+
+/// Holds the scratch buffers of the hash pipeline so repeated calls do not
+/// allocate. Not thread-safe: use one per thread (it is cheap to create).
+class HASHGUARD_API PdqHasher {
+public:
+    PdqHasher();
+    ~PdqHasher();
+    PdqHasher(PdqHasher&&) noexcept;
+    PdqHasher& operator=(PdqHasher&&) noexcept;
+    PdqHasher(const PdqHasher&) = delete;
+    PdqHasher& operator=(const PdqHasher&) = delete;
+
+    Error hash(const Image& image, PdqHash& out, const PdqOptions& options = {}) noexcept;
+    Error hash_dihedral(const Image& image, PdqDihedral& out, const PdqOptions& options = {}) noexcept;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+/// Convenience: decode + hash with a thread-local PdqHasher.
+HASHGUARD_API Error pdq_hash_bytes(const std::uint8_t* data, std::size_t len, PdqDihedral& out,
+                                   const DecodeOptions& decode_options = {},
+                                   const PdqOptions& pdq_options = {}) noexcept;
+
+}  // namespace hashguard

@@ -1,0 +1,189 @@
+// hashguard command-line tool. Uses only the public API.
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "hashguard/image.hpp"
+#include "hashguard/pdq.hpp"
+
+namespace {
+
+using namespace hashguard;
+
+const char* kUsage =
+    "usage: hashguard <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  hash [--dihedral] [--all-frames] [--no-resize] FILE...\n"
+    "      Print the PDQ hash of each image, in the reference CLI's format:\n"
+    "        hash,quality,path\n"
+    "      or with --dihedral the 8 dihedral hashes:\n"
+    "        orig,rot90,rot180,rot270,flipx,flipy,flipplus1,flipminus1,quality,path\n"
+    "      FILE '-' reads further paths from standard input, one per line.\n"
+    "      --all-frames  hash every frame of an animated GIF, printed as path#frameN\n"
+    "                    (default: the first frame only, printed as path)\n"
+    "      --no-resize   skip the reference's 512x512 pre-resize of large images\n"
+    "      --max-pixels N, --max-bytes N   decode limits (defaults 100000000, 268435456)\n"
+    "      A file that cannot be hashed prints 'path: reason' on stderr; the\n"
+    "      others continue. Exit status: 0 all hashed, 1 any failed, 2 usage.\n"
+    "      Images under 5 px a side hash to all zeros with quality 0, as in the\n"
+    "      reference; such hashes must never be matched against a list.\n"
+    "  decode FILE OUT.pnm\n"
+    "      Write the pixels the hash is computed from (after decode, before the\n"
+    "      pre-resize) as binary PNM, for comparing decoders.\n"
+    "  version\n"
+    "      Print the library version.\n";
+
+struct HashArgs {
+    bool dihedral = false, all_frames = false;
+    DecodeOptions decode;
+    PdqOptions pdq;
+    std::vector<std::string> paths;
+};
+
+bool parse_u64(const char* s, std::uint64_t& v) {
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long long x = std::strtoull(s, &end, 10);
+    if (errno || !end || *end || s[0] == '-' || !s[0]) return false;
+    v = x;
+    return true;
+}
+
+void print_line(const PdqDihedral& h, bool dihedral, const std::string& label) {
+    std::string line;
+    line.reserve(600);
+    const int n = dihedral ? 8 : 1;
+    for (int t = 0; t < n; ++t) {
+        line += h.hashes[t].to_hex();
+        line += ',';
+    }
+    line += std::to_string(h.quality);
+    line += ',';
+    line += label;
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), stdout);
+}
+
+// Hashes one file; returns false (after reporting) on failure.
+bool hash_one(const std::string& path, const HashArgs& a, PdqHasher& hasher, std::vector<std::uint8_t>& bytes,
+              Image& img) {
+    auto fail = [&](const Error& e) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "%s: %s\n", path.c_str(), e.message.c_str());
+        return false;
+    };
+    if (Error e = read_file(path, bytes, a.decode.max_input_bytes)) return fail(e);
+    DecodeOptions opt = a.decode;
+    opt.frame = 0;
+    if (Error e = decode_image(bytes.data(), bytes.size(), img, opt)) return fail(e);
+    const int frames = a.all_frames ? img.frame_count : 1;
+    for (int f = 0; f < frames; ++f) {
+        if (f > 0) {
+            opt.frame = f;
+            if (Error e = decode_image(bytes.data(), bytes.size(), img, opt)) return fail(e);
+        }
+        PdqDihedral h;
+        if (Error e = hasher.hash_dihedral(img, h, a.pdq)) return fail(e);
+        print_line(h, a.dihedral, a.all_frames && img.frame_count > 1 ? path + "#frame" + std::to_string(f) : path);
+    }
+    return true;
+}
+
+int cmd_hash(int argc, char** argv) {
+    HashArgs a;
+    for (int i = 0; i < argc; ++i) {
+        const std::string s = argv[i];
+        std::uint64_t v;
+        if (s == "--dihedral") a.dihedral = true;
+        else if (s == "--all-frames") a.all_frames = true;
+        else if (s == "--no-resize") a.pdq.pre_resize = false;
+        else if ((s == "--max-pixels" || s == "--max-bytes") && i + 1 < argc && parse_u64(argv[i + 1], v)) {
+            if (s == "--max-pixels") a.decode.max_pixels = v;
+            else a.decode.max_input_bytes = static_cast<std::size_t>(v);
+            ++i;
+        } else if (s == "-h" || s == "--help") {
+            std::fputs(kUsage, stdout);
+            return 0;
+        } else if (s.size() > 1 && s[0] == '-') {
+            std::fprintf(stderr, "hashguard hash: unknown or incomplete option '%s'\n%s", s.c_str(), kUsage);
+            return 2;
+        } else {
+            a.paths.push_back(s);
+        }
+    }
+    if (a.paths.empty()) {
+        std::fprintf(stderr, "hashguard hash: no files given\n%s", kUsage);
+        return 2;
+    }
+    PdqHasher hasher;
+    std::vector<std::uint8_t> bytes;
+    Image img;
+    bool any_failed = false;
+    for (const auto& p : a.paths) {
+        if (p == "-") {
+            std::string line;
+            while (std::getline(std::cin, line)) {
+                if (!line.empty() && line.back() == '\r') line.pop_back();
+                if (line.empty()) continue;
+                any_failed |= !hash_one(line, a, hasher, bytes, img);
+            }
+        } else {
+            any_failed |= !hash_one(p, a, hasher, bytes, img);
+        }
+    }
+    return any_failed ? 1 : 0;
+}
+
+int cmd_decode(int argc, char** argv) {
+    if (argc != 2) {
+        std::fprintf(stderr, "hashguard decode: need FILE OUT.pnm\n");
+        return 2;
+    }
+    std::vector<std::uint8_t> bytes;
+    Image img;
+    Error e = read_file(argv[0], bytes);
+    if (!e) e = decode_image(bytes.data(), bytes.size(), img);
+    if (e) {
+        std::fprintf(stderr, "%s: %s\n", argv[0], e.message.c_str());
+        return 1;
+    }
+    std::FILE* f = std::fopen(argv[1], "wb");
+    if (!f) {
+        std::fprintf(stderr, "%s: cannot write: %s\n", argv[1], std::strerror(errno));
+        return 1;
+    }
+    std::fprintf(f, "P%c\n%d %d\n255\n", img.channels == 1 ? '5' : '6', img.width, img.height);
+    const bool ok = std::fwrite(img.pixels.data(), 1, img.pixels.size(), f) == img.pixels.size();
+    if (std::fclose(f) != 0 || !ok) {
+        std::fprintf(stderr, "%s: write failed\n", argv[1]);
+        return 1;
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::fputs(kUsage, stderr);
+        return 2;
+    }
+    const std::string cmd = argv[1];
+    if (cmd == "hash") return cmd_hash(argc - 2, argv + 2);
+    if (cmd == "decode") return cmd_decode(argc - 2, argv + 2);
+    if (cmd == "version" || cmd == "--version") {
+        std::printf("hashguard %s\n", hashguard::version());
+        return 0;
+    }
+    if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+        std::fputs(kUsage, stdout);
+        return 0;
+    }
+    std::fprintf(stderr, "hashguard: unknown command '%s'\n%s", cmd.c_str(), kUsage);
+    return 2;
+}

@@ -1,0 +1,26 @@
+#include "hashguard/config.hpp"
+#include "hashguard/status.hpp"
+
+namespace hashguard {
+
+const char* version() noexcept { return HASHGUARD_VERSION_STRING; }
+
+const char* status_str(Status s) noexcept {
+    switch (s) {
+        case Status::ok: return "ok";
+        case Status::invalid_argument: return "invalid argument";
+        case Status::unsupported_format: return "unsupported format";
+        case Status::decode_failed: return "decode failed";
+        case Status::limit_bytes: return "input byte limit exceeded";
+        case Status::limit_pixels: return "pixel limit exceeded";
+        case Status::limit_dimension: return "dimension limit exceeded";
+        case Status::limit_frames: return "frame limit exceeded";
+        case Status::io_error: return "I/O error";
+        case Status::out_of_memory: return "out of memory";
+        case Status::internal: return "internal error";
+        case Status::limit_scans: return "jpeg scan limit exceeded";
+    }
+    return "unknown status";
+}
+
+}  // namespace hashguard

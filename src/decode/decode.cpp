@@ -1,0 +1,161 @@
+// decode_image(): sniff, check limits from the header, dispatch to a decoder,
+// then normalise (alpha dropped, all-grey RGB collapsed to grey).
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <memory>
+
+#include "common/errors.hpp"
+#include "decode/decode_internal.hpp"
+
+namespace hashguard {
+
+const char* format_name(Format f) noexcept {
+    switch (f) {
+        case Format::jpeg: return "jpeg";
+        case Format::png: return "png";
+        case Format::gif: return "gif";
+        case Format::webp: return "webp";
+        case Format::bmp: return "bmp";
+        case Format::tiff: return "tiff";
+        case Format::pnm: return "pnm";
+        case Format::unknown: break;
+    }
+    return "unknown";
+}
+
+Format sniff_format(const std::uint8_t* d, std::size_t n) noexcept {
+    if (!d) return Format::unknown;
+    auto starts = [&](const char* magic, std::size_t off = 0) {
+        const std::size_t m = std::strlen(magic);
+        return n >= off + m && std::memcmp(d + off, magic, m) == 0;
+    };
+    if (n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF) return Format::jpeg;
+    if (starts("\x89PNG\r\n\x1a\n")) return Format::png;
+    if (starts("GIF87a") || starts("GIF89a")) return Format::gif;
+    if (starts("RIFF") && starts("WEBP", 8)) return Format::webp;
+    if (starts("BM")) return Format::bmp;
+    if (n >= 4 && ((d[0] == 'I' && d[1] == 'I' && d[2] == 42 && d[3] == 0) ||
+                   (d[0] == 'M' && d[1] == 'M' && d[2] == 0 && d[3] == 42)))
+        return Format::tiff;
+    if (n >= 3 && d[0] == 'P' && (d[1] == '5' || d[1] == '6') &&
+        (d[2] == ' ' || d[2] == '\n' || d[2] == '\r' || d[2] == '\t'))
+        return Format::pnm;
+    return Format::unknown;
+}
+
+namespace detail {
+
+Error check_dimensions(std::uint64_t w, std::uint64_t h, const DecodeOptions& opt, const char* what) {
+    if (w == 0 || h == 0)
+        return {Status::decode_failed, std::string(what) + " declares a zero dimension (" +
+                                           std::to_string(w) + "x" + std::to_string(h) + ")"};
+    const std::uint64_t maxdim = static_cast<std::uint64_t>(opt.max_dimension);
+    if (w > maxdim || h > maxdim)
+        return {Status::limit_dimension, std::string(what) + " is " + std::to_string(w) + "x" +
+                                             std::to_string(h) + ", a side above the max_dimension limit of " +
+                                             std::to_string(opt.max_dimension)};
+    if (w * h > opt.max_pixels)
+        return {Status::limit_pixels, std::string(what) + " is " + std::to_string(w) + "x" + std::to_string(h) +
+                                          " = " + std::to_string(w * h) + " pixels, above the max_pixels limit of " +
+                                          std::to_string(opt.max_pixels)};
+    return {};
+}
+
+void allocate(Image& out, int width, int height, int channels) {
+    out.width = width;
+    out.height = height;
+    out.channels = channels;
+    out.pixels.resize(static_cast<std::size_t>(width) * height * channels);
+}
+
+namespace {
+
+// Drops every pixel to grey when R == G == B throughout: the reference's
+// ImageMagick pipeline writes such images as greyscale PNM (P5), and the
+// reference then hashes y = v rather than the RGB luma formula.
+void collapse_grey_if_uniform(Image& img) {
+    if (img.channels != 3) return;
+    const std::size_t n = static_cast<std::size_t>(img.width) * img.height;
+    const std::uint8_t* p = img.pixels.data();
+    for (std::size_t i = 0; i < n; ++i, p += 3)
+        if (p[0] != p[1] || p[1] != p[2]) return;
+    for (std::size_t i = 0; i < n; ++i) img.pixels[i] = img.pixels[i * 3];
+    img.pixels.resize(n);
+    img.channels = 1;
+}
+
+}  // namespace
+}  // namespace detail
+
+Error decode_image(const std::uint8_t* data, std::size_t len, Image& out, const DecodeOptions& opt) noexcept {
+    Error e = detail::guard([&]() -> Error {
+        out.width = out.height = out.channels = 0;
+        out.pixels.clear();
+        out.format = Format::unknown;
+        out.frame_count = 1;
+        if (!data && len) return {Status::invalid_argument, "null data pointer with non-zero length"};
+        if (len == 0) return {Status::decode_failed, "empty input (0 bytes)"};
+        if (len > opt.max_input_bytes)
+            return {Status::limit_bytes, "input is " + std::to_string(len) +
+                                             " bytes, above the max_input_bytes limit of " +
+                                             std::to_string(opt.max_input_bytes)};
+        if (opt.frame < 0) return {Status::invalid_argument, "negative frame index"};
+        const Format f = sniff_format(data, len);
+        if (f == Format::unknown)
+            return {Status::unsupported_format,
+                    "unrecognised format: the first bytes match no JPEG, PNG, GIF, WebP, BMP, TIFF or PNM signature"};
+        detail::HeaderInfo info;
+        if (Error he = detail::probe_header(f, data, len, info)) return he;
+        if (Error le = detail::check_dimensions(info.width, info.height, opt)) return le;
+        if (f != Format::gif && opt.frame > 0)
+            return {Status::limit_frames, std::string(format_name(f)) + " image has 1 frame; frame " +
+                                              std::to_string(opt.frame) + " requested"};
+        Error de;
+        switch (f) {
+            case Format::jpeg: de = detail::decode_jpeg(data, len, opt, out); break;
+            case Format::gif: de = detail::decode_gif(data, len, opt, out); break;
+            case Format::pnm: de = detail::decode_pnm(data, len, opt, out); break;
+            default: de = detail::decode_opencv(f, data, len, opt, out); break;
+        }
+        if (de) return de;
+        out.format = f;
+        if (opt.collapse_grey) detail::collapse_grey_if_uniform(out);
+        return {};
+    });
+    if (e) {
+        out.width = out.height = out.channels = 0;
+        out.pixels.clear();
+    }
+    return e;
+}
+
+Error read_file(const std::string& path, std::vector<std::uint8_t>& out, std::size_t max_bytes) noexcept {
+    return detail::guard([&]() -> Error {
+        out.clear();
+        std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+        if (!f) return {Status::io_error, "cannot open: " + std::string(std::strerror(errno))};
+        if (std::fseek(f.get(), 0, SEEK_END) == 0) {
+            const long size = std::ftell(f.get());
+            if (size > 0 && static_cast<unsigned long>(size) > max_bytes)
+                return {Status::limit_bytes, "file is " + std::to_string(size) +
+                                                 " bytes, above the max_input_bytes limit of " +
+                                                 std::to_string(max_bytes)};
+            if (size > 0) out.reserve(static_cast<std::size_t>(size));
+            std::rewind(f.get());
+        }
+        std::uint8_t buf[1 << 16];
+        for (;;) {
+            const std::size_t n = std::fread(buf, 1, sizeof buf, f.get());
+            if (n == 0) break;
+            if (out.size() + n > max_bytes)
+                return {Status::limit_bytes, "file is above the max_input_bytes limit of " + std::to_string(max_bytes)};
+            out.insert(out.end(), buf, buf + n);
+        }
+        if (std::ferror(f.get())) return {Status::io_error, "read error: " + std::string(std::strerror(errno))};
+        return {};
+    });
+}
+
+}  // namespace hashguard

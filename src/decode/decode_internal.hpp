@@ -1,0 +1,39 @@
+// Per-format decoders behind decode_image(). Internal to the library.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "hashguard/image.hpp"
+
+namespace hashguard::detail {
+
+/// Width/height read from a format's header without decoding pixels.
+struct HeaderInfo {
+    std::uint64_t width = 0;
+    std::uint64_t height = 0;
+};
+
+/// Reads dimensions from the header. Error on a header too short or invalid.
+Error probe_header(Format f, const std::uint8_t* data, std::size_t len, HeaderInfo& info);
+
+/// Checks declared dimensions against the options' limits.
+Error check_dimensions(std::uint64_t width, std::uint64_t height, const DecodeOptions& opt,
+                       const char* what = "image");
+
+Error decode_jpeg(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
+Error decode_gif(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
+Error decode_pnm(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
+/// PNG, WebP, BMP, TIFF through OpenCV's imdecode (IMREAD_UNCHANGED).
+Error decode_opencv(Format f, const std::uint8_t* data, std::size_t len, const DecodeOptions& opt,
+                    Image& out);
+
+/// Allocates out.pixels for w x h x channels (limits already checked).
+void allocate(Image& out, int width, int height, int channels);
+
+/// ImageMagick Q16's 16-bit to 8-bit scaling (ScaleQuantumToChar).
+inline std::uint8_t scale16to8(unsigned q) noexcept {
+    return static_cast<std::uint8_t>(((q + 128u) - ((q + 128u) >> 8)) >> 8);
+}
+
+}  // namespace hashguard::detail

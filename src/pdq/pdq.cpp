@@ -1,0 +1,146 @@
+// PdqHasher: decode-independent PDQ hashing of 8-bit pixels.
+#include "hashguard/pdq.hpp"
+
+#include <bit>
+#include <new>
+#include <vector>
+
+#include "common/errors.hpp"
+#include "pdq/pdq_core.hpp"
+
+namespace hashguard {
+
+bool Hash256::is_zero() const noexcept {
+    for (auto x : w)
+        if (x) return false;
+    return true;
+}
+
+int Hash256::popcount() const noexcept {
+    int n = 0;
+    for (auto x : w) n += std::popcount(static_cast<unsigned>(x));
+    return n;
+}
+
+std::string Hash256::to_hex() const {
+    static const char kDigits[] = "0123456789abcdef";
+    std::string s(64, '0');
+    for (int i = 0; i < 16; ++i) {
+        const unsigned v = w[15 - i];
+        for (int d = 0; d < 4; ++d) s[i * 4 + d] = kDigits[(v >> (12 - 4 * d)) & 15];
+    }
+    return s;
+}
+
+bool Hash256::from_hex(std::string_view hex, Hash256& out) noexcept {
+    if (hex.size() != 64) return false;
+    Hash256 h;
+    for (int i = 0; i < 16; ++i) {
+        unsigned v = 0;
+        for (int d = 0; d < 4; ++d) {
+            const char c = hex[i * 4 + d];
+            unsigned x;
+            if (c >= '0' && c <= '9') x = c - '0';
+            else if (c >= 'a' && c <= 'f') x = c - 'a' + 10;
+            else if (c >= 'A' && c <= 'F') x = c - 'A' + 10;
+            else return false;
+            v = (v << 4) | x;
+        }
+        h.w[15 - i] = static_cast<std::uint16_t>(v);
+    }
+    out = h;
+    return true;
+}
+
+int hamming_distance(const Hash256& a, const Hash256& b) noexcept {
+    int n = 0;
+    for (int i = 0; i < 16; ++i) n += std::popcount(static_cast<unsigned>(a.w[i] ^ b.w[i]));
+    return n;
+}
+
+const char* transform_name(Transform t) noexcept {
+    switch (t) {
+        case Transform::original: return "original";
+        case Transform::rot90: return "rot90";
+        case Transform::rot180: return "rot180";
+        case Transform::rot270: return "rot270";
+        case Transform::flip_x: return "flipx";
+        case Transform::flip_y: return "flipy";
+        case Transform::flip_plus1: return "flipplus1";
+        case Transform::flip_minus1: return "flipminus1";
+    }
+    return "unknown";
+}
+
+struct PdqHasher::Impl {
+    std::vector<float> buf1, buf2;
+    float a64[64][64];
+    float dct[16][16];
+
+    // Runs the pipeline up to the DCT. Returns false for images too small to
+    // hash (under 5 px a side).
+    Error run(const Image& img, const PdqOptions& opt, int& quality, bool& degenerate) {
+        if (img.width <= 0 || img.height <= 0 || (img.channels != 1 && img.channels != 3) ||
+            img.pixels.size() < img.size_bytes())
+            return {Status::invalid_argument, "image has no pixels or an unsupported channel count (need 1 or 3)"};
+        degenerate = false;
+        if (img.width < detail::kMinHashableDim || img.height < detail::kMinHashableDim) {
+            degenerate = true;
+            quality = 0;
+            return {};
+        }
+        int rows, cols;
+        detail::luma_dims(img.width, img.height, opt.pre_resize, rows, cols);
+        const std::size_t n = static_cast<std::size_t>(rows) * cols;
+        if (buf1.size() < n) {
+            buf1.resize(n);
+            buf2.resize(n);
+        }
+        detail::luma_resized(img.pixels.data(), img.width, img.height, img.channels, buf1.data(), rows, cols);
+        if (!(rows == 64 && cols == 64)) detail::jarosz_filter(buf1.data(), buf2.data(), rows, cols);
+        detail::decimate64(buf1.data(), rows, cols, a64);
+        quality = detail::quality64(a64);
+        detail::dct64to16(a64, dct);
+        return {};
+    }
+};
+
+PdqHasher::PdqHasher() : impl_(std::make_unique<Impl>()) {}
+PdqHasher::~PdqHasher() = default;
+PdqHasher::PdqHasher(PdqHasher&&) noexcept = default;
+PdqHasher& PdqHasher::operator=(PdqHasher&&) noexcept = default;
+
+Error PdqHasher::hash(const Image& image, PdqHash& out, const PdqOptions& options) noexcept {
+    return detail::guard([&]() -> Error {
+        out = PdqHash{};
+        Error e = impl_->run(image, options, out.quality, out.degenerate);
+        if (e || out.degenerate) return e;
+        detail::bits_from_dct(impl_->dct, out.hash.w.data());
+        return {};
+    });
+}
+
+Error PdqHasher::hash_dihedral(const Image& image, PdqDihedral& out, const PdqOptions& options) noexcept {
+    return detail::guard([&]() -> Error {
+        out = PdqDihedral{};
+        Error e = impl_->run(image, options, out.quality, out.degenerate);
+        if (e || out.degenerate) return e;
+        std::uint16_t words[8][16];
+        detail::dihedral_bits(impl_->dct, words);
+        for (int t = 0; t < 8; ++t)
+            for (int i = 0; i < 16; ++i) out.hashes[t].w[i] = words[t][i];
+        return {};
+    });
+}
+
+Error pdq_hash_bytes(const std::uint8_t* data, std::size_t len, PdqDihedral& out,
+                     const DecodeOptions& decode_options, const PdqOptions& pdq_options) noexcept {
+    return detail::guard([&]() -> Error {
+        thread_local PdqHasher hasher;
+        thread_local Image image;
+        if (Error e = decode_image(data, len, image, decode_options)) return e;
+        return hasher.hash_dihedral(image, out, pdq_options);
+    });
+}
+
+}  // namespace hashguard
