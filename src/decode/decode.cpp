@@ -115,6 +115,7 @@ Error decode_image(const std::uint8_t* data, std::size_t len, Image& out, const 
         Error de;
         switch (f) {
             case Format::jpeg: de = detail::decode_jpeg(data, len, opt, out); break;
+            case Format::png: de = detail::decode_png(data, len, opt, out); break;
             case Format::gif: de = detail::decode_gif(data, len, opt, out); break;
             case Format::pnm: de = detail::decode_pnm(data, len, opt, out); break;
             default: de = detail::decode_opencv(f, data, len, opt, out); break;

@@ -23,8 +23,9 @@ Error check_dimensions(std::uint64_t width, std::uint64_t height, const DecodeOp
 
 Error decode_jpeg(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
 Error decode_gif(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
+Error decode_png(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
 Error decode_pnm(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
-/// PNG, WebP, BMP, TIFF through OpenCV's imdecode (IMREAD_UNCHANGED).
+/// WebP, BMP, TIFF through OpenCV's imdecode (IMREAD_UNCHANGED).
 Error decode_opencv(Format f, const std::uint8_t* data, std::size_t len, const DecodeOptions& opt,
                     Image& out);
 

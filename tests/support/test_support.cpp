@@ -1,0 +1,115 @@
+#include "support/test_support.hpp"
+
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <catch2/catch.hpp>
+
+namespace hgtest {
+
+namespace {
+bool is_dir(const std::string& p) {
+    struct stat st;
+    return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+}  // namespace
+
+std::string shared_dir() {
+    const char* env = std::getenv("HASHGUARD_SHARED_DIR");
+    const std::string d = env && *env ? env : HG_TEST_SHARED_DIR;
+    return is_dir(d + "/pdq-reference") ? d : std::string();
+}
+
+std::string data_dir() { return HG_TEST_DATA_DIR; }
+std::string cli_path() { return HG_TEST_CLI; }
+
+std::vector<std::uint8_t> read_bytes(const std::string& path) {
+    std::vector<std::uint8_t> out;
+    if (hashguard::Error e = hashguard::read_file(path, out)) throw std::runtime_error(path + ": " + e.message);
+    return out;
+}
+
+std::vector<std::uint8_t> read_maybe_gz(const std::string& path) {
+    if (path.size() < 3 || path.compare(path.size() - 3, 3, ".gz") != 0) return read_bytes(path);
+    gzFile f = gzopen(path.c_str(), "rb");
+    if (!f) throw std::runtime_error(path + ": cannot open");
+    std::vector<std::uint8_t> out;
+    std::uint8_t buf[1 << 16];
+    int n;
+    while ((n = gzread(f, buf, sizeof buf)) > 0) out.insert(out.end(), buf, buf + n);
+    gzclose(f);
+    if (n < 0) throw std::runtime_error(path + ": gzip read error");
+    return out;
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+    std::vector<std::string> parts;
+    std::string cur;
+    for (char c : s) {
+        if (c == sep) {
+            parts.push_back(cur);
+            cur.clear();
+        } else {
+            cur += c;
+        }
+    }
+    parts.push_back(cur);
+    return parts;
+}
+
+std::vector<std::string> read_lines(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error(path + ": cannot open");
+    std::vector<std::string> lines;
+    std::string line;
+    while (std::getline(in, line)) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (!line.empty()) lines.push_back(line);
+    }
+    return lines;
+}
+
+std::vector<RefRow> read_ref_csv(const std::string& path) {
+    std::vector<RefRow> rows;
+    for (const auto& line : read_lines(path)) {
+        const auto f = split(line, ',');
+        if (f.size() != 3 && f.size() != 10) throw std::runtime_error(path + ": unexpected line: " + line);
+        RefRow r;
+        r.hashes.assign(f.begin(), f.end() - 2);
+        r.quality = std::stoi(f[f.size() - 2]);
+        r.file = f.back();
+        rows.push_back(r);
+    }
+    return rows;
+}
+
+hashguard::PdqDihedral hash_bytes(const std::vector<std::uint8_t>& bytes, bool pre_resize, int frame) {
+    hashguard::DecodeOptions dopt;
+    dopt.frame = frame;
+    hashguard::PdqOptions popt;
+    popt.pre_resize = pre_resize;
+    hashguard::PdqDihedral h;
+    const hashguard::Error e = hashguard::pdq_hash_bytes(bytes.data(), bytes.size(), h, dopt, popt);
+    INFO(e.message);
+    REQUIRE(e.ok());
+    return h;
+}
+
+int run(const std::string& cmd, std::string& out) {
+    out.clear();
+    std::FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) return -1;
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    const int st = ::pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+}  // namespace hgtest

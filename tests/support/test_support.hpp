@@ -1,0 +1,57 @@
+// Helpers shared by the test programs.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hashguard/image.hpp"
+#include "hashguard/pdq.hpp"
+
+namespace hgtest {
+
+/// ../shared (or $HASHGUARD_SHARED_DIR); empty when it does not exist.
+std::string shared_dir();
+/// The project's data/ directory.
+std::string data_dir();
+/// Path of the built CLI.
+std::string cli_path();
+
+std::vector<std::uint8_t> read_bytes(const std::string& path);  // throws on failure
+/// Reads a file, gunzipping it when the name ends in .gz.
+std::vector<std::uint8_t> read_maybe_gz(const std::string& path);
+
+std::vector<std::string> split(const std::string& s, char sep);
+/// Non-empty lines of a text file.
+std::vector<std::string> read_lines(const std::string& path);
+
+/// One row of a reference CSV: hashes (1 or 8), quality, file name.
+struct RefRow {
+    std::vector<std::string> hashes;
+    int quality = -1;
+    std::string file;
+};
+/// Parses `hash,quality,file` or the 8-hash dihedral form.
+std::vector<RefRow> read_ref_csv(const std::string& path);
+
+/// Decodes bytes and hashes them (dihedral), REQUIREing success.
+hashguard::PdqDihedral hash_bytes(const std::vector<std::uint8_t>& bytes, bool pre_resize = true,
+                                  int frame = 0);
+
+/// Runs a shell command, returning its exit status and captured stdout.
+int run(const std::string& cmd, std::string& out);
+
+/// Small deterministic PRNG (splitmix64) for generated inputs.
+struct Rng {
+    std::uint64_t s;
+    explicit Rng(std::uint64_t seed) : s(seed) {}
+    std::uint64_t next() {
+        std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        return z ^ (z >> 31);
+    }
+    std::uint32_t below(std::uint32_t n) { return static_cast<std::uint32_t>(next() % n); }
+};
+
+}  // namespace hgtest

@@ -1,0 +1,107 @@
+// The hashguard CLI: output format byte for byte against the reference CLI's,
+// failures reported per file with the rest continuing, stdin paths, usage.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+
+#include "support/test_support.hpp"
+
+namespace {
+
+std::string photos() { return hgtest::data_dir() + "/photos"; }
+
+std::string quote(const std::string& s) { return "'" + s + "'"; }
+
+}  // namespace
+
+TEST_CASE("hash --dihedral reproduces the reference CLI's lines for every bundled photo") {
+    // Run from data/photos so the path column is the reference's relative path.
+    std::set<std::string> files;
+    std::set<std::string> expected;
+    for (const auto& line : hgtest::read_lines(photos() + "/reference-dihedral-across.csv")) {
+        expected.insert(line);
+        std::string f = hgtest::split(line, ',').back();
+        if (auto p = f.find("#frame"); p != std::string::npos) f.resize(p);
+        files.insert(f);
+    }
+    std::string cmd = std::string("cd ") + quote(photos());
+    cmd += " && ";
+    cmd += quote(hgtest::cli_path());
+    cmd += " hash --dihedral --all-frames";
+    for (const auto& f : files) {
+        cmd += ' ';
+        cmd += quote(f);
+    }
+    std::string out;
+    REQUIRE(hgtest::run(cmd, out) == 0);
+    const auto lines = hgtest::split(out, '\n');
+    std::set<std::string> got(lines.begin(), lines.end());
+    got.erase("");
+    CHECK(got.size() == expected.size());
+    int matched = 0;
+    for (const auto& e : expected) {
+        INFO(e);
+        CHECK(got.count(e) == 1);
+        matched += static_cast<int>(got.count(e));
+    }
+    std::printf("CLI lines identical to the reference: %d/%zu\n", matched, expected.size());
+}
+
+TEST_CASE("hash without --dihedral prints hash,quality,path") {
+    std::string out;
+    REQUIRE(hgtest::run(quote(hgtest::cli_path()) + " hash " + quote(photos() + "/messi5.jpg"), out) == 0);
+    CHECK(out == "c86f3d1bb60a7b4371c1cbf2b05bec65d8180c030fc14389e542bb26ef43f6cb,100," + photos() + "/messi5.jpg\n");
+    REQUIRE(hgtest::run(quote(hgtest::cli_path()) + " hash " + quote(photos() + "/formats/tiny-3x3.png"), out) == 0);
+    CHECK(out == std::string(64, '0') + ",0," + photos() + "/formats/tiny-3x3.png\n");
+}
+
+TEST_CASE("A failing file is reported on stderr and the others continue") {
+    const std::string garbage = "/tmp/hashguard-cli-garbage.bin";
+    { std::ofstream(garbage) << "this is not an image"; }
+    const std::string cmd = quote(hgtest::cli_path()) + " hash " + quote(photos() + "/messi5.jpg") +
+                            " /nonexistent/x.jpg " + garbage + " " + quote(photos() + "/apple.jpg") +
+                            " 2>/tmp/hashguard-cli-err.txt";
+    std::string out;
+    CHECK(hgtest::run(cmd, out) == 1);
+    const auto lines = hgtest::split(out, '\n');
+    REQUIRE(lines.size() == 3);  // two hashes + trailing empty
+    CHECK(lines[0].find("messi5.jpg") != std::string::npos);
+    CHECK(lines[1].find("apple.jpg") != std::string::npos);
+    const auto err = hgtest::read_lines("/tmp/hashguard-cli-err.txt");
+    REQUIRE(err.size() == 2);
+    CHECK(err[0].rfind("/nonexistent/x.jpg: cannot open", 0) == 0);
+    CHECK(err[1].rfind(garbage + ": unrecognised format", 0) == 0);
+    std::remove(garbage.c_str());
+}
+
+TEST_CASE("'-' reads paths from standard input") {
+    const std::string cmd = "printf '%s\\n%s\\n' " + quote(photos() + "/apple.jpg") + " " +
+                            quote(photos() + "/board.jpg") + " | " + quote(hgtest::cli_path()) + " hash -";
+    std::string out;
+    REQUIRE(hgtest::run(cmd, out) == 0);
+    const auto lines = hgtest::split(out, '\n');
+    REQUIRE(lines.size() == 3);
+    CHECK(lines[0].rfind("b53f17065f1b128671d1304f78589e0ea5b849e593e1f8c03eb51c3cba4bd9d1,100,", 0) == 0);
+    CHECK(lines[1].rfind("2d8a2483f4f9ef030e331c7cfb7c0ae450cff8071fe783fbf004e08b346b1a34,100,", 0) == 0);
+}
+
+TEST_CASE("Usage: --help documents the command, bad usage exits 2") {
+    std::string out;
+    CHECK(hgtest::run(quote(hgtest::cli_path()) + " hash --help", out) == 0);
+    CHECK(out.find("--dihedral") != std::string::npos);
+    CHECK(out.find("hash,quality,path") != std::string::npos);
+    CHECK(hgtest::run(quote(hgtest::cli_path()) + " hash --bogus x 2>/dev/null", out) == 2);
+    CHECK(hgtest::run(quote(hgtest::cli_path()) + " hash 2>/dev/null", out) == 2);
+    CHECK(hgtest::run(quote(hgtest::cli_path()) + " frobnicate 2>/dev/null", out) == 2);
+    CHECK(hgtest::run(quote(hgtest::cli_path()) + " --help", out) == 0);
+}
+
+TEST_CASE("--max-pixels applies the limit and names it") {
+    std::string out;
+    CHECK(hgtest::run(quote(hgtest::cli_path()) + " hash --max-pixels 1000 " + quote(photos() + "/messi5.jpg") +
+                          " 2>&1",
+                      out) == 1);
+    CHECK(out.find("max_pixels limit of 1000") != std::string::npos);
+}

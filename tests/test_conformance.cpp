@@ -1,0 +1,164 @@
+// Conformance against Meta's reference implementation, from ../shared.
+// Exits 77 (skipped) when ../shared is absent; see support/catch_main.cpp.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <map>
+
+#include "pdq/pdq_core.hpp"
+#include "support/test_support.hpp"
+
+bool hg_test_needs_shared = true;
+
+using namespace hashguard;
+
+namespace {
+
+std::string ref_path(const std::string& rel) { return hgtest::shared_dir() + "/pdq-reference/" + rel; }
+
+// Checks all 8 dihedral hashes (or just the first when the row has one).
+void check_row(const hgtest::RefRow& row, const PdqDihedral& got, int& matched) {
+    INFO(row.file);
+    CHECK(got.quality == row.quality);
+    bool all = got.quality == row.quality;
+    for (std::size_t t = 0; t < row.hashes.size(); ++t) {
+        INFO("transform " << transform_name(static_cast<Transform>(t)));
+        CHECK(got.hashes[t].to_hex() == row.hashes[t]);
+        all = all && got.hashes[t].to_hex() == row.hashes[t];
+    }
+    if (all) ++matched;
+}
+
+// "name#frameN" -> ("name", N)
+std::pair<std::string, int> split_frame(const std::string& f) {
+    const auto pos = f.find("#frame");
+    if (pos == std::string::npos) return {f, 0};
+    return {f.substr(0, pos), std::stoi(f.substr(pos + 6))};
+}
+
+}  // namespace
+
+TEST_CASE("DCT matrix is bit-identical to the reference's") {
+    const auto lines = hgtest::read_lines(ref_path("dct_matrix_16x64_float_bits.txt"));
+    REQUIRE(lines.size() == 16);
+    const auto& d = detail::dct_matrix();
+    int equal = 0;
+    for (int i = 0; i < 16; ++i) {
+        const auto words = hgtest::split(lines[i], ' ');
+        REQUIRE(words.size() == 64);
+        for (int j = 0; j < 64; ++j) {
+            std::uint32_t bits;
+            std::memcpy(&bits, &d[i][j], 4);
+            if (bits == std::stoul(words[j], nullptr, 16)) ++equal;
+        }
+    }
+    CHECK(equal == 16 * 64);
+}
+
+TEST_CASE("Core: every reference PNM hashes to its listed hash from the pixels alone") {
+    // decoded/ (real images' pixels) and synthetic/ edge cases, no pre-resize.
+    int total = 0, matched = 0;
+    for (const auto& [csv, dir] : {std::pair{ref_path("decoded/pnm-hashes-noresize.csv"), ref_path("decoded/")},
+                                  std::pair{ref_path("synthetic/core-hashes-noresize.csv"), ref_path("synthetic/")}}) {
+        for (const auto& row : hgtest::read_ref_csv(csv)) {
+            const auto px = hgtest::read_maybe_gz(dir + row.file + ".gz");
+            check_row(row, hgtest::hash_bytes(px, /*pre_resize=*/false), matched);
+            ++total;
+        }
+    }
+    CHECK(total == 66);
+    CHECK(matched == total);
+    std::printf("core PNM vectors: %d/%d bit-identical\n", matched, total);
+}
+
+TEST_CASE("Synthetic edge cases through the CLI path give the reference's 8 hashes") {
+    int total = 0, matched = 0;
+    for (const auto& row : hgtest::read_ref_csv(ref_path("synthetic/cli-dihedral-across.csv"))) {
+        const auto px = hgtest::read_maybe_gz(ref_path("synthetic/") + row.file + ".gz");
+        check_row(row, hgtest::hash_bytes(px), matched);
+        ++total;
+    }
+    CHECK(total == 15);
+    CHECK(matched == total);
+    std::printf("synthetic dihedral: %d/%d\n", matched, total);
+}
+
+TEST_CASE("The constant image hashes to the reference's float-rounding noise") {
+    // Only an identical float operation order (no FMA) reproduces this.
+    const auto px = hgtest::read_maybe_gz(ref_path("synthetic/grey_256x256_constant.pgm.gz"));
+    const auto h = hgtest::hash_bytes(px);
+    CHECK(h[Transform::original].to_hex() == "00002c4b2c4b0000000000008200017e0000cc530000554b13a0554b585e1706");
+    CHECK(h.quality == 0);
+    CHECK_FALSE(h.degenerate);
+}
+
+TEST_CASE("ThreatExchange sample images: full decode path gives all 8 reference hashes") {
+    int total = 0, matched = 0;
+    for (const auto& row : hgtest::read_ref_csv(ref_path("reference-dihedral-across.csv"))) {
+        check_row(row, hgtest::hash_bytes(hgtest::read_bytes(ref_path(row.file))), matched);
+        ++total;
+    }
+    CHECK(total == 49);
+    CHECK(matched == total);
+    std::printf("pdq-reference/data dihedral: %d/%d\n", matched, total);
+}
+
+TEST_CASE("Full-resolution hashes without the pre-resize match the reference harness") {
+    int total = 0, matched = 0;
+    const auto lines = hgtest::read_lines(ref_path("decoded/harness-dump.csv"));
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+        const auto f = hgtest::split(lines[i], ',');
+        REQUIRE(f.size() == 8);
+        Image img;
+        const auto bytes = hgtest::read_bytes(ref_path(f[0]));
+        REQUIRE(decode_image(bytes.data(), bytes.size(), img).ok());
+        INFO(f[0]);
+        CHECK(img.width == std::stoi(f[1]));
+        CHECK(img.height == std::stoi(f[2]));
+        CHECK(img.channels == std::stoi(f[3]));  // 1 when every pixel is grey
+        hgtest::RefRow row{{f[6]}, std::stoi(f[7]), f[0]};
+        check_row(row, hgtest::hash_bytes(bytes, /*pre_resize=*/false), matched);
+        ++total;
+    }
+    CHECK(total == 49);
+    CHECK(matched == total);
+    std::printf("harness no-resize: %d/%d\n", matched, total);
+}
+
+TEST_CASE("Decoders reproduce the reference's exact pixels for small images") {
+    // decoded/*.decoded.pnm are the decoder's output for images <= 512 px.
+    const std::map<std::string, std::string> sources = {
+        {"data_bridge-mods_shrink-a-lot.jpg", "data/bridge-mods/shrink-a-lot.jpg"},
+        {"data_bridge-mods_square-128x128.jpg", "data/bridge-mods/square-128x128.jpg"},
+        {"data_misc-images_small.jpg", "data/misc-images/small.jpg"},
+        {"data_misc-images_wee.jpg", "data/misc-images/wee.jpg"},
+        {"data_reg-test-input_labelme-subset_q0003.jpg", "data/reg-test-input/labelme-subset/q0003.jpg"},
+        {"data_reg-test-input_labelme-subset_q0122.jpg", "data/reg-test-input/labelme-subset/q0122.jpg"},
+        {"data_reg-test-input_labelme-subset_q2821.jpg", "data/reg-test-input/labelme-subset/q2821.jpg"},
+    };
+    for (const auto& [vec, src] : sources) {
+        INFO(src);
+        Image want, got;
+        const auto pnm = hgtest::read_maybe_gz(ref_path("decoded/" + vec + ".decoded.pnm.gz"));
+        REQUIRE(decode_image(pnm.data(), pnm.size(), want).ok());
+        const auto bytes = hgtest::read_bytes(ref_path(src));
+        REQUIRE(decode_image(bytes.data(), bytes.size(), got).ok());
+        CHECK(got.width == want.width);
+        CHECK(got.height == want.height);
+        CHECK(got.channels == want.channels);
+        CHECK(got.pixels == want.pixels);
+    }
+}
+
+TEST_CASE("Photos in every format, both GIF frames, give the reference's 8 hashes") {
+    int total = 0, matched = 0;
+    const std::string dir = hgtest::shared_dir() + "/photos/";
+    for (const auto& row : hgtest::read_ref_csv(dir + "reference-dihedral-across.csv")) {
+        const auto [file, frame] = split_frame(row.file);
+        check_row(row, hgtest::hash_bytes(hgtest::read_bytes(dir + file), true, frame), matched);
+        ++total;
+    }
+    CHECK(total == 30);
+    CHECK(matched == total);
+    std::printf("shared photos dihedral: %d/%d\n", matched, total);
+}

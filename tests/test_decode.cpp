@@ -1,0 +1,344 @@
+// Decoding: format sniffing, error paths, limits (checked before any
+// allocation), and that hostile input never makes the library print.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "support/test_support.hpp"
+
+using namespace hashguard;
+
+// ---- allocation tracking: the largest single operator-new request while armed.
+namespace {
+std::atomic<bool> g_track{false};
+std::atomic<std::size_t> g_largest{0};
+void note(std::size_t n) {
+    if (!g_track.load(std::memory_order_relaxed)) return;
+    std::size_t cur = g_largest.load();
+    while (n > cur && !g_largest.compare_exchange_weak(cur, n)) {}
+}
+}  // namespace
+
+void* operator new(std::size_t n) {
+    note(n);
+    if (void* p = std::malloc(n ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) { return ::operator new(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+Bytes photo(const std::string& rel) { return hgtest::read_bytes(hgtest::data_dir() + "/photos/" + rel); }
+
+Error decode(const Bytes& b, const DecodeOptions& opt = {}) {
+    Image img;
+    Error e = decode_image(b.data(), b.size(), img, opt);
+    if (e) {
+        CHECK(img.pixels.empty());
+        CHECK(img.width == 0);
+    }
+    return e;
+}
+
+void put_be32(Bytes& b, std::size_t o, std::uint32_t v) {
+    b[o] = v >> 24; b[o + 1] = v >> 16; b[o + 2] = v >> 8; b[o + 3] = v;
+}
+void put_le32(Bytes& b, std::size_t o, std::uint32_t v) {
+    b[o] = v; b[o + 1] = v >> 8; b[o + 2] = v >> 16; b[o + 3] = v >> 24;
+}
+void put_le16(Bytes& b, std::size_t o, std::uint32_t v) { b[o] = v; b[o + 1] = v >> 8; }
+
+// Minimal headers declaring w x h, with no pixel data behind them.
+Bytes png_header(std::uint32_t w, std::uint32_t h) {
+    Bytes b(33, 0);
+    const std::uint8_t sig[16] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R'};
+    std::memcpy(b.data(), sig, sizeof sig);
+    put_be32(b, 16, w);
+    put_be32(b, 20, h);
+    b[24] = 8;
+    b[25] = 2;
+    return b;
+}
+Bytes jpeg_header(std::uint16_t w, std::uint16_t h) {
+    Bytes b = {0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, std::uint8_t(h >> 8), std::uint8_t(h), std::uint8_t(w >> 8),
+               std::uint8_t(w), 0x03, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1};
+    return b;
+}
+Bytes gif_header(std::uint16_t w, std::uint16_t h) {
+    Bytes b = {'G', 'I', 'F', '8', '9', 'a', 0, 0, 0, 0, 0, 0, 0};
+    put_le16(b, 6, w);
+    put_le16(b, 8, h);
+    return b;
+}
+Bytes webp_header(std::uint32_t w, std::uint32_t h) {
+    Bytes b(30, 0);
+    std::memcpy(&b[0], "RIFF", 4);
+    put_le32(b, 4, 22);
+    std::memcpy(&b[8], "WEBPVP8X", 8);
+    put_le32(b, 16, 10);
+    b[24] = (w - 1) & 0xff; b[25] = ((w - 1) >> 8) & 0xff; b[26] = ((w - 1) >> 16) & 0xff;
+    b[27] = (h - 1) & 0xff; b[28] = ((h - 1) >> 8) & 0xff; b[29] = ((h - 1) >> 16) & 0xff;
+    return b;
+}
+Bytes bmp_header(std::uint32_t w, std::uint32_t h) {
+    Bytes b(54, 0);
+    b[0] = 'B'; b[1] = 'M';
+    put_le32(b, 10, 54);
+    put_le32(b, 14, 40);
+    put_le32(b, 18, w);
+    put_le32(b, 22, h);
+    put_le16(b, 26, 1);
+    put_le16(b, 28, 24);
+    return b;
+}
+Bytes tiff_header(std::uint32_t w, std::uint32_t h) {
+    Bytes b(8 + 2 + 24 + 4, 0);
+    b[0] = 'I'; b[1] = 'I'; b[2] = 42;
+    put_le32(b, 4, 8);
+    put_le16(b, 8, 2);
+    put_le16(b, 10, 256); put_le16(b, 12, 4); put_le32(b, 14, 1); put_le32(b, 18, w);
+    put_le16(b, 22, 257); put_le16(b, 24, 4); put_le32(b, 26, 1); put_le32(b, 30, h);
+    return b;
+}
+Bytes pnm_header(std::uint32_t w, std::uint32_t h) {
+    const std::string s = "P6\n" + std::to_string(w) + " " + std::to_string(h) + "\n255\n";
+    return Bytes(s.begin(), s.end());
+}
+
+}  // namespace
+
+TEST_CASE("Formats are sniffed from magic bytes") {
+    CHECK(sniff_format(photo("baboon.jpg").data(), 100) == Format::jpeg);
+    CHECK(sniff_format(photo("graf1.png").data(), 100) == Format::png);
+    CHECK(sniff_format(photo("formats/fruits.gif").data(), 100) == Format::gif);
+    CHECK(sniff_format(photo("formats/fruits-lossy.webp").data(), 100) == Format::webp);
+    CHECK(sniff_format(photo("formats/messi5.bmp").data(), 100) == Format::bmp);
+    CHECK(sniff_format(photo("formats/messi5.tiff").data(), 100) == Format::tiff);
+    CHECK(sniff_format(pnm_header(2, 2).data(), 10) == Format::pnm);
+    const Bytes riff_wave = {'R', 'I', 'F', 'F', 0, 0, 0, 0, 'W', 'A', 'V', 'E'};
+    CHECK(sniff_format(riff_wave.data(), riff_wave.size()) == Format::unknown);
+    CHECK(sniff_format(nullptr, 0) == Format::unknown);
+    CHECK(sniff_format(reinterpret_cast<const std::uint8_t*>("\xFF\xD8"), 2) == Format::unknown);
+}
+
+TEST_CASE("Every bundled format decodes to the expected shape") {
+    struct Case { const char* file; int w, h, ch; Format f; };
+    const Case cases[] = {
+        {"messi5.jpg", 548, 342, 3, Format::jpeg},
+        {"formats/messi5-cmyk.jpg", 548, 342, 3, Format::jpeg},
+        {"formats/aero1-gray.jpg", 640, 480, 1, Format::jpeg},
+        {"formats/building-progressive.jpg", 868, 600, 3, Format::jpeg},
+        {"formats/baboon-16bit.png", 512, 512, 3, Format::png},
+        {"formats/fruits-gray-alpha.png", 512, 480, 1, Format::png},
+        {"formats/tiny-3x3.png", 3, 3, 3, Format::png},
+        {"formats/fruits-lossy.webp", 512, 480, 3, Format::webp},
+        {"formats/baboon-lossless.webp", 512, 512, 3, Format::webp},
+        {"formats/messi5.bmp", 548, 342, 3, Format::bmp},
+        {"formats/messi5.tiff", 548, 342, 3, Format::tiff},
+        {"formats/fruits.gif", 512, 480, 3, Format::gif},
+    };
+    for (const auto& c : cases) {
+        INFO(c.file);
+        const Bytes b = photo(c.file);
+        Image img;
+        REQUIRE(decode_image(b.data(), b.size(), img).ok());
+        CHECK(img.width == c.w);
+        CHECK(img.height == c.h);
+        CHECK(img.channels == c.ch);
+        CHECK(img.format == c.f);
+        CHECK(img.pixels.size() == img.size_bytes());
+    }
+}
+
+TEST_CASE("Empty, null and garbage input give clear errors") {
+    Image img;
+    Error e = decode_image(nullptr, 0, img);
+    CHECK(e.code == Status::decode_failed);
+    CHECK(e.message.find("empty") != std::string::npos);
+    e = decode_image(nullptr, 10, img);
+    CHECK(e.code == Status::invalid_argument);
+    hgtest::Rng rng(9);
+    Bytes garbage(5000);
+    for (auto& x : garbage) x = static_cast<std::uint8_t>(rng.below(256));
+    garbage[0] = 0;  // no accidental signature
+    e = decode(garbage);
+    CHECK(e.code == Status::unsupported_format);
+    CHECK(e.message.find("unrecognised format") != std::string::npos);
+}
+
+TEST_CASE("Unsupported formats are refused by signature") {
+    const std::string psd = "8BPS\x00\x01\x00\x00\x00\x00\x00\x00\x00\x03";
+    CHECK(decode(Bytes(psd.begin(), psd.end())).code == Status::unsupported_format);
+    const std::string svg = "<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'/>";
+    CHECK(decode(Bytes(svg.begin(), svg.end())).code == Status::unsupported_format);
+    // A BMP with JPEG compression inside (BI_JPEG) is not decoded.
+    Bytes bmp = bmp_header(10, 10);
+    put_le32(bmp, 30, 4);
+    bmp.resize(400, 0);
+    CHECK(decode(bmp).code == Status::unsupported_format);
+}
+
+TEST_CASE("Truncated JPEG and PNG fail with a decode error naming the problem") {
+    const Bytes jpg = photo("baboon.jpg");
+    for (std::size_t n : {std::size_t{3}, std::size_t{200}, jpg.size() / 2, jpg.size() - 10}) {
+        INFO("jpeg cut at " << n);
+        const Error e = decode(Bytes(jpg.begin(), jpg.begin() + n));
+        CHECK(e.code == Status::decode_failed);
+        CHECK_FALSE(e.message.empty());
+    }
+    const Bytes png = photo("box_in_scene.png");
+    for (std::size_t n : {std::size_t{10}, std::size_t{40}, png.size() / 2, png.size() - 20}) {
+        INFO("png cut at " << n);
+        const Error e = decode(Bytes(png.begin(), png.begin() + n));
+        CHECK(e.code == Status::decode_failed);
+        CHECK(e.message.find("png") != std::string::npos);
+    }
+    const Error half = decode(Bytes(jpg.begin(), jpg.begin() + jpg.size() / 2));
+    CHECK(half.message.find("Premature end of JPEG file") != std::string::npos);
+    // Non-strict decoding hashes what a lenient decoder recovers.
+    DecodeOptions lenient;
+    lenient.strict = false;
+    CHECK(decode(Bytes(jpg.begin(), jpg.begin() + jpg.size() / 2), lenient).ok());
+}
+
+TEST_CASE("Huge declared dimensions fail on the limit before anything is allocated") {
+    struct Case { const char* name; Bytes b; };
+    const Case huge[] = {
+        {"png 100000x100000", png_header(100000, 100000)},
+        {"webp 100000x100000", webp_header(100000, 100000)},
+        {"bmp 100000x100000", bmp_header(100000, 100000)},
+        {"tiff 100000x100000", tiff_header(100000, 100000)},
+        {"pnm 100000x100000", pnm_header(100000, 100000)},
+    };
+    for (const auto& c : huge) {
+        INFO(c.name);
+        g_largest = 0;
+        g_track = true;
+        const Error e = decode(c.b);
+        g_track = false;
+        CHECK(e.code == Status::limit_dimension);
+        CHECK(e.message.find("100000x100000") != std::string::npos);
+        CHECK(e.message.find("max_dimension") != std::string::npos);
+        CHECK(g_largest.load() < (1u << 16));
+    }
+    // Within the per-side limit but 3.6 GP: the pixel limit.
+    const Case big[] = {
+        {"png 60000x60000", png_header(60000, 60000)},
+        {"jpeg 60000x60000", jpeg_header(60000, 60000)},
+        {"gif 60000x60000", gif_header(60000, 60000)},
+        {"webp 60000x60000", webp_header(60000, 60000)},
+        {"bmp 60000x60000", bmp_header(60000, 60000)},
+        {"tiff 60000x60000", tiff_header(60000, 60000)},
+        {"pnm 60000x60000", pnm_header(60000, 60000)},
+    };
+    for (const auto& c : big) {
+        INFO(c.name);
+        g_largest = 0;
+        g_track = true;
+        const Error e = decode(c.b);
+        g_track = false;
+        CHECK(e.code == Status::limit_pixels);
+        CHECK(e.message.find("max_pixels limit of 100000000") != std::string::npos);
+        CHECK(g_largest.load() < (1u << 16));
+    }
+}
+
+TEST_CASE("Limits are configurable and name themselves") {
+    const Bytes b = photo("messi5.jpg");  // 548 x 342 = 187416 px
+    DecodeOptions opt;
+    opt.max_pixels = 187415;
+    Error e = decode(b, opt);
+    CHECK(e.code == Status::limit_pixels);
+    CHECK(e.message.find("548x342") != std::string::npos);
+    opt.max_pixels = 187416;
+    CHECK(decode(b, opt).ok());
+    opt.max_dimension = 547;
+    CHECK(decode(b, opt).code == Status::limit_dimension);
+    DecodeOptions bytes_opt;
+    bytes_opt.max_input_bytes = b.size() - 1;
+    e = decode(b, bytes_opt);
+    CHECK(e.code == Status::limit_bytes);
+    CHECK(e.message.find("max_input_bytes") != std::string::npos);
+    // A GIF frame larger than its canvas is checked too.
+    DecodeOptions frame_opt;
+    frame_opt.max_pixels = 1000;
+    CHECK(decode(photo("formats/fruits.gif"), frame_opt).code == Status::limit_pixels);
+}
+
+TEST_CASE("read_file reports missing files and the byte limit") {
+    std::vector<std::uint8_t> out;
+    Error e = read_file("/nonexistent/hashguard-test", out);
+    CHECK(e.code == Status::io_error);
+    CHECK(e.message.find("No such file") != std::string::npos);
+    e = read_file(hgtest::data_dir() + "/photos/baboon.jpg", out, 1000);
+    CHECK(e.code == Status::limit_bytes);
+}
+
+TEST_CASE("Corrupted files never crash the decoder and never print") {
+    // Truncations and byte flips of every bundled format. Standard error is
+    // redirected to a file for the duration; it must stay empty.
+    const char* files[] = {"baboon.jpg", "formats/building-progressive.jpg", "formats/messi5-cmyk.jpg",
+                           "box_in_scene.png", "formats/fruits-gray-alpha.png", "formats/tiny-3x3.png",
+                           "formats/fruits-lossy.webp", "formats/baboon-lossless.webp", "formats/messi5.bmp",
+                           "formats/messi5.tiff", "formats/fruits.gif", "formats/anim-2frames.gif"};
+    char path[] = "/tmp/hashguard-stderr-XXXXXX";
+    const int fd = mkstemp(path);
+    REQUIRE(fd >= 0);
+    std::fflush(stderr);
+    const int saved = dup(2);
+    dup2(fd, 2);
+    hgtest::Rng rng(2024);
+    int decoded = 0, failed = 0, bad_errors = 0;
+    PdqHasher hasher;
+    for (const char* f : files) {
+        const Bytes orig = photo(f);
+        for (int k = 0; k < 24; ++k) {
+            Bytes b = orig;
+            if (k < 12) {
+                b.resize(1 + rng.below(static_cast<std::uint32_t>(orig.size())));
+            } else {
+                const int flips = 1 + static_cast<int>(rng.below(20));
+                const std::uint32_t span = k % 2 ? std::min<std::uint32_t>(4096, b.size()) : b.size();
+                for (int i = 0; i < flips; ++i) b[rng.below(span)] = static_cast<std::uint8_t>(rng.below(256));
+            }
+            Image img;
+            const Error e = decode_image(b.data(), b.size(), img);
+            if (e) {
+                ++failed;
+                if (e.message.empty() || !img.pixels.empty()) ++bad_errors;
+            } else {
+                ++decoded;
+                PdqHash h;
+                if (!hasher.hash(img, h).ok()) ++bad_errors;
+            }
+        }
+    }
+    std::fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    std::FILE* in = std::fopen(path, "rb");
+    std::string printed;
+    char buf[512];
+    std::size_t n;
+    while (in && (n = std::fread(buf, 1, sizeof buf, in)) > 0) printed.append(buf, n);
+    if (in) std::fclose(in);
+    close(fd);
+    unlink(path);
+    INFO("printed to stderr: " << printed);
+    CHECK(printed.empty());
+    CHECK(bad_errors == 0);
+    CHECK(failed > 100);  // the corpus really exercised the error paths
+    std::printf("corrupted corpus: %d decoded, %d rejected with a message\n", decoded, failed);
+}
