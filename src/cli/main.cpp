@@ -32,6 +32,15 @@ const char* kUsage =
     "      others continue. Exit status: 0 all hashed, 1 any failed, 2 usage.\n"
     "      Images under 5 px a side hash to all zeros with quality 0, as in the\n"
     "      reference; such hashes must never be matched against a list.\n"
+    "  match --list LIST [--threshold N] [--min-quality Q] FILE...\n"
+    "      Hash each image (all 8 dihedral variants) and compare it against a\n"
+    "      hash list by linear scan; print one verdict line per file:\n"
+    "        verdict,distance,transform,entry,path\n"
+    "      verdict is match, no-match, low-quality (quality below Q, default 50)\n"
+    "      or unhashable (under 5 px a side). LIST holds one hash per line,\n"
+    "      optionally followed by ,metadata; blank lines and # comments are\n"
+    "      skipped. Threshold default 31. Exit status: 0 no match, 3 any match,\n"
+    "      1 any file failed (and no match), 2 usage or list error.\n"
     "  decode FILE OUT.pnm\n"
     "      Write the pixels the hash is computed from (after decode, before the\n"
     "      pre-resize) as binary PNM, for comparing decoders.\n"
@@ -139,6 +148,103 @@ int cmd_hash(int argc, char** argv) {
     return any_failed ? 1 : 0;
 }
 
+struct ListEntry {
+    Hash256 hash;
+    std::string meta;
+};
+
+// Reads `hash[,metadata]` lines; a bad line is an error naming file and line.
+bool load_list(const std::string& path, std::vector<ListEntry>& out) {
+    std::FILE* f = std::fopen(path.c_str(), "r");
+    if (!f) {
+        std::fprintf(stderr, "%s: cannot open: %s\n", path.c_str(), std::strerror(errno));
+        return false;
+    }
+    char buf[4096];
+    int lineno = 0;
+    bool ok = true;
+    while (ok && std::fgets(buf, sizeof buf, f)) {
+        ++lineno;
+        std::string line(buf);
+        while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+        if (line.empty() || line[0] == '#') continue;
+        const auto comma = line.find(',');
+        std::string hex = line.substr(0, comma);
+        if (hex.rfind("hash=", 0) == 0) hex.erase(0, 5);
+        ListEntry e;
+        if (!Hash256::from_hex(hex, e.hash)) {
+            std::fprintf(stderr, "%s:%d: not a 64-digit hex PDQ hash\n", path.c_str(), lineno);
+            ok = false;
+        }
+        e.meta = comma == std::string::npos ? "line " + std::to_string(lineno) : line.substr(comma + 1);
+        out.push_back(std::move(e));
+    }
+    std::fclose(f);
+    return ok;
+}
+
+int cmd_match(int argc, char** argv) {
+    std::string list_path;
+    std::uint64_t threshold = 31, min_quality = 50;
+    std::vector<std::string> paths;
+    for (int i = 0; i < argc; ++i) {
+        const std::string s = argv[i];
+        if (s == "--list" && i + 1 < argc) list_path = argv[++i];
+        else if (s == "--threshold" && i + 1 < argc && parse_u64(argv[i + 1], threshold) && threshold <= 256) ++i;
+        else if (s == "--min-quality" && i + 1 < argc && parse_u64(argv[i + 1], min_quality) && min_quality <= 100) ++i;
+        else if (s == "-h" || s == "--help") {
+            std::fputs(kUsage, stdout);
+            return 0;
+        } else if (s.size() > 1 && s[0] == '-') {
+            std::fprintf(stderr, "hashguard match: unknown or incomplete option '%s'\n", s.c_str());
+            return 2;
+        } else {
+            paths.push_back(s);
+        }
+    }
+    if (list_path.empty() || paths.empty()) {
+        std::fprintf(stderr, "hashguard match: need --list LIST and at least one FILE\n");
+        return 2;
+    }
+    std::vector<ListEntry> list;
+    if (!load_list(list_path, list)) return 2;
+    PdqHasher hasher;
+    std::vector<std::uint8_t> bytes;
+    Image img;
+    bool any_match = false, any_failed = false;
+    for (const auto& path : paths) {
+        PdqDihedral h;
+        Error e = read_file(path, bytes);
+        if (!e) e = decode_image(bytes.data(), bytes.size(), img);
+        if (!e) e = hasher.hash_dihedral(img, h);
+        if (e) {
+            std::fflush(stdout);
+            std::fprintf(stderr, "%s: %s\n", path.c_str(), e.message.c_str());
+            any_failed = true;
+            continue;
+        }
+        if (h.degenerate || h.quality < static_cast<int>(min_quality)) {
+            std::printf("%s,,,,%s\n", h.degenerate ? "unhashable" : "low-quality", path.c_str());
+            continue;
+        }
+        int best = 257, best_t = 0;
+        const ListEntry* best_e = nullptr;
+        for (const auto& entry : list)
+            for (int t = 0; t < 8; ++t) {
+                const int d = hamming_distance(entry.hash, h.hashes[t]);
+                if (d < best) { best = d; best_t = t; best_e = &entry; }
+            }
+        if (best_e && best <= static_cast<int>(threshold)) {
+            any_match = true;
+            std::printf("match,%d,%s,%s,%s\n", best, transform_name(static_cast<Transform>(best_t)),
+                        best_e->meta.c_str(), path.c_str());
+        } else {
+            std::printf("no-match,,,,%s\n", path.c_str());
+        }
+    }
+    return any_match ? 3 : any_failed ? 1 : 0;
+}
+
 int cmd_decode(int argc, char** argv) {
     if (argc != 2) {
         std::fprintf(stderr, "hashguard decode: need FILE OUT.pnm\n");
@@ -175,6 +281,7 @@ int main(int argc, char** argv) {
     }
     const std::string cmd = argv[1];
     if (cmd == "hash") return cmd_hash(argc - 2, argv + 2);
+    if (cmd == "match") return cmd_match(argc - 2, argv + 2);
     if (cmd == "decode") return cmd_decode(argc - 2, argv + 2);
     if (cmd == "version" || cmd == "--version") {
         std::printf("hashguard %s\n", hashguard::version());
