@@ -8,7 +8,7 @@ bash scripts/setup-deps.sh
 jobs="$(nproc)"
 
 echo "== release build + tests"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DHASHGUARD_BUILD_BENCH=ON >/dev/null
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure -j"$jobs")
 

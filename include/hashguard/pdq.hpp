@@ -14,7 +14,7 @@ namespace hashguard {
 
 /// A 256-bit hash as 16 words; bit i*16+j is bit j of word i. Printed as the
 /// reference does: words 15..0, each as 4 lower-case hex digits.
-struct Hash256 {
+struct HASHGUARD_API Hash256 {
     std::array<std::uint16_t, 16> w{};
 
     bool bit(int k) const noexcept { return (w[k >> 4] >> (k & 15)) & 1u; }
