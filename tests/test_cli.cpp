@@ -105,3 +105,36 @@ TEST_CASE("--max-pixels applies the limit and names it") {
                       out) == 1);
     CHECK(out.find("max_pixels limit of 1000") != std::string::npos);
 }
+
+TEST_CASE("match: verdicts against the bundled sample list, exit 3 on a match") {
+    const std::string list = hgtest::data_dir() + "/lists/sample-blocklist.txt";
+    std::string out;
+    const std::string cmd = quote(hgtest::cli_path()) + " match --list " + quote(list) + " " +
+                            quote(photos() + "/messi5.jpg") + " " + quote(photos() + "/apple.jpg") + " " +
+                            quote(photos() + "/formats/fruits-lossy.webp") + " " + quote(photos() + "/baboon.jpg") +
+                            " " + quote(photos() + "/formats/tiny-3x3.png");
+    CHECK(hgtest::run(cmd, out) == 3);
+    const auto lines = hgtest::split(out, '\n');
+    REQUIRE(lines.size() == 6);
+    CHECK(lines[0] == "match,0,original,demo-001 messi5 exact copy," + photos() + "/messi5.jpg");
+    CHECK(lines[1] == "match,0,rot90,demo-002 apple rotated 90 degrees," + photos() + "/apple.jpg");
+    CHECK(lines[2] == "match,12,original,demo-003 fruits with 12 bits of noise," + photos() + "/formats/fruits-lossy.webp");
+    CHECK(lines[3] == "no-match,,,," + photos() + "/baboon.jpg");
+    CHECK(lines[4] == "unhashable,,,," + photos() + "/formats/tiny-3x3.png");
+    // A tighter threshold turns the 12-bit match into no-match; nothing matched -> exit 0.
+    CHECK(hgtest::run(quote(hgtest::cli_path()) + " match --threshold 11 --list " + quote(list) + " " +
+                          quote(photos() + "/formats/fruits-lossy.webp") + " " + quote(photos() + "/baboon.jpg"),
+                      out) == 0);
+    CHECK(out.rfind("no-match,,,,", 0) == 0);
+}
+
+TEST_CASE("match: a malformed list line is reported with file and line") {
+    const std::string list = "/tmp/hashguard-cli-badlist.txt";
+    { std::ofstream(list) << "# comment\n" << std::string(64, 'a') << ",ok\nnot-a-hash,meta\n"; }
+    std::string out;
+    CHECK(hgtest::run(quote(hgtest::cli_path()) + " match --list " + list + " " + quote(photos() + "/apple.jpg") +
+                          " 2>&1",
+                      out) == 2);
+    CHECK(out == list + ":3: not a 64-digit hex PDQ hash\n");
+    std::remove(list.c_str());
+}
