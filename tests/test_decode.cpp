@@ -10,6 +10,8 @@
 #include <cstring>
 #include <new>
 
+#include <turbojpeg.h>
+
 #include "support/test_support.hpp"
 
 using namespace hashguard;
@@ -307,8 +309,10 @@ TEST_CASE("Corrupted files never crash the decoder and never print") {
     const int saved = dup(2);
     dup2(fd, 2);
     hgtest::Rng rng(2024);
-    int decoded = 0, failed = 0, bad_errors = 0;
+    int decoded = 0, failed = 0, bad_errors = 0, poisoned = 0;
     PdqHasher hasher;
+    const Bytes good = photo("messi5.jpg");
+    const std::string good_hash = "c86f3d1bb60a7b4371c1cbf2b05bec65d8180c030fc14389e542bb26ef43f6cb";
     for (const char* f : files) {
         const Bytes orig = photo(f);
         for (int k = 0; k < 24; ++k) {
@@ -325,6 +329,11 @@ TEST_CASE("Corrupted files never crash the decoder and never print") {
             if (e) {
                 ++failed;
                 if (e.message.empty() || !img.pixels.empty()) ++bad_errors;
+                // A failed decode must not poison the next one on this thread.
+                PdqDihedral after;
+                if (!pdq_hash_bytes(good.data(), good.size(), after).ok() ||
+                    after[Transform::original].to_hex() != good_hash)
+                    ++poisoned;
             } else {
                 ++decoded;
                 PdqHash h;
@@ -346,6 +355,41 @@ TEST_CASE("Corrupted files never crash the decoder and never print") {
     INFO("printed to stderr: " << printed);
     CHECK(printed.empty());
     CHECK(bad_errors == 0);
+    CHECK(poisoned == 0);
     CHECK(failed > 100);  // the corpus really exercised the error paths
     std::printf("corrupted corpus: %d decoded, %d rejected with a message\n", decoded, failed);
+}
+
+TEST_CASE("YCCK JPEG is converted to RGB like CMYK (Adobe-inverted samples)") {
+    // TurboJPEG writes CMYK pixels as a YCCK JPEG; decoding must give
+    // R = C*K/255 (samples are stored inverted, as ImageMagick reads them).
+    const int w = 64, h = 48;
+    std::vector<std::uint8_t> cmyk(static_cast<std::size_t>(w) * h * 4);
+    for (std::size_t i = 0; i < cmyk.size(); i += 4) {
+        cmyk[i] = 200; cmyk[i + 1] = 120; cmyk[i + 2] = 255; cmyk[i + 3] = 100;
+    }
+    tjhandle tj = tjInitCompress();
+    REQUIRE(tj);
+    unsigned char* jpeg = nullptr;
+    unsigned long size = 0;
+    REQUIRE(tjCompress2(tj, cmyk.data(), w, 0, h, TJPF_CMYK, &jpeg, &size, TJSAMP_444, 100, 0) == 0);
+    Bytes b(jpeg, jpeg + size);
+    tjFree(jpeg);
+    tjDestroy(tj);
+    tjhandle d = tjInitDecompress();
+    int hw, hh, ss, cs;
+    REQUIRE(tjDecompressHeader3(d, b.data(), b.size(), &hw, &hh, &ss, &cs) == 0);
+    tjDestroy(d);
+    CHECK(cs == TJCS_YCCK);
+    Image img;
+    const Error e = decode_image(b.data(), b.size(), img);
+    INFO(e.message);
+    REQUIRE(e.ok());
+    CHECK(img.channels == 3);
+    CHECK(img.width == w);
+    const int want[3] = {200 * 100 / 255, 120 * 100 / 255, 255 * 100 / 255};  // 78, 47, 100
+    int worst = 0;
+    for (std::size_t i = 0; i < img.pixels.size(); i += 3)
+        for (int c = 0; c < 3; ++c) worst = std::max(worst, std::abs(img.pixels[i + c] - want[c]));
+    CHECK(worst <= 2);  // quality-100 JPEG round trip
 }

@@ -15,18 +15,34 @@ namespace hashguard::detail {
 
 namespace {
 
-// One decompressor per thread, reused across calls.
+// One decompressor per thread, reused across calls. After any error it is
+// replaced: libjpeg-turbo 2.1 can leave a handle in a state where every later
+// decode fails ("Bogus Huffman table definition" on valid files), which would
+// let one hostile attachment disable scanning for that thread.
 struct TjHandle {
     tjhandle h = tjInitDecompress();
     ~TjHandle() {
         if (h) tjDestroy(h);
     }
+    void reset() {
+        if (h) tjDestroy(h);
+        h = tjInitDecompress();
+    }
 };
 
-tjhandle thread_decompressor() {
+TjHandle& thread_decompressor() {
     thread_local TjHandle handle;
-    return handle.h;
+    return handle;
 }
+
+// Resets the thread's handle when the decode it guards did not succeed.
+struct ResetOnFailure {
+    TjHandle& handle;
+    bool ok = false;
+    ~ResetOnFailure() {
+        if (!ok) handle.reset();
+    }
+};
 
 // CMYK (Adobe-inverted samples, as ImageMagick reads them) to 8-bit RGB,
 // following ImageMagick 6 Q16's arithmetic so pixels match the reference.
@@ -45,8 +61,11 @@ inline std::uint8_t cmyk_channel(std::uint8_t s_ink, std::uint8_t s_black) {
 }  // namespace
 
 Error decode_jpeg(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out) {
-    tjhandle tj = thread_decompressor();
+    TjHandle& handle = thread_decompressor();
+    if (!handle.h) handle.reset();
+    tjhandle tj = handle.h;
     if (!tj) return {Status::out_of_memory, "jpeg: cannot create a TurboJPEG decompressor"};
+    ResetOnFailure guard{handle};
     if (len > static_cast<std::size_t>(~0ul)) return {Status::limit_bytes, "jpeg: input too large"};
     int w = 0, h = 0, subsamp = 0, colorspace = 0;
     if (tjDecompressHeader3(tj, data, static_cast<unsigned long>(len), &w, &h, &subsamp, &colorspace) != 0)
@@ -92,6 +111,7 @@ Error decode_jpeg(const std::uint8_t* data, std::size_t len, const DecodeOptions
             o[2] = cmyk_channel(s[2], s[3]);
         }
     }
+    guard.ok = true;
     return {};
 }
 
