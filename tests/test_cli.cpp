@@ -20,12 +20,8 @@ TEST_CASE("hash --dihedral reproduces the reference CLI's lines for every bundle
     // Run from data/photos so the path column is the reference's relative path.
     std::set<std::string> files;
     std::set<std::string> expected;
-    for (const auto& line : hgtest::read_lines(photos() + "/reference-dihedral-across.csv")) {
-        expected.insert(line);
-        std::string f = hgtest::split(line, ',').back();
-        if (auto p = f.find("#frame"); p != std::string::npos) f.resize(p);
-        files.insert(f);
-    }
+    for (const auto& line : hgtest::read_lines(photos() + "/reference-dihedral-across.csv")) expected.insert(line);
+    for (const auto& row : hgtest::read_ref_csv(photos() + "/reference-dihedral-across.csv")) files.insert(row.path);
     std::string cmd = std::string("cd ") + quote(photos());
     cmd += " && ";
     cmd += quote(hgtest::cli_path());

@@ -16,24 +16,8 @@ namespace {
 
 std::string ref_path(const std::string& rel) { return hgtest::shared_dir() + "/pdq-reference/" + rel; }
 
-// Checks all 8 dihedral hashes (or just the first when the row has one).
 void check_row(const hgtest::RefRow& row, const PdqDihedral& got, int& matched) {
-    INFO(row.file);
-    CHECK(got.quality == row.quality);
-    bool all = got.quality == row.quality;
-    for (std::size_t t = 0; t < row.hashes.size(); ++t) {
-        INFO("transform " << transform_name(static_cast<Transform>(t)));
-        CHECK(got.hashes[t].to_hex() == row.hashes[t]);
-        all = all && got.hashes[t].to_hex() == row.hashes[t];
-    }
-    if (all) ++matched;
-}
-
-// "name#frameN" -> ("name", N)
-std::pair<std::string, int> split_frame(const std::string& f) {
-    const auto pos = f.find("#frame");
-    if (pos == std::string::npos) return {f, 0};
-    return {f.substr(0, pos), std::stoi(f.substr(pos + 6))};
+    matched += hgtest::check_ref_row(row, got) ? 1 : 0;
 }
 
 }  // namespace
@@ -116,7 +100,10 @@ TEST_CASE("Full-resolution hashes without the pre-resize match the reference har
         CHECK(img.width == std::stoi(f[1]));
         CHECK(img.height == std::stoi(f[2]));
         CHECK(img.channels == std::stoi(f[3]));  // 1 when every pixel is grey
-        hgtest::RefRow row{{f[6]}, std::stoi(f[7]), f[0]};
+        hgtest::RefRow row;
+        row.hashes = {f[6]};
+        row.quality = std::stoi(f[7]);
+        row.file = row.path = f[0];
         check_row(row, hgtest::hash_bytes(bytes, /*pre_resize=*/false), matched);
         ++total;
     }
@@ -154,8 +141,7 @@ TEST_CASE("Photos in every format, both GIF frames, give the reference's 8 hashe
     int total = 0, matched = 0;
     const std::string dir = hgtest::shared_dir() + "/photos/";
     for (const auto& row : hgtest::read_ref_csv(dir + "reference-dihedral-across.csv")) {
-        const auto [file, frame] = split_frame(row.file);
-        check_row(row, hgtest::hash_bytes(hgtest::read_bytes(dir + file), true, frame), matched);
+        check_row(row, hgtest::hash_bytes(hgtest::read_bytes(dir + row.path), true, row.frame), matched);
         ++total;
     }
     CHECK(total == 30);
@@ -170,11 +156,9 @@ std::string cli_on_csv(const std::string& dir, const std::string& csv, const std
     std::string cmd = "cd '" + dir + "' && '" + hgtest::cli_path() + "' hash " + flags;
     std::string last;
     for (const auto& row : hgtest::read_ref_csv(csv)) {
-        std::string f = row.file;
-        if (auto p = f.find("#frame"); p != std::string::npos) f.resize(p);
-        if (f == last) continue;  // frames of one file come from one argument
-        last = f;
-        cmd += " '" + f + "'";
+        if (row.path == last) continue;  // frames of one file come from one argument
+        last = row.path;
+        cmd += " '" + row.path + "'";
     }
     std::string out;
     const int rc = hgtest::run(cmd, out);

@@ -224,44 +224,35 @@ TEST_CASE("Truncated JPEG and PNG fail with a decode error naming the problem") 
 
 TEST_CASE("Huge declared dimensions fail on the limit before anything is allocated") {
     struct Case { const char* name; Bytes b; };
-    const Case huge[] = {
-        {"png 100000x100000", png_header(100000, 100000)},
-        {"webp 100000x100000", webp_header(100000, 100000)},
-        {"bmp 100000x100000", bmp_header(100000, 100000)},
-        {"tiff 100000x100000", tiff_header(100000, 100000)},
-        {"pnm 100000x100000", pnm_header(100000, 100000)},
+    // Each case must fail with `code`, name the limit in its message, and the
+    // largest allocation made while deciding must stay tiny.
+    auto expect_limit = [](const std::vector<Case>& cases, Status code, const char* needle) {
+        for (const auto& c : cases) {
+            INFO(c.name);
+            g_largest = 0;
+            g_track = true;
+            const Error e = decode(c.b);
+            g_track = false;
+            CHECK(e.code == code);
+            CHECK(e.message.find(needle) != std::string::npos);
+            CHECK(g_largest.load() < (1u << 16));
+        }
     };
-    for (const auto& c : huge) {
-        INFO(c.name);
-        g_largest = 0;
-        g_track = true;
-        const Error e = decode(c.b);
-        g_track = false;
-        CHECK(e.code == Status::limit_dimension);
-        CHECK(e.message.find("100000x100000") != std::string::npos);
-        CHECK(e.message.find("max_dimension") != std::string::npos);
-        CHECK(g_largest.load() < (1u << 16));
-    }
+    expect_limit({{"png 100000x100000", png_header(100000, 100000)},
+                  {"webp 100000x100000", webp_header(100000, 100000)},
+                  {"bmp 100000x100000", bmp_header(100000, 100000)},
+                  {"tiff 100000x100000", tiff_header(100000, 100000)},
+                  {"pnm 100000x100000", pnm_header(100000, 100000)}},
+                 Status::limit_dimension, "is 100000x100000, a side above the max_dimension limit");
     // Within the per-side limit but 3.6 GP: the pixel limit.
-    const Case big[] = {
-        {"png 60000x60000", png_header(60000, 60000)},
-        {"jpeg 60000x60000", jpeg_header(60000, 60000)},
-        {"gif 60000x60000", gif_header(60000, 60000)},
-        {"webp 60000x60000", webp_header(60000, 60000)},
-        {"bmp 60000x60000", bmp_header(60000, 60000)},
-        {"tiff 60000x60000", tiff_header(60000, 60000)},
-        {"pnm 60000x60000", pnm_header(60000, 60000)},
-    };
-    for (const auto& c : big) {
-        INFO(c.name);
-        g_largest = 0;
-        g_track = true;
-        const Error e = decode(c.b);
-        g_track = false;
-        CHECK(e.code == Status::limit_pixels);
-        CHECK(e.message.find("max_pixels limit of 100000000") != std::string::npos);
-        CHECK(g_largest.load() < (1u << 16));
-    }
+    expect_limit({{"png 60000x60000", png_header(60000, 60000)},
+                  {"jpeg 60000x60000", jpeg_header(60000, 60000)},
+                  {"gif 60000x60000", gif_header(60000, 60000)},
+                  {"webp 60000x60000", webp_header(60000, 60000)},
+                  {"bmp 60000x60000", bmp_header(60000, 60000)},
+                  {"tiff 60000x60000", tiff_header(60000, 60000)},
+                  {"pnm 60000x60000", pnm_header(60000, 60000)}},
+                 Status::limit_pixels, "max_pixels limit of 100000000");
 }
 
 TEST_CASE("Limits are configurable and name themselves") {

@@ -84,9 +84,27 @@ std::vector<RefRow> read_ref_csv(const std::string& path) {
         r.hashes.assign(f.begin(), f.end() - 2);
         r.quality = std::stoi(f[f.size() - 2]);
         r.file = f.back();
+        r.path = r.file;
+        if (const auto pos = r.file.find("#frame"); pos != std::string::npos) {
+            r.path.resize(pos);
+            r.frame = std::stoi(r.file.substr(pos + 6));
+        }
         rows.push_back(r);
     }
     return rows;
+}
+
+bool check_ref_row(const RefRow& row, const hashguard::PdqDihedral& got) {
+    INFO(row.file);
+    CHECK(got.quality == row.quality);
+    bool all = got.quality == row.quality;
+    for (std::size_t t = 0; t < row.hashes.size(); ++t) {
+        INFO("transform " << hashguard::transform_name(static_cast<hashguard::Transform>(t)));
+        const std::string hex = got.hashes[t].to_hex();
+        CHECK(hex == row.hashes[t]);
+        all = all && hex == row.hashes[t];
+    }
+    return all;
 }
 
 hashguard::PdqDihedral hash_bytes(const std::vector<std::uint8_t>& bytes, bool pre_resize, int frame) {

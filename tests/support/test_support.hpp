@@ -29,10 +29,15 @@ std::vector<std::string> read_lines(const std::string& path);
 struct RefRow {
     std::vector<std::string> hashes;
     int quality = -1;
-    std::string file;
+    std::string file;  ///< as listed, e.g. "anim.gif#frame1"
+    std::string path;  ///< file without any "#frameN" suffix
+    int frame = 0;     ///< N of "#frameN", else 0
 };
 /// Parses `hash,quality,file` or the 8-hash dihedral form.
 std::vector<RefRow> read_ref_csv(const std::string& path);
+
+/// CHECKs quality and every listed hash of `row` against `got`; true when all match.
+bool check_ref_row(const RefRow& row, const hashguard::PdqDihedral& got);
 
 /// Decodes bytes and hashes them (dihedral), REQUIREing success.
 hashguard::PdqDihedral hash_bytes(const std::vector<std::uint8_t>& bytes, bool pre_resize = true,
