@@ -20,6 +20,13 @@ void check_row(const hgtest::RefRow& row, const PdqDihedral& got, int& matched) 
     matched += hgtest::check_ref_row(row, got) ? 1 : 0;
 }
 
+// Every vector present and every one bit-identical; prints the count for the log.
+void expect_all(const char* what, int matched, int total, int expected_total) {
+    CHECK(total == expected_total);
+    CHECK(matched == total);
+    std::printf("%s: %d/%d bit-identical\n", what, matched, total);
+}
+
 }  // namespace
 
 TEST_CASE("DCT matrix is bit-identical to the reference's") {
@@ -50,9 +57,7 @@ TEST_CASE("Core: every reference PNM hashes to its listed hash from the pixels a
             ++total;
         }
     }
-    CHECK(total == 66);
-    CHECK(matched == total);
-    std::printf("core PNM vectors: %d/%d bit-identical\n", matched, total);
+    expect_all("core PNM vectors", matched, total, 66);
 }
 
 TEST_CASE("Synthetic edge cases through the CLI path give the reference's 8 hashes") {
@@ -62,9 +67,7 @@ TEST_CASE("Synthetic edge cases through the CLI path give the reference's 8 hash
         check_row(row, hgtest::hash_bytes(px), matched);
         ++total;
     }
-    CHECK(total == 15);
-    CHECK(matched == total);
-    std::printf("synthetic dihedral: %d/%d\n", matched, total);
+    expect_all("synthetic dihedral", matched, total, 15);
 }
 
 TEST_CASE("The constant image hashes to the reference's float-rounding noise") {
@@ -82,9 +85,7 @@ TEST_CASE("ThreatExchange sample images: full decode path gives all 8 reference 
         check_row(row, hgtest::hash_bytes(hgtest::read_bytes(ref_path(row.file))), matched);
         ++total;
     }
-    CHECK(total == 49);
-    CHECK(matched == total);
-    std::printf("pdq-reference/data dihedral: %d/%d\n", matched, total);
+    expect_all("pdq-reference/data dihedral", matched, total, 49);
 }
 
 TEST_CASE("Full-resolution hashes without the pre-resize match the reference harness") {
@@ -107,9 +108,7 @@ TEST_CASE("Full-resolution hashes without the pre-resize match the reference har
         check_row(row, hgtest::hash_bytes(bytes, /*pre_resize=*/false), matched);
         ++total;
     }
-    CHECK(total == 49);
-    CHECK(matched == total);
-    std::printf("harness no-resize: %d/%d\n", matched, total);
+    expect_all("harness no-resize", matched, total, 49);
 }
 
 TEST_CASE("Decoders reproduce the reference's exact pixels for small images") {
@@ -144,9 +143,7 @@ TEST_CASE("Photos in every format, both GIF frames, give the reference's 8 hashe
         check_row(row, hgtest::hash_bytes(hgtest::read_bytes(dir + row.path), true, row.frame), matched);
         ++total;
     }
-    CHECK(total == 30);
-    CHECK(matched == total);
-    std::printf("shared photos dihedral: %d/%d\n", matched, total);
+    expect_all("shared photos dihedral", matched, total, 30);
 }
 
 namespace {
