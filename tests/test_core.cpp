@@ -6,6 +6,7 @@
 #include <cstring>
 #include <thread>
 
+#include "kernels/kernels.hpp"
 #include "pdq/pdq_core.hpp"
 #include "support/test_support.hpp"
 
@@ -136,7 +137,7 @@ TEST_CASE("Column box filter equals the reference's strided per-column filter, b
         std::vector<float> in(static_cast<std::size_t>(rows) * cols), a(in.size()), b(in.size());
         for (auto& v : in) v = static_cast<float>(rng.below(25500)) / 100.0f;
         const int window = detail::jarosz_window(rows);
-        detail::box_cols(in.data(), a.data(), rows, cols, window);
+        kernels::scalar_kernels().box_cols(in.data(), a.data(), rows, cols, window);
         reference_cols(in.data(), b.data(), rows, cols, window);
         INFO(rows << "x" << cols << " window " << window);
         CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
@@ -166,7 +167,7 @@ TEST_CASE("Pre-resize maps large images to 512x512 by nearest neighbour") {
     std::vector<std::uint8_t> px(1024 * 2);
     for (int x = 0; x < 1024; ++x) px[x] = px[1024 + x] = static_cast<std::uint8_t>(x & 255);
     std::vector<float> out(512 * 512);
-    detail::luma_resized(px.data(), 1024, 2, 1, out.data(), 512, 512);
+    kernels::scalar_kernels().luma(px.data(), 1024, 2, 1, out.data(), 512, 512);
     CHECK(out[1] == 2.0f);
     CHECK(out[511] == static_cast<float>(1022 & 255));
 }

@@ -78,6 +78,10 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+/// Name of the kernel set in use ("avx512", "avx2", "neon" or "scalar"):
+/// the best the CPU supports, or HASHGUARD_FORCE_KERNEL=<name> if available.
+HASHGUARD_API const char* active_kernel() noexcept;
+
 /// Convenience: decode + hash with a thread-local PdqHasher.
 HASHGUARD_API Error pdq_hash_bytes(const std::uint8_t* data, std::size_t len, PdqDihedral& out,
                                    const DecodeOptions& decode_options = {},

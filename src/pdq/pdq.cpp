@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/errors.hpp"
+#include "kernels/kernels.hpp"
 #include "pdq/pdq_core.hpp"
 
 namespace hashguard {
@@ -96,11 +97,12 @@ struct PdqHasher::Impl {
             buf1.resize(n);
             buf2.resize(n);
         }
-        detail::luma_resized(img.pixels.data(), img.width, img.height, img.channels, buf1.data(), rows, cols);
-        if (!(rows == 64 && cols == 64)) detail::jarosz_filter(buf1.data(), buf2.data(), rows, cols);
+        const kernels::Kernels& k = kernels::active();
+        k.luma(img.pixels.data(), img.width, img.height, img.channels, buf1.data(), rows, cols);
+        if (!(rows == 64 && cols == 64)) detail::jarosz_filter(k, buf1.data(), buf2.data(), rows, cols);
         detail::decimate64(buf1.data(), rows, cols, a64);
         quality = detail::quality64(a64);
-        detail::dct64to16(a64, dct);
+        k.dct64to16(&a64[0][0], &dct[0][0]);
         return {};
     }
 };
@@ -132,6 +134,8 @@ Error PdqHasher::hash_dihedral(const Image& image, PdqDihedral& out, const PdqOp
         return {};
     });
 }
+
+const char* active_kernel() noexcept { return kernels::active().name; }
 
 Error pdq_hash_bytes(const std::uint8_t* data, std::size_t len, PdqDihedral& out,
                      const DecodeOptions& decode_options, const PdqOptions& pdq_options) noexcept {

@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 #include "support/test_support.hpp"
 
@@ -15,6 +17,14 @@ int main(int argc, char** argv) {
         std::printf("SKIPPED: reference material not found (expected at %s or $HASHGUARD_SHARED_DIR)\n",
                     HG_TEST_SHARED_DIR);
         return 77;
+    }
+    if (const char* force = std::getenv("HASHGUARD_FORCE_KERNEL"); force && *force) {
+        if (std::strcmp(force, hashguard::active_kernel()) != 0) {
+            std::printf("SKIPPED: kernel set '%s' is not available on this CPU or build (active: %s)\n", force,
+                        hashguard::active_kernel());
+            return 77;
+        }
+        std::printf("kernel set: %s\n", hashguard::active_kernel());
     }
     return Catch::Session().run(argc, argv);
 }

@@ -1,0 +1,143 @@
+// Each kernel of each available target on the sizes the pipeline uses, plus
+// the shared (non-kernel) steps, so per-stage costs and SIMD speed-ups are
+// ratios measured in one run. Items are output elements (pixels, hashes).
+//
+//   build/bench/bench_kernels --benchmark_min_time=0.2
+#include <benchmark/benchmark.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/kernels.hpp"
+#include "pdq/pdq_core.hpp"
+
+namespace {
+
+using hashguard::kernels::Kernels;
+namespace detail = hashguard::detail;
+
+std::vector<float> random_floats(std::size_t n) {
+    std::mt19937 rng(1);
+    std::vector<float> v(n);
+    for (auto& x : v) x = static_cast<float>(rng() % 25500) / 100.0f;
+    return v;
+}
+
+void BM_Luma(benchmark::State& state, const Kernels* k, int width, int height) {
+    std::mt19937 rng(2);
+    std::vector<std::uint8_t> px(static_cast<std::size_t>(width) * height * 3);
+    for (auto& p : px) p = static_cast<std::uint8_t>(rng());
+    int rows, cols;
+    detail::luma_dims(width, height, true, rows, cols);
+    std::vector<float> out(static_cast<std::size_t>(rows) * cols);
+    for (auto _ : state) {
+        k->luma(px.data(), width, height, 3, out.data(), rows, cols);
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.SetItemsProcessed(state.iterations() * rows * cols);
+}
+
+void BM_BoxRows(benchmark::State& state, const Kernels* k, int n) {
+    auto in = random_floats(static_cast<std::size_t>(n) * n);
+    std::vector<float> out(in.size());
+    const int w = detail::jarosz_window(n);
+    for (auto _ : state) {
+        k->box_rows(in.data(), out.data(), n, n, w);
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.SetItemsProcessed(state.iterations() * n * n);
+}
+
+void BM_BoxCols(benchmark::State& state, const Kernels* k, int n) {
+    auto in = random_floats(static_cast<std::size_t>(n) * n);
+    std::vector<float> out(in.size());
+    const int w = detail::jarosz_window(n);
+    for (auto _ : state) {
+        k->box_cols(in.data(), out.data(), n, n, w);
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.SetItemsProcessed(state.iterations() * n * n);
+}
+
+void BM_Jarosz(benchmark::State& state, const Kernels* k, int n) {
+    auto a = random_floats(static_cast<std::size_t>(n) * n);
+    std::vector<float> b(a.size());
+    for (auto _ : state) {
+        detail::jarosz_filter(*k, a.data(), b.data(), n, n);
+        benchmark::DoNotOptimize(a.data());
+    }
+    state.SetItemsProcessed(state.iterations() * n * n);
+}
+
+void BM_Dct(benchmark::State& state, const Kernels* k) {
+    auto a = random_floats(64 * 64);
+    float b[256];
+    for (auto _ : state) {
+        k->dct64to16(a.data(), b);
+        benchmark::DoNotOptimize(b);
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
+void BM_Hamming1xN(benchmark::State& state, const Kernels* k, std::size_t n) {
+    std::mt19937_64 rng(3);
+    std::vector<std::uint64_t> db(4 * n);
+    for (auto& x : db) x = rng();
+    std::vector<std::uint16_t> out(n);
+    const std::uint64_t q[4] = {rng(), rng(), rng(), rng()};
+    for (auto _ : state) {
+        k->hamming_1xn(q, db.data(), n, out.data());
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(n));
+}
+
+void BM_DecimateQuality(benchmark::State& state) {
+    auto a = random_floats(512 * 512);
+    float out[64][64];
+    for (auto _ : state) {
+        detail::decimate64(a.data(), 512, 512, out);
+        benchmark::DoNotOptimize(detail::quality64(out));
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
+void BM_DihedralBits(benchmark::State& state) {
+    auto a = random_floats(256);
+    float b[16][16];
+    for (int i = 0; i < 256; ++i) b[i / 16][i % 16] = a[i] - 127.0f;
+    std::uint16_t words[8][16];
+    for (auto _ : state) {
+        detail::dihedral_bits(b, words);
+        benchmark::DoNotOptimize(words);
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
+int register_all() {
+    for (const Kernels* k : hashguard::kernels::available()) {
+        const std::string n = k->name;
+        benchmark::RegisterBenchmark(("luma_1920x1080_to_512/" + n).c_str(), BM_Luma, k, 1920, 1080);
+        benchmark::RegisterBenchmark(("luma_4000x3000_to_512/" + n).c_str(), BM_Luma, k, 4000, 3000);
+        benchmark::RegisterBenchmark(("luma_640x480/" + n).c_str(), BM_Luma, k, 640, 480);
+        benchmark::RegisterBenchmark(("box_rows_512/" + n).c_str(), BM_BoxRows, k, 512);
+        benchmark::RegisterBenchmark(("box_cols_512/" + n).c_str(), BM_BoxCols, k, 512);
+        benchmark::RegisterBenchmark(("jarosz_512/" + n).c_str(), BM_Jarosz, k, 512);
+        benchmark::RegisterBenchmark(("dct64to16/" + n).c_str(), BM_Dct, k);
+        benchmark::RegisterBenchmark(("hamming_1xN_1M/" + n).c_str(), BM_Hamming1xN, k, std::size_t{1} << 20);
+    }
+    benchmark::RegisterBenchmark("decimate+quality_512/shared", BM_DecimateQuality);
+    benchmark::RegisterBenchmark("dihedral_bits/shared", BM_DihedralBits);
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    register_all();
+    benchmark::Initialize(&argc, argv);
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

@@ -1,0 +1,268 @@
+// AVX2 kernels (x86-64). Every function carries a target attribute instead of
+// compiling the file with -mavx2: code the compiler emits for inline header
+// functions (std::, detail::) stays baseline, so nothing AVX2 can leak into
+// code paths shared with CPUs that lack it (an ODR trap of per-file flags).
+//
+// Bit-exactness: only separate _mm256_mul_ps/_mm256_add_ps (never FMA), and
+// vectors span independent outputs; each lane performs the scalar kernel's
+// operations in the scalar kernel's order.
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "kernels/kernels.hpp"
+#include "pdq/pdq_core.hpp"
+
+#define HG_AVX2 __attribute__((target("avx2,popcnt")))
+
+namespace hashguard::kernels {
+
+namespace {
+
+HG_AVX2 void luma(const std::uint8_t* px, int width, int height, int channels, float* out, int rows, int cols) {
+    const std::size_t stride = static_cast<std::size_t>(width) * channels;
+    const std::size_t total = stride * static_cast<std::size_t>(height);
+    // Source byte offsets of each output column (< 2^31: width <= 65535).
+    std::int32_t stack_xs[1024];
+    std::int32_t* xs = cols <= 1024 ? stack_xs : static_cast<std::int32_t*>(std::malloc(sizeof(std::int32_t) * cols));
+    if (!xs) {  // cannot happen in practice; fall back to the oracle
+        scalar_kernels().luma(px, width, height, channels, out, rows, cols);
+        return;
+    }
+    for (int x = 0; x < cols; ++x) xs[x] = detail::resample_index(x, width, cols) * channels;
+    const __m256i lo8 = _mm256_set1_epi32(0xff);
+    const __m256 kr = _mm256_set1_ps(detail::kLumaR), kg = _mm256_set1_ps(detail::kLumaG),
+                 kb = _mm256_set1_ps(detail::kLumaB);
+    for (int y = 0; y < rows; ++y) {
+        const std::size_t row_off = static_cast<std::size_t>(detail::resample_index(y, height, rows)) * stride;
+        const std::uint8_t* row = px + row_off;
+        const std::size_t avail = total - row_off;  // bytes readable from `row`
+        float* o = out + static_cast<std::size_t>(y) * cols;
+        int x = 0;
+        // 4-byte gathers: a lane may read past its pixel, never past the image.
+        for (; x + 8 <= cols && static_cast<std::size_t>(xs[x + 7]) + 4 <= avail; x += 8) {
+            const __m256i idx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xs + x));
+            const __m256i v = _mm256_i32gather_epi32(reinterpret_cast<const int*>(row), idx, 1);
+            if (channels == 1) {
+                _mm256_storeu_ps(o + x, _mm256_cvtepi32_ps(_mm256_and_si256(v, lo8)));
+            } else {
+                const __m256 r = _mm256_cvtepi32_ps(_mm256_and_si256(v, lo8));
+                const __m256 g = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(v, 8), lo8));
+                const __m256 b = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(v, 16), lo8));
+                const __m256 rg = _mm256_add_ps(_mm256_mul_ps(kr, r), _mm256_mul_ps(kg, g));
+                _mm256_storeu_ps(o + x, _mm256_add_ps(rg, _mm256_mul_ps(kb, b)));
+            }
+        }
+        for (; x < cols; ++x) {
+            const std::uint8_t* p = row + xs[x];
+            o[x] = channels == 1 ? static_cast<float>(p[0]) : detail::luma_rgb(p[0], p[1], p[2]);
+        }
+    }
+    if (xs != stack_xs) std::free(xs);
+}
+
+HG_AVX2 inline void transpose8x8(const float* in, std::size_t in_stride, float* out, std::size_t out_stride) {
+    const __m256 r0 = _mm256_loadu_ps(in + 0 * in_stride), r1 = _mm256_loadu_ps(in + 1 * in_stride),
+                 r2 = _mm256_loadu_ps(in + 2 * in_stride), r3 = _mm256_loadu_ps(in + 3 * in_stride),
+                 r4 = _mm256_loadu_ps(in + 4 * in_stride), r5 = _mm256_loadu_ps(in + 5 * in_stride),
+                 r6 = _mm256_loadu_ps(in + 6 * in_stride), r7 = _mm256_loadu_ps(in + 7 * in_stride);
+    const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+                 t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+                 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    const __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE),
+                 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE),
+                 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE),
+                 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    _mm256_storeu_ps(out + 0 * out_stride, _mm256_permute2f128_ps(s0, s4, 0x20));
+    _mm256_storeu_ps(out + 1 * out_stride, _mm256_permute2f128_ps(s1, s5, 0x20));
+    _mm256_storeu_ps(out + 2 * out_stride, _mm256_permute2f128_ps(s2, s6, 0x20));
+    _mm256_storeu_ps(out + 3 * out_stride, _mm256_permute2f128_ps(s3, s7, 0x20));
+    _mm256_storeu_ps(out + 4 * out_stride, _mm256_permute2f128_ps(s0, s4, 0x31));
+    _mm256_storeu_ps(out + 5 * out_stride, _mm256_permute2f128_ps(s1, s5, 0x31));
+    _mm256_storeu_ps(out + 6 * out_stride, _mm256_permute2f128_ps(s2, s6, 0x31));
+    _mm256_storeu_ps(out + 7 * out_stride, _mm256_permute2f128_ps(s3, s7, 0x31));
+}
+
+// One running sum per lane over a cols x 8 buffer (lane = row), the
+// reference's phases; `t` and `u` are contiguous, 8 floats per step.
+HG_AVX2 void box_lanes(const float* t, float* u, const detail::BoxPhases& ph) {
+    __m256 sum = _mm256_setzero_ps();
+    int li = 0, ri = 0, oi = 0, count = 0;
+    for (int i = 0; i < ph.p1; ++i, ++ri, ++count) sum = _mm256_add_ps(sum, _mm256_load_ps(t + 8 * ri));
+    for (int i = 0; i < ph.p2; ++i, ++ri, ++oi) {
+        ++count;
+        sum = _mm256_add_ps(sum, _mm256_load_ps(t + 8 * ri));
+        _mm256_store_ps(u + 8 * oi, _mm256_div_ps(sum, _mm256_set1_ps(static_cast<float>(count))));
+    }
+    const bool pow2 = (count & (count - 1)) == 0;  // see box_strip
+    const __m256 fw = _mm256_set1_ps(static_cast<float>(count));
+    const __m256 inv = _mm256_set1_ps(1.0f / static_cast<float>(count));
+    for (int i = 0; i < ph.p3; ++i, ++ri, ++li, ++oi) {
+        sum = _mm256_add_ps(sum, _mm256_load_ps(t + 8 * ri));
+        sum = _mm256_sub_ps(sum, _mm256_load_ps(t + 8 * li));
+        _mm256_store_ps(u + 8 * oi, pow2 ? _mm256_mul_ps(sum, inv) : _mm256_div_ps(sum, fw));
+    }
+    for (int i = 0; i < ph.p4; ++i, ++li, ++oi) {
+        --count;
+        sum = _mm256_sub_ps(sum, _mm256_load_ps(t + 8 * li));
+        _mm256_store_ps(u + 8 * oi, _mm256_div_ps(sum, _mm256_set1_ps(static_cast<float>(count))));
+    }
+}
+
+// Rows are filtered 8 at a time: the strip is transposed (8x8 blocks in
+// registers) into an L1-sized buffer so one vector holds one column of 8
+// rows, each lane runs the reference's sum for its row, and the result is
+// transposed back. Per row the operations are exactly the scalar filter's.
+HG_AVX2 void box_rows(const float* in, float* out, int rows, int cols, int window) {
+    const detail::BoxPhases ph(cols, window);
+    const int rows8 = rows & ~7, cols8 = cols & ~7;
+    float* buf = rows8 ? static_cast<float*>(std::aligned_alloc(32, sizeof(float) * 16 * ((cols + 7) & ~7))) : nullptr;
+    if (rows8 && !buf) {
+        scalar_kernels().box_rows(in, out, rows, cols, window);
+        return;
+    }
+    float* t = buf;
+    float* u = buf ? buf + 8 * ((cols + 7) & ~7) : nullptr;
+    for (int r0 = 0; r0 < rows8; r0 += 8) {
+        const float* src = in + static_cast<std::size_t>(r0) * cols;
+        float* dst = out + static_cast<std::size_t>(r0) * cols;
+        for (int c = 0; c < cols8; c += 8) transpose8x8(src + c, cols, t + 8 * c, 8);
+        for (int c = cols8; c < cols; ++c)
+            for (int r = 0; r < 8; ++r) t[8 * c + r] = src[static_cast<std::size_t>(r) * cols + c];
+        box_lanes(t, u, ph);
+        for (int c = 0; c < cols8; c += 8) transpose8x8(u + 8 * c, 8, dst + c, cols);
+        for (int c = cols8; c < cols; ++c)
+            for (int r = 0; r < 8; ++r) dst[static_cast<std::size_t>(r) * cols + c] = u[8 * c + r];
+    }
+    std::free(buf);
+    for (int r = rows8; r < rows; ++r)
+        detail::BoxPhases::filter(in + static_cast<std::size_t>(r) * cols, out + static_cast<std::size_t>(r) * cols,
+                                  cols, window);
+}
+
+// Loads/stores one vector of a strip; the strip's last vector may be partial.
+HG_AVX2 inline __m256 strip_load(const float* p, bool partial, __m256i mask) {
+    return partial ? _mm256_maskload_ps(p, mask) : _mm256_loadu_ps(p);
+}
+HG_AVX2 inline void strip_store(float* p, bool partial, __m256i mask, __m256 x) {
+    if (partial) _mm256_maskstore_ps(p, mask, x);
+    else _mm256_storeu_ps(p, x);
+}
+
+// Box filter down a strip of NV*8 columns starting at c0 (the last vector
+// partial when `masked`). The sums live in registers for the whole column.
+template <int NV>
+HG_AVX2 void box_strip(const float* in, float* out, int cols, int c0, const detail::BoxPhases& ph, __m256i mask,
+                       bool masked) {
+    __m256 s[NV];
+    for (int v = 0; v < NV; ++v) s[v] = _mm256_setzero_ps();
+    const std::size_t st = static_cast<std::size_t>(cols);
+    const float* ib = in + c0;
+    float* ob = out + c0;
+#define HG_LD(r, v) strip_load(ib + static_cast<std::size_t>(r) * st + 8 * (v), masked && (v) == NV - 1, mask)
+#define HG_ST(r, v, x) strip_store(ob + static_cast<std::size_t>(r) * st + 8 * (v), masked && (v) == NV - 1, mask, x)
+    int li = 0, ri = 0, oi = 0, count = 0;
+    for (int i = 0; i < ph.p1; ++i, ++ri, ++count)
+        for (int v = 0; v < NV; ++v) s[v] = _mm256_add_ps(s[v], HG_LD(ri, v));
+    for (int i = 0; i < ph.p2; ++i, ++ri, ++oi) {
+        ++count;
+        const __m256 fc = _mm256_set1_ps(static_cast<float>(count));
+        for (int v = 0; v < NV; ++v) {
+            s[v] = _mm256_add_ps(s[v], HG_LD(ri, v));
+            HG_ST(oi, v, _mm256_div_ps(s[v], fc));
+        }
+    }
+    // Full window: x / w equals x * (1/w) exactly when w is a power of two
+    // (both are the correctly rounded x * 2^-k), which is the common case
+    // (w = 4 for the 512 px pre-resized image); otherwise divide.
+    const bool pow2 = (count & (count - 1)) == 0;
+    const __m256 fw = _mm256_set1_ps(static_cast<float>(count));
+    const __m256 inv = _mm256_set1_ps(1.0f / static_cast<float>(count));
+    for (int i = 0; i < ph.p3; ++i, ++ri, ++li, ++oi)
+        for (int v = 0; v < NV; ++v) {
+            s[v] = _mm256_add_ps(s[v], HG_LD(ri, v));
+            s[v] = _mm256_sub_ps(s[v], HG_LD(li, v));
+            HG_ST(oi, v, pow2 ? _mm256_mul_ps(s[v], inv) : _mm256_div_ps(s[v], fw));
+        }
+    for (int i = 0; i < ph.p4; ++i, ++li, ++oi) {
+        --count;
+        const __m256 fc = _mm256_set1_ps(static_cast<float>(count));
+        for (int v = 0; v < NV; ++v) {
+            s[v] = _mm256_sub_ps(s[v], HG_LD(li, v));
+            HG_ST(oi, v, _mm256_div_ps(s[v], fc));
+        }
+    }
+#undef HG_LD
+#undef HG_ST
+}
+
+HG_AVX2 void box_cols(const float* in, float* out, int rows, int cols, int window) {
+    const detail::BoxPhases ph(rows, window);
+    const __m256i all = _mm256_set1_epi32(-1);
+    int c = 0;
+    for (; c + 64 <= cols; c += 64) box_strip<8>(in, out, cols, c, ph, all, false);
+    for (; c + 8 <= cols; c += 8) box_strip<1>(in, out, cols, c, ph, all, false);
+    if (c < cols) {
+        const int rem = cols - c;
+        const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(rem), lane);
+        box_strip<1>(in, out, cols, c, ph, mask, true);
+    }
+}
+
+HG_AVX2 void dct64to16(const float* a, float* b) {
+    const float* d = &detail::dct_matrix()[0][0];
+    const float* dt = &detail::dct_matrix_t()[0][0];
+    alignas(32) float t[16 * 64];
+    for (int i = 0; i < 16; ++i) {
+        __m256 acc[8];
+        for (int v = 0; v < 8; ++v) acc[v] = _mm256_setzero_ps();
+        for (int k = 0; k < 64; ++k) {
+            const __m256 dik = _mm256_set1_ps(d[i * 64 + k]);
+            for (int v = 0; v < 8; ++v)
+                acc[v] = _mm256_add_ps(acc[v], _mm256_mul_ps(dik, _mm256_loadu_ps(a + k * 64 + 8 * v)));
+        }
+        for (int v = 0; v < 8; ++v) _mm256_store_ps(t + i * 64 + 8 * v, acc[v]);
+    }
+    for (int i = 0; i < 16; ++i) {
+        __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+        for (int k = 0; k < 64; ++k) {
+            const __m256 tik = _mm256_set1_ps(t[i * 64 + k]);
+            acc0 = _mm256_add_ps(acc0, _mm256_mul_ps(tik, _mm256_loadu_ps(dt + k * 16)));
+            acc1 = _mm256_add_ps(acc1, _mm256_mul_ps(tik, _mm256_loadu_ps(dt + k * 16 + 8)));
+        }
+        _mm256_storeu_ps(b + i * 16, acc0);
+        _mm256_storeu_ps(b + i * 16 + 8, acc1);
+    }
+}
+
+HG_AVX2 void hamming_1xn(const std::uint64_t* q, const std::uint64_t* db, std::size_t n, std::uint16_t* out) {
+    const std::uint64_t q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3];
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::uint64_t* h = db + 4 * i;
+        out[i] = static_cast<std::uint16_t>(_mm_popcnt_u64(q0 ^ h[0]) + _mm_popcnt_u64(q1 ^ h[1]) +
+                                            _mm_popcnt_u64(q2 ^ h[2]) + _mm_popcnt_u64(q3 ^ h[3]));
+    }
+}
+
+HG_AVX2 void hamming_mxn(const std::uint64_t* q, std::size_t m, const std::uint64_t* db, std::size_t n,
+                         std::uint16_t* out) {
+    // Blocks of the list stay in L1 while every query passes over them.
+    constexpr std::size_t kBlock = 512;  // 16 KiB of hashes
+    for (std::size_t j0 = 0; j0 < n; j0 += kBlock) {
+        const std::size_t nb = std::min(kBlock, n - j0);
+        for (std::size_t i = 0; i < m; ++i) hamming_1xn(q + 4 * i, db + 4 * j0, nb, out + i * n + j0);
+    }
+}
+
+const Kernels kAvx2 = {"avx2", kFeatureAVX2, luma, box_rows, box_cols, dct64to16, hamming_1xn, hamming_mxn};
+
+}  // namespace
+
+const Kernels* avx2_kernels() noexcept { return &kAvx2; }
+
+}  // namespace hashguard::kernels
+#endif  // __x86_64__

@@ -1,0 +1,146 @@
+// CPU feature detection and the one dispatch point.
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+
+#include "kernels/kernels.hpp"
+#include "pdq/pdq_core.hpp"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#elif defined(__aarch64__) && defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
+
+namespace hashguard::kernels {
+
+namespace {
+
+#if defined(__x86_64__) || defined(__i386__)
+std::uint64_t xgetbv0() {
+    std::uint32_t eax, edx;
+    __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+    return (static_cast<std::uint64_t>(edx) << 32) | eax;
+}
+
+unsigned detect() {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    const bool osxsave = c & (1u << 27), avx = c & (1u << 28), popcnt = c & (1u << 23);
+    if (!osxsave || !avx) return 0;
+    const std::uint64_t xcr0 = xgetbv0();
+    const bool ymm_state = (xcr0 & 0x6) == 0x6;           // SSE + AVX state
+    const bool zmm_state = (xcr0 & 0xe6) == 0xe6;         // + opmask, ZMM_Hi256, Hi16_ZMM
+    if (__get_cpuid_max(0, nullptr) < 7) return 0;
+    __cpuid_count(7, 0, a, b, c, d);
+    unsigned f = 0;
+    const bool avx2 = b & (1u << 5);
+    if (avx2 && popcnt && ymm_state) f |= kFeatureAVX2;
+    const bool avx512f = b & (1u << 16), avx512dq = b & (1u << 17), avx512bw = b & (1u << 30),
+               avx512vl = b & (1u << 31), vpopcntdq = c & (1u << 14);
+    if ((f & kFeatureAVX2) && avx512f && avx512dq && avx512bw && avx512vl && vpopcntdq && zmm_state)
+        f |= kFeatureAVX512;
+    return f;
+}
+#elif defined(__aarch64__)
+unsigned detect() { return kFeatureNEON; }  // Advanced SIMD is mandatory on AArch64
+#else
+unsigned detect() { return 0; }
+#endif
+
+// Start-up self-check: a SIMD set must reproduce the scalar oracle bit for
+// bit on a small random workload, or it is not used. Cheap (well under a
+// millisecond) and guards against a miscompiled or untested target.
+bool self_check(const Kernels& k) {
+    const Kernels& s = scalar_kernels();
+    std::mt19937 rng(12345);
+    const int w = 37, h = 29;
+    std::vector<std::uint8_t> px(static_cast<std::size_t>(w) * h * 3);
+    for (auto& p : px) p = static_cast<std::uint8_t>(rng());
+    for (int ch : {1, 3})
+        for (auto [rows, cols] : {std::pair{h, w}, std::pair{19, 23}}) {
+            std::vector<float> a(static_cast<std::size_t>(rows) * cols), b(a.size());
+            s.luma(px.data(), w, h, ch, a.data(), rows, cols);
+            k.luma(px.data(), w, h, ch, b.data(), rows, cols);
+            if (std::memcmp(a.data(), b.data(), a.size() * 4) != 0) return false;
+            std::vector<float> ta(a.size()), tb(a.size());
+            for (int window : {1, 2, 3, 4, 7}) {
+                s.box_cols(a.data(), ta.data(), rows, cols, window);
+                k.box_cols(a.data(), tb.data(), rows, cols, window);
+                if (std::memcmp(ta.data(), tb.data(), ta.size() * 4) != 0) return false;
+                s.box_rows(a.data(), ta.data(), rows, cols, window);
+                k.box_rows(a.data(), tb.data(), rows, cols, window);
+                if (std::memcmp(ta.data(), tb.data(), ta.size() * 4) != 0) return false;
+            }
+        }
+    std::vector<float> a64(64 * 64);
+    for (auto& v : a64) v = static_cast<float>(rng() % 25500) / 100.0f;
+    float b1[256], b2[256];
+    s.dct64to16(a64.data(), b1);
+    k.dct64to16(a64.data(), b2);
+    if (std::memcmp(b1, b2, sizeof b1) != 0) return false;
+    std::vector<std::uint64_t> db(4 * 37);
+    for (auto& v : db) v = (static_cast<std::uint64_t>(rng()) << 32) | rng();
+    std::uint16_t d1[3 * 37], d2[3 * 37];
+    s.hamming_mxn(db.data(), 3, db.data(), 37, d1);
+    k.hamming_mxn(db.data(), 3, db.data(), 37, d2);
+    return std::memcmp(d1, d2, sizeof d1) == 0;
+}
+
+}  // namespace
+
+unsigned cpu_features() noexcept {
+    static const unsigned f = detect();
+    return f;
+}
+
+const std::vector<const Kernels*>& compiled() noexcept {
+    static const std::vector<const Kernels*> sets = [] {
+        std::vector<const Kernels*> v;
+        for (const Kernels* k : {avx512_kernels(), avx2_kernels(), neon_kernels()})
+            if (k) v.push_back(k);
+        v.push_back(&scalar_kernels());
+        return v;
+    }();
+    return sets;
+}
+
+const std::vector<const Kernels*>& available() noexcept {
+    static const std::vector<const Kernels*> sets = [] {
+        std::vector<const Kernels*> v;
+        const unsigned f = cpu_features();
+        for (const Kernels* k : compiled())
+            if ((k->required & f) == k->required && (k->required == 0 || self_check(*k))) v.push_back(k);
+        return v;
+    }();
+    return sets;
+}
+
+const Kernels* find(std::string_view name) noexcept {
+    for (const Kernels* k : available())
+        if (name == k->name) return k;
+    return nullptr;
+}
+
+const Kernels& active() noexcept {
+    static const Kernels* chosen = [] {
+        if (const char* force = std::getenv("HASHGUARD_FORCE_KERNEL"); force && *force)
+            if (const Kernels* k = find(force)) return k;
+        return available().front();
+    }();
+    return *chosen;
+}
+
+#if !(defined(__x86_64__) && defined(HASHGUARD_HAVE_AVX2))
+const Kernels* avx2_kernels() noexcept { return nullptr; }
+#endif
+#if !defined(__x86_64__)
+const Kernels* avx512_kernels() noexcept { return nullptr; }
+#endif
+#if !defined(__aarch64__)
+const Kernels* neon_kernels() noexcept { return nullptr; }
+#endif
+
+}  // namespace hashguard::kernels

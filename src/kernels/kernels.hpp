@@ -1,0 +1,76 @@
+// The one place the PDQ pipeline's and the indexes' hot loops are chosen per
+// CPU target. Internal to the library: no public header mentions an ISA.
+//
+// Every kernel set computes bit-identical results to the scalar set (the
+// oracle): SIMD code vectorises across independent outputs (columns,
+// coefficients, hashes) and performs, per output, exactly the scalar code's
+// float operations in the same order (no FMA: -ffp-contract=off, and no fused
+// intrinsics). tests/test_kernels.cpp checks each set against scalar on random
+// inputs of awkward sizes, and test_conformance runs once per available set.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace hashguard::kernels {
+
+/// CPU features a kernel set may require (bit flags).
+enum Feature : unsigned {
+    kFeatureAVX2 = 1u << 0,     // AVX2 + POPCNT, OS saves YMM state
+    kFeatureAVX512 = 1u << 1,   // F, BW, DQ, VL, VPOPCNTDQ; OS saves ZMM state
+    kFeatureNEON = 1u << 2,     // AArch64 Advanced SIMD
+};
+
+struct Kernels {
+    const char* name;
+    unsigned required;  ///< Feature bits the CPU must have
+
+    /// Float luma of 8-bit interleaved pixels (1 = grey: y = v; 3 = RGB:
+    /// y = (0.299f*R + 0.587f*G) + 0.114f*B), fused with nearest-neighbour
+    /// resampling to rows x cols (src = floor(dst*old/new)). `out` is
+    /// rows x cols, row-major.
+    void (*luma)(const std::uint8_t* px, int width, int height, int channels, float* out, int rows, int cols);
+
+    /// The reference's 1-D box filter applied along every row of a rows x
+    /// cols buffer (the reference's running float sum, per row).
+    void (*box_rows)(const float* in, float* out, int rows, int cols, int window);
+
+    /// The reference's 1-D box filter applied down every column of a
+    /// rows x cols buffer (the reference's running float sum, per column).
+    void (*box_cols)(const float* in, float* out, int rows, int cols, int window);
+
+    /// B = (D * A) * D^T with the 16x64 DCT matrix, sums over k in order.
+    void (*dct64to16)(const float* a /*64x64*/, float* b /*16x16*/);
+
+    /// out[i] = Hamming distance between q and db[i]; hashes are 4 x uint64.
+    void (*hamming_1xn)(const std::uint64_t* q, const std::uint64_t* db, std::size_t n, std::uint16_t* out);
+
+    /// out[i*n + j] = distance(q[i], db[j]) for m queries against n hashes.
+    void (*hamming_mxn)(const std::uint64_t* q, std::size_t m, const std::uint64_t* db, std::size_t n,
+                        std::uint16_t* out);
+};
+
+/// Feature bits of this CPU (CPUID + XGETBV on x86, HWCAP on AArch64), read once.
+unsigned cpu_features() noexcept;
+
+/// Kernel sets compiled into this build, best first, scalar last.
+const std::vector<const Kernels*>& compiled() noexcept;
+
+/// Compiled sets this CPU supports and that passed their start-up self-check.
+const std::vector<const Kernels*>& available() noexcept;
+
+/// A set by name ("scalar", "avx2", "avx512", "neon") if available, else null.
+const Kernels* find(std::string_view name) noexcept;
+
+/// The set the library uses: HASHGUARD_FORCE_KERNEL=<name> when that set is
+/// available, otherwise the best available. Chosen once, on first use.
+const Kernels& active() noexcept;
+
+// The per-target sets (null where not compiled for this architecture).
+const Kernels& scalar_kernels() noexcept;
+const Kernels* avx2_kernels() noexcept;
+const Kernels* avx512_kernels() noexcept;
+const Kernels* neon_kernels() noexcept;
+
+}  // namespace hashguard::kernels

@@ -1,0 +1,122 @@
+// Scalar kernels: the oracle every SIMD set is tested against. Always built.
+// The float operation order here is the reference's and must not change.
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+#include "kernels/kernels.hpp"
+#include "pdq/pdq_core.hpp"
+
+namespace hashguard::kernels {
+
+namespace {
+
+void luma(const std::uint8_t* px, int width, int height, int channels, float* out, int rows, int cols) {
+    const std::size_t stride = static_cast<std::size_t>(width) * channels;
+    std::vector<std::size_t> xs(static_cast<std::size_t>(cols));
+    detail::resample_offsets(width, cols, channels, xs.data());
+    for (int y = 0; y < rows; ++y) {
+        const std::uint8_t* row = px + static_cast<std::size_t>(detail::resample_index(y, height, rows)) * stride;
+        float* o = out + static_cast<std::size_t>(y) * cols;
+        if (channels == 1) {
+            for (int x = 0; x < cols; ++x) o[x] = static_cast<float>(row[xs[x]]);
+        } else {
+            for (int x = 0; x < cols; ++x) {
+                const std::uint8_t* p = row + xs[x];
+                o[x] = detail::luma_rgb(p[0], p[1], p[2]);
+            }
+        }
+    }
+}
+
+void box_rows(const float* in, float* out, int rows, int cols, int window) {
+    for (int r = 0; r < rows; ++r)
+        detail::BoxPhases::filter(in + static_cast<std::size_t>(r) * cols, out + static_cast<std::size_t>(r) * cols,
+                                  cols, window);
+}
+
+void box_cols(const float* in, float* out, int rows, int cols, int window) {
+    // The phases of the reference's 1-D filter, each step advancing every
+    // column: per column the additions are exactly the reference's.
+    const detail::BoxPhases ph(rows, window);
+    constexpr int kBlock = 256;  // columns per block: the sums stay in L1
+    for (int c0 = 0; c0 < cols; c0 += kBlock) {
+        const int nc = std::min(kBlock, cols - c0);
+        float sum[kBlock];
+        std::fill(sum, sum + nc, 0.0f);
+        auto row = [&](const float* base, int r) { return base + static_cast<std::size_t>(r) * cols + c0; };
+        int li = 0, ri = 0, oi = 0, count = 0;
+        for (int i = 0; i < ph.p1; ++i, ++ri) {
+            const float* s = row(in, ri);
+            for (int j = 0; j < nc; ++j) sum[j] += s[j];
+            ++count;
+        }
+        for (int i = 0; i < ph.p2; ++i, ++ri, ++oi) {
+            const float* s = row(in, ri);
+            float* o = out + static_cast<std::size_t>(oi) * cols + c0;
+            ++count;
+            const float fc = static_cast<float>(count);
+            for (int j = 0; j < nc; ++j) { sum[j] += s[j]; o[j] = sum[j] / fc; }
+        }
+        const float fw = static_cast<float>(count);
+        for (int i = 0; i < ph.p3; ++i, ++ri, ++li, ++oi) {
+            const float* s = row(in, ri);
+            const float* l = row(in, li);
+            float* o = out + static_cast<std::size_t>(oi) * cols + c0;
+            for (int j = 0; j < nc; ++j) {
+                sum[j] += s[j];
+                sum[j] -= l[j];
+                o[j] = sum[j] / fw;
+            }
+        }
+        for (int i = 0; i < ph.p4; ++i, ++li, ++oi) {
+            const float* l = row(in, li);
+            float* o = out + static_cast<std::size_t>(oi) * cols + c0;
+            --count;
+            const float fc = static_cast<float>(count);
+            for (int j = 0; j < nc; ++j) { sum[j] -= l[j]; o[j] = sum[j] / fc; }
+        }
+    }
+}
+
+void dct64to16(const float* a, float* b) {
+    const float(&d)[16][64] = detail::dct_matrix();
+    float t[16][64];
+    // T = D * A: for each (i, j) the sum runs k = 0..63 in order.
+    for (int i = 0; i < 16; ++i) {
+        float acc[64] = {};
+        for (int k = 0; k < 64; ++k) {
+            const float dik = d[i][k];
+            for (int j = 0; j < 64; ++j) acc[j] += dik * a[k * 64 + j];
+        }
+        std::memcpy(t[i], acc, sizeof acc);
+    }
+    // B = T * D^T: B[i][j] = sum_k T[i][k] * D[j][k].
+    for (int i = 0; i < 16; ++i)
+        for (int j = 0; j < 16; ++j) {
+            float sum = 0.0f;
+            for (int k = 0; k < 64; ++k) sum += t[i][k] * d[j][k];
+            b[i * 16 + j] = sum;
+        }
+}
+
+void hamming_1xn(const std::uint64_t* q, const std::uint64_t* db, std::size_t n, std::uint16_t* out) {
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::uint64_t* h = db + 4 * i;
+        out[i] = static_cast<std::uint16_t>(std::popcount(q[0] ^ h[0]) + std::popcount(q[1] ^ h[1]) +
+                                            std::popcount(q[2] ^ h[2]) + std::popcount(q[3] ^ h[3]));
+    }
+}
+
+void hamming_mxn(const std::uint64_t* q, std::size_t m, const std::uint64_t* db, std::size_t n,
+                 std::uint16_t* out) {
+    for (std::size_t i = 0; i < m; ++i) hamming_1xn(q + 4 * i, db, n, out + i * n);
+}
+
+const Kernels kScalar = {"scalar", 0, luma, box_rows, box_cols, dct64to16, hamming_1xn, hamming_mxn};
+
+}  // namespace
+
+const Kernels& scalar_kernels() noexcept { return kScalar; }
+
+}  // namespace hashguard::kernels
