@@ -3,7 +3,8 @@
 set -euo pipefail
 PKGS=(g++ cmake make pkg-config
       libopencv-dev libturbojpeg0-dev libpng-dev libgif-dev zlib1g-dev
-      libxxhash-dev libbenchmark-dev catch2)
+      libxxhash-dev libbenchmark-dev catch2
+      g++-aarch64-linux-gnu qemu-user)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Sets up and runs the whole test suite: a release build, then an
-# ASan+UBSan build of the same tests. Tests that need ../shared skip (ctest
+# Sets up and runs the whole test suite: a release build, the AArch64 kernel
+# tests under qemu, then an ASan+UBSan build of the same tests. Tests that need ../shared skip (ctest
 # reports them as skipped) when it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,9 @@ echo "== release build + tests"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DHASHGUARD_BUILD_BENCH=ON >/dev/null
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure -j"$jobs")
+
+echo "== AArch64 (NEON) kernels, cross-built, under qemu-user"
+bash scripts/test-neon.sh
 
 echo "== ASan+UBSan build + tests"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHASHGUARD_SANITIZE=ON -DHASHGUARD_BUILD_BENCH=OFF >/dev/null

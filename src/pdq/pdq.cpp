@@ -137,14 +137,4 @@ Error PdqHasher::hash_dihedral(const Image& image, PdqDihedral& out, const PdqOp
 
 const char* active_kernel() noexcept { return kernels::active().name; }
 
-Error pdq_hash_bytes(const std::uint8_t* data, std::size_t len, PdqDihedral& out,
-                     const DecodeOptions& decode_options, const PdqOptions& pdq_options) noexcept {
-    return detail::guard([&]() -> Error {
-        thread_local PdqHasher hasher;
-        thread_local Image image;
-        if (Error e = decode_image(data, len, image, decode_options)) return e;
-        return hasher.hash_dihedral(image, out, pdq_options);
-    });
-}
-
 }  // namespace hashguard

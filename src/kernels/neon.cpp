@@ -1,0 +1,233 @@
+// NEON kernels (AArch64). Same rules as the x86 sets: separate vmulq/vaddq
+// (no fused multiply-add; the library builds with -ffp-contract=off), vectors
+// across independent outputs, per output the scalar kernel's operation order.
+#if defined(__aarch64__)
+#include <arm_neon.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "kernels/kernels.hpp"
+#include "pdq/pdq_core.hpp"
+
+namespace hashguard::kernels {
+
+namespace {
+
+void luma(const std::uint8_t* px, int width, int height, int channels, float* out, int rows, int cols) {
+    const std::size_t stride = static_cast<std::size_t>(width) * channels;
+    std::size_t stack_xs[1024];
+    std::size_t* xs = cols <= 1024 ? stack_xs : static_cast<std::size_t*>(std::malloc(sizeof(std::size_t) * cols));
+    if (!xs) {
+        scalar_kernels().luma(px, width, height, channels, out, rows, cols);
+        return;
+    }
+    detail::resample_offsets(width, cols, channels, xs);
+    const float32x4_t kr = vdupq_n_f32(detail::kLumaR), kg = vdupq_n_f32(detail::kLumaG),
+                      kb = vdupq_n_f32(detail::kLumaB);
+    for (int y = 0; y < rows; ++y) {
+        const std::uint8_t* row = px + static_cast<std::size_t>(detail::resample_index(y, height, rows)) * stride;
+        float* o = out + static_cast<std::size_t>(y) * cols;
+        int x = 0;
+        for (; x + 4 <= cols; x += 4) {
+            std::uint32_t r[4], g[4], b[4];
+            for (int i = 0; i < 4; ++i) {
+                const std::uint8_t* p = row + xs[x + i];
+                r[i] = p[0];
+                if (channels == 3) { g[i] = p[1]; b[i] = p[2]; }
+            }
+            const float32x4_t fr = vcvtq_f32_u32(vld1q_u32(r));
+            if (channels == 1) {
+                vst1q_f32(o + x, fr);
+            } else {
+                const float32x4_t fg = vcvtq_f32_u32(vld1q_u32(g)), fb = vcvtq_f32_u32(vld1q_u32(b));
+                const float32x4_t rg = vaddq_f32(vmulq_f32(kr, fr), vmulq_f32(kg, fg));
+                vst1q_f32(o + x, vaddq_f32(rg, vmulq_f32(kb, fb)));
+            }
+        }
+        for (; x < cols; ++x) {
+            const std::uint8_t* p = row + xs[x];
+            o[x] = channels == 1 ? static_cast<float>(p[0]) : detail::luma_rgb(p[0], p[1], p[2]);
+        }
+    }
+    if (xs != stack_xs) std::free(xs);
+}
+
+inline void transpose4x4(const float* in, std::size_t in_stride, float* out, std::size_t out_stride) {
+    const float32x4_t r0 = vld1q_f32(in), r1 = vld1q_f32(in + in_stride), r2 = vld1q_f32(in + 2 * in_stride),
+                      r3 = vld1q_f32(in + 3 * in_stride);
+    const float32x4_t t0 = vtrn1q_f32(r0, r1), t1 = vtrn2q_f32(r0, r1), t2 = vtrn1q_f32(r2, r3),
+                      t3 = vtrn2q_f32(r2, r3);
+    auto f64 = [](float32x4_t v) { return vreinterpretq_f64_f32(v); };
+    vst1q_f32(out, vreinterpretq_f32_f64(vtrn1q_f64(f64(t0), f64(t2))));
+    vst1q_f32(out + out_stride, vreinterpretq_f32_f64(vtrn1q_f64(f64(t1), f64(t3))));
+    vst1q_f32(out + 2 * out_stride, vreinterpretq_f32_f64(vtrn2q_f64(f64(t0), f64(t2))));
+    vst1q_f32(out + 3 * out_stride, vreinterpretq_f32_f64(vtrn2q_f64(f64(t1), f64(t3))));
+}
+
+// Running sum per lane over a cols x 4 buffer (lane = row).
+void box_lanes(const float* t, float* u, const detail::BoxPhases& ph) {
+    float32x4_t sum = vdupq_n_f32(0.0f);
+    int li = 0, ri = 0, oi = 0, count = 0;
+    for (int i = 0; i < ph.p1; ++i, ++ri, ++count) sum = vaddq_f32(sum, vld1q_f32(t + 4 * ri));
+    for (int i = 0; i < ph.p2; ++i, ++ri, ++oi) {
+        ++count;
+        sum = vaddq_f32(sum, vld1q_f32(t + 4 * ri));
+        vst1q_f32(u + 4 * oi, vdivq_f32(sum, vdupq_n_f32(static_cast<float>(count))));
+    }
+    // x / w == x * (1/w) exactly when w is a power of two.
+    const bool pow2 = (count & (count - 1)) == 0;
+    const float32x4_t fw = vdupq_n_f32(static_cast<float>(count)), inv = vdupq_n_f32(1.0f / static_cast<float>(count));
+    for (int i = 0; i < ph.p3; ++i, ++ri, ++li, ++oi) {
+        sum = vaddq_f32(sum, vld1q_f32(t + 4 * ri));
+        sum = vsubq_f32(sum, vld1q_f32(t + 4 * li));
+        vst1q_f32(u + 4 * oi, pow2 ? vmulq_f32(sum, inv) : vdivq_f32(sum, fw));
+    }
+    for (int i = 0; i < ph.p4; ++i, ++li, ++oi) {
+        --count;
+        sum = vsubq_f32(sum, vld1q_f32(t + 4 * li));
+        vst1q_f32(u + 4 * oi, vdivq_f32(sum, vdupq_n_f32(static_cast<float>(count))));
+    }
+}
+
+void box_rows(const float* in, float* out, int rows, int cols, int window) {
+    const detail::BoxPhases ph(cols, window);
+    const int rows4 = rows & ~3, cols4 = cols & ~3;
+    float* buf = rows4 ? static_cast<float*>(std::malloc(sizeof(float) * 8 * static_cast<std::size_t>(cols))) : nullptr;
+    if (rows4 && !buf) {
+        scalar_kernels().box_rows(in, out, rows, cols, window);
+        return;
+    }
+    float* t = buf;
+    float* u = buf ? buf + 4 * static_cast<std::size_t>(cols) : nullptr;
+    for (int r0 = 0; r0 < rows4; r0 += 4) {
+        const float* src = in + static_cast<std::size_t>(r0) * cols;
+        float* dst = out + static_cast<std::size_t>(r0) * cols;
+        for (int c = 0; c < cols4; c += 4) transpose4x4(src + c, cols, t + 4 * c, 4);
+        for (int c = cols4; c < cols; ++c)
+            for (int r = 0; r < 4; ++r) t[4 * c + r] = src[static_cast<std::size_t>(r) * cols + c];
+        box_lanes(t, u, ph);
+        for (int c = 0; c < cols4; c += 4) transpose4x4(u + 4 * c, 4, dst + c, cols);
+        for (int c = cols4; c < cols; ++c)
+            for (int r = 0; r < 4; ++r) dst[static_cast<std::size_t>(r) * cols + c] = u[4 * c + r];
+    }
+    std::free(buf);
+    for (int r = rows4; r < rows; ++r)
+        detail::BoxPhases::filter(in + static_cast<std::size_t>(r) * cols, out + static_cast<std::size_t>(r) * cols,
+                                  cols, window);
+}
+
+// Box filter down NV*4 columns from c0, sums in registers.
+template <int NV>
+void box_strip(const float* in, float* out, int cols, int c0, const detail::BoxPhases& ph) {
+    float32x4_t s[NV];
+    for (int v = 0; v < NV; ++v) s[v] = vdupq_n_f32(0.0f);
+    const std::size_t st = static_cast<std::size_t>(cols);
+    const float* ib = in + c0;
+    float* ob = out + c0;
+    int li = 0, ri = 0, oi = 0, count = 0;
+    for (int i = 0; i < ph.p1; ++i, ++ri, ++count)
+        for (int v = 0; v < NV; ++v) s[v] = vaddq_f32(s[v], vld1q_f32(ib + ri * st + 4 * v));
+    for (int i = 0; i < ph.p2; ++i, ++ri, ++oi) {
+        ++count;
+        const float32x4_t fc = vdupq_n_f32(static_cast<float>(count));
+        for (int v = 0; v < NV; ++v) {
+            s[v] = vaddq_f32(s[v], vld1q_f32(ib + ri * st + 4 * v));
+            vst1q_f32(ob + oi * st + 4 * v, vdivq_f32(s[v], fc));
+        }
+    }
+    const bool pow2 = (count & (count - 1)) == 0;
+    const float32x4_t fw = vdupq_n_f32(static_cast<float>(count)), inv = vdupq_n_f32(1.0f / static_cast<float>(count));
+    for (int i = 0; i < ph.p3; ++i, ++ri, ++li, ++oi)
+        for (int v = 0; v < NV; ++v) {
+            s[v] = vaddq_f32(s[v], vld1q_f32(ib + ri * st + 4 * v));
+            s[v] = vsubq_f32(s[v], vld1q_f32(ib + li * st + 4 * v));
+            vst1q_f32(ob + oi * st + 4 * v, pow2 ? vmulq_f32(s[v], inv) : vdivq_f32(s[v], fw));
+        }
+    for (int i = 0; i < ph.p4; ++i, ++li, ++oi) {
+        --count;
+        const float32x4_t fc = vdupq_n_f32(static_cast<float>(count));
+        for (int v = 0; v < NV; ++v) {
+            s[v] = vsubq_f32(s[v], vld1q_f32(ib + li * st + 4 * v));
+            vst1q_f32(ob + oi * st + 4 * v, vdivq_f32(s[v], fc));
+        }
+    }
+}
+
+void box_cols(const float* in, float* out, int rows, int cols, int window) {
+    const detail::BoxPhases ph(rows, window);
+    int c = 0;
+    for (; c + 32 <= cols; c += 32) box_strip<8>(in, out, cols, c, ph);
+    for (; c + 4 <= cols; c += 4) box_strip<1>(in, out, cols, c, ph);
+    if (c < cols) {
+        // Last 1-3 columns: the scalar kernel on a narrow copy.
+        const int nc = cols - c;
+        float* tmp = static_cast<float*>(std::malloc(sizeof(float) * 2 * nc * static_cast<std::size_t>(rows)));
+        if (!tmp) {
+            scalar_kernels().box_cols(in, out, rows, cols, window);
+            return;
+        }
+        float* tin = tmp;
+        float* tout = tmp + static_cast<std::size_t>(nc) * rows;
+        for (int r = 0; r < rows; ++r)
+            std::memcpy(tin + static_cast<std::size_t>(r) * nc, in + static_cast<std::size_t>(r) * cols + c,
+                        sizeof(float) * nc);
+        scalar_kernels().box_cols(tin, tout, rows, nc, window);
+        for (int r = 0; r < rows; ++r)
+            std::memcpy(out + static_cast<std::size_t>(r) * cols + c, tout + static_cast<std::size_t>(r) * nc,
+                        sizeof(float) * nc);
+        std::free(tmp);
+    }
+}
+
+void dct64to16(const float* a, float* b) {
+    const float* d = &detail::dct_matrix()[0][0];
+    const float* dt = &detail::dct_matrix_t()[0][0];
+    float t[16 * 64];
+    for (int i = 0; i < 16; ++i) {
+        float32x4_t acc[16];
+        for (int v = 0; v < 16; ++v) acc[v] = vdupq_n_f32(0.0f);
+        for (int k = 0; k < 64; ++k) {
+            const float32x4_t dik = vdupq_n_f32(d[i * 64 + k]);
+            for (int v = 0; v < 16; ++v) acc[v] = vaddq_f32(acc[v], vmulq_f32(dik, vld1q_f32(a + k * 64 + 4 * v)));
+        }
+        for (int v = 0; v < 16; ++v) vst1q_f32(t + i * 64 + 4 * v, acc[v]);
+    }
+    for (int i = 0; i < 16; ++i) {
+        float32x4_t acc[4];
+        for (int v = 0; v < 4; ++v) acc[v] = vdupq_n_f32(0.0f);
+        for (int k = 0; k < 64; ++k) {
+            const float32x4_t tik = vdupq_n_f32(t[i * 64 + k]);
+            for (int v = 0; v < 4; ++v) acc[v] = vaddq_f32(acc[v], vmulq_f32(tik, vld1q_f32(dt + k * 16 + 4 * v)));
+        }
+        for (int v = 0; v < 4; ++v) vst1q_f32(b + i * 16 + 4 * v, acc[v]);
+    }
+}
+
+void hamming_1xn(const std::uint64_t* q, const std::uint64_t* db, std::size_t n, std::uint16_t* out) {
+    const uint8x16_t q0 = vreinterpretq_u8_u64(vld1q_u64(q)), q1 = vreinterpretq_u8_u64(vld1q_u64(q + 2));
+    for (std::size_t i = 0; i < n; ++i) {
+        const uint8x16_t x0 = veorq_u8(q0, vreinterpretq_u8_u64(vld1q_u64(db + 4 * i)));
+        const uint8x16_t x1 = veorq_u8(q1, vreinterpretq_u8_u64(vld1q_u64(db + 4 * i + 2)));
+        out[i] = static_cast<std::uint16_t>(vaddlvq_u8(vcntq_u8(x0)) + vaddlvq_u8(vcntq_u8(x1)));
+    }
+}
+
+void hamming_mxn(const std::uint64_t* q, std::size_t m, const std::uint64_t* db, std::size_t n,
+                 std::uint16_t* out) {
+    constexpr std::size_t kBlock = 512;
+    for (std::size_t j0 = 0; j0 < n; j0 += kBlock) {
+        const std::size_t nb = std::min(kBlock, n - j0);
+        for (std::size_t i = 0; i < m; ++i) hamming_1xn(q + 4 * i, db + 4 * j0, nb, out + i * n + j0);
+    }
+}
+
+const Kernels kNeon = {"neon", kFeatureNEON, luma, box_rows, box_cols, dct64to16, hamming_1xn, hamming_mxn};
+
+}  // namespace
+
+const Kernels* neon_kernels() noexcept { return &kNeon; }
+
+}  // namespace hashguard::kernels
+#endif  // __aarch64__

@@ -1,0 +1,18 @@
+// pdq_hash_bytes(): decode + hash. Kept apart from pdq.cpp so the hash core
+// builds without the decoders (the AArch64 cross test links only the core).
+#include "common/errors.hpp"
+#include "hashguard/pdq.hpp"
+
+namespace hashguard {
+
+Error pdq_hash_bytes(const std::uint8_t* data, std::size_t len, PdqDihedral& out,
+                     const DecodeOptions& decode_options, const PdqOptions& pdq_options) noexcept {
+    return detail::guard([&]() -> Error {
+        thread_local PdqHasher hasher;
+        thread_local Image image;
+        if (Error e = decode_image(data, len, image, decode_options)) return e;
+        return hasher.hash_dihedral(image, out, pdq_options);
+    });
+}
+
+}  // namespace hashguard
