@@ -1,6 +1,8 @@
-// Decode and hash timed separately, per image size, with TurboJPEG's plain
-// decode to RGB as the in-process baseline. Inputs: a bundled 640x480 photo
-// and 1080p / 12 MP JPEGs generated here from it (quality 90, 4:2:0).
+// Decode and hash timed separately, per image size and format, exact and
+// fast mode, with two in-process baselines: TurboJPEG's plain decode to RGB
+// (what exact mode can at best approach) and OpenCV's img_hash PHash
+// (imdecode + compute, a common alternative). Inputs: a bundled 640x480
+// photo and 1080p / 12 MP images generated here from it (JPEG quality 90).
 //
 //   build/bench/bench_pdq --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include <opencv2/core.hpp>
+#include <opencv2/img_hash.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <turbojpeg.h>
@@ -21,24 +24,32 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-const Bytes& jpeg_of(const std::string& size) {
+// The test image at `size`, encoded as `ext` (".jpg", ".png", ".webp").
+const Bytes& image_of(const std::string& size, const std::string& ext = ".jpg") {
     static std::map<std::string, Bytes> cache;
-    auto it = cache.find(size);
+    const std::string key = size + ext;
+    auto it = cache.find(key);
     if (it != cache.end()) return it->second;
     Bytes src;
     if (hashguard::read_file(std::string(HG_BENCH_DATA_DIR) + "/photos/aero1.jpg", src)) std::abort();
     Bytes out;
-    if (size == "640x480") {
+    if (size == "640x480" && ext == ".jpg") {
         out = src;
     } else {
         const cv::Mat img = cv::imdecode(src, cv::IMREAD_COLOR);
-        cv::Mat big;
-        const cv::Size target = size == "1920x1080" ? cv::Size(1920, 1080) : cv::Size(4000, 3000);
-        cv::resize(img, big, target, 0, 0, cv::INTER_CUBIC);
-        cv::imencode(".jpg", big, out, {cv::IMWRITE_JPEG_QUALITY, 90});
+        cv::Mat big = img;
+        if (size != "640x480") {
+            const cv::Size target = size == "1920x1080" ? cv::Size(1920, 1080) : cv::Size(4000, 3000);
+            cv::resize(img, big, target, 0, 0, cv::INTER_CUBIC);
+        }
+        std::vector<int> params;
+        if (ext == ".jpg") params = {cv::IMWRITE_JPEG_QUALITY, 90};
+        if (ext == ".webp") params = {cv::IMWRITE_WEBP_QUALITY, 90};
+        cv::imencode(ext, big, out, params);
     }
-    return cache.emplace(size, std::move(out)).first->second;
+    return cache.emplace(key, std::move(out)).first->second;
 }
+const Bytes& jpeg_of(const std::string& size) { return image_of(size); }
 
 const char* kSizes[] = {"640x480", "1920x1080", "4000x3000"};
 
@@ -62,11 +73,14 @@ void BM_TurboJpegDecodeOnly(benchmark::State& state) {
     set_label(state, static_cast<int>(state.range(0)));
 }
 
+// range(0): size; range(1): 0 exact, 1 fast mode.
 void BM_Decode(benchmark::State& state) {
     const Bytes& jpg = jpeg_of(kSizes[state.range(0)]);
     hashguard::Image img;
+    hashguard::DecodeOptions opt;
+    opt.fast = state.range(1) != 0;
     for (auto _ : state) {
-        if (hashguard::decode_image(jpg.data(), jpg.size(), img)) state.SkipWithError("decode failed");
+        if (hashguard::decode_image(jpg.data(), jpg.size(), img, opt)) state.SkipWithError("decode failed");
         benchmark::DoNotOptimize(img.pixels.data());
     }
     set_label(state, static_cast<int>(state.range(0)));
@@ -88,12 +102,41 @@ void BM_HashDihedral(benchmark::State& state) {
     set_label(state, static_cast<int>(state.range(0)));
 }
 
+// range(0): size; range(1): 0 exact, 1 fast mode.
 void BM_EndToEnd(benchmark::State& state) {
     const Bytes& jpg = jpeg_of(kSizes[state.range(0)]);
     hashguard::PdqDihedral out;
+    hashguard::DecodeOptions opt;
+    opt.fast = state.range(1) != 0;
     for (auto _ : state) {
-        if (hashguard::pdq_hash_bytes(jpg.data(), jpg.size(), out)) state.SkipWithError("failed");
+        if (hashguard::pdq_hash_bytes(jpg.data(), jpg.size(), out, opt)) state.SkipWithError("failed");
         benchmark::DoNotOptimize(out);
+    }
+    set_label(state, static_cast<int>(state.range(0)));
+}
+
+// Other formats at 1080p, exact mode. range(0): 0 PNG, 1 lossy WebP.
+void BM_EndToEndFormat(benchmark::State& state) {
+    const char* ext = state.range(0) == 0 ? ".png" : ".webp";
+    const Bytes& b = image_of("1920x1080", ext);
+    hashguard::PdqDihedral out;
+    for (auto _ : state) {
+        if (hashguard::pdq_hash_bytes(b.data(), b.size(), out)) state.SkipWithError("failed");
+        benchmark::DoNotOptimize(out);
+    }
+    state.SetLabel(std::string("1920x1080") + ext);
+    state.SetItemsProcessed(state.iterations());
+}
+
+// Baseline: OpenCV img_hash PHash (imdecode to BGR + compute).
+void BM_OpenCvPHash(benchmark::State& state) {
+    const Bytes& jpg = jpeg_of(kSizes[state.range(0)]);
+    auto phash = cv::img_hash::PHash::create();
+    cv::Mat img, hash;
+    for (auto _ : state) {
+        img = cv::imdecode(jpg, cv::IMREAD_COLOR);
+        phash->compute(img, hash);
+        benchmark::DoNotOptimize(hash.data);
     }
     set_label(state, static_cast<int>(state.range(0)));
 }
@@ -101,8 +144,10 @@ void BM_EndToEnd(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_TurboJpegDecodeOnly)->DenseRange(0, 2)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_Decode)->DenseRange(0, 2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Decode)->ArgsProduct({{0, 1, 2}, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_HashDihedral)->ArgsProduct({{0, 1, 2}, {1, 0}})->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_EndToEnd)->DenseRange(0, 2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_EndToEnd)->ArgsProduct({{0, 1, 2}, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_EndToEndFormat)->DenseRange(0, 1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_OpenCvPHash)->DenseRange(0, 2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

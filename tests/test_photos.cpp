@@ -52,3 +52,42 @@ TEST_CASE("EXIF orientation is ignored and grey+alpha PNG decodes as grey") {
     REQUIRE(decode_image(ga.data(), ga.size(), a, keep).ok());
     CHECK(a.channels == 1);  // grey+alpha is grey by colour type, not by content
 }
+
+TEST_CASE("Fast mode: scaled luma-only JPEG decode stays within a few bits of exact mode") {
+    // Opt-in only. Measured on these 18 JPEGs: mean 7.9, max 16 bits (over
+    // every photo in ../shared and data/, mean 3.4: see bench/README.md).
+    const std::string dir = hgtest::data_dir() + "/photos/";
+    DecodeOptions fast;
+    fast.fast = true;
+    int n = 0, total = 0, worst = 0;
+    for (const auto& row : hgtest::read_ref_csv(dir + "reference-dihedral-across.csv")) {
+        if (row.path.size() < 4 || row.path.compare(row.path.size() - 4, 4, ".jpg") != 0) continue;
+        const auto bytes = hgtest::read_bytes(dir + row.path);
+        Image img;
+        REQUIRE(decode_image(bytes.data(), bytes.size(), img, fast).ok());
+        PdqDihedral h;
+        REQUIRE(pdq_hash_bytes(bytes.data(), bytes.size(), h, fast).ok());
+        Hash256 ref;
+        REQUIRE(Hash256::from_hex(row.hashes[0], ref));
+        const int d = hamming_distance(h[Transform::original], ref);
+        INFO(row.file << " distance " << d);
+        CHECK(d <= 20);
+        if (row.path.find("cmyk") == std::string::npos) CHECK(img.channels == 1);  // luma only
+        total += d;
+        worst = std::max(worst, d);
+        ++n;
+    }
+    REQUIRE(n >= 15);
+    CHECK(total <= 10 * n);  // mean <= 10 bits
+    std::printf("fast mode vs reference on %d bundled JPEGs: mean %.2f, max %d bits\n", n,
+                static_cast<double>(total) / n, worst);
+    // Large JPEGs really are decoded smaller, short side kept >= 300 px:
+    // building.jpg 868x600 -> 1/2; leuvenA.jpg 751x563 -> 5/8.
+    Image img;
+    const auto b1 = hgtest::read_bytes(dir + "building.jpg");
+    REQUIRE(decode_image(b1.data(), b1.size(), img, fast).ok());
+    CHECK((img.width == 434 && img.height == 300));
+    const auto b2 = hgtest::read_bytes(dir + "leuvenA.jpg");
+    REQUIRE(decode_image(b2.data(), b2.size(), img, fast).ok());
+    CHECK((img.width == 470 && img.height == 352));
+}

@@ -47,10 +47,19 @@ struct DecodeOptions {
     /// Fail on data the decoder could only paper over (a truncated JPEG,
     /// corrupt entropy data) instead of hashing the grey-filled result.
     bool strict = true;
+    /// Fast mode (opt-in, never the default): a JPEG is decoded scaled down in
+    /// the DCT domain (by 1/2 .. 1/8) as far as its short side stays at least
+    /// fast_min_side, and as luma (Y) only. Several times faster on large
+    /// photos, but hashes then differ from the reference's by a few bits
+    /// (measured in bench/README.md): keep it off where shared lists must
+    /// match at tight thresholds. Other formats always decode exactly.
+    bool fast = false;
+    int fast_min_side = 300;
 };
 
 /// Decodes an attachment held in memory. Never throws; on failure `out` is
 /// left empty and the Error names the cause (and the limit, for limit errors).
+/// Reusing one Image across calls reuses its pixel allocation.
 HASHGUARD_API Error decode_image(const std::uint8_t* data, std::size_t len, Image& out,
                                  const DecodeOptions& options = {}) noexcept;
 

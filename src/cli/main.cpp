@@ -27,6 +27,8 @@ const char* kUsage =
     "      --all-frames  hash every frame of an animated GIF, printed as path#frameN\n"
     "                    (default: the first frame only, printed as path)\n"
     "      --no-resize   skip the reference's 512x512 pre-resize of large images\n"
+    "      --fast        decode JPEGs scaled down in the DCT domain, luma only:\n"
+    "                    several times faster, hashes a few bits from the reference's\n"
     "      --max-pixels N, --max-bytes N   decode limits (defaults 100000000, 268435456)\n"
     "      A file that cannot be hashed prints 'path: reason' on stderr; the\n"
     "      others continue. Exit status: 0 all hashed, 1 any failed, 2 usage.\n"
@@ -111,6 +113,7 @@ int cmd_hash(int argc, char** argv) {
         if (s == "--dihedral") a.dihedral = true;
         else if (s == "--all-frames") a.all_frames = true;
         else if (s == "--no-resize") a.pdq.pre_resize = false;
+        else if (s == "--fast") a.decode.fast = true;
         else if ((s == "--max-pixels" || s == "--max-bytes") && i + 1 < argc && parse_u64(argv[i + 1], v)) {
             if (s == "--max-pixels") a.decode.max_pixels = v;
             else a.decode.max_input_bytes = static_cast<std::size_t>(v);

@@ -91,8 +91,10 @@ void collapse_grey_if_uniform(Image& img) {
 
 Error decode_image(const std::uint8_t* data, std::size_t len, Image& out, const DecodeOptions& opt) noexcept {
     Error e = detail::guard([&]() -> Error {
+        // The pixel buffer is not cleared: decoders overwrite every byte, and a
+        // caller reusing one Image keeps its allocation (and skips re-zeroing
+        // it) across attachments of similar size.
         out.width = out.height = out.channels = 0;
-        out.pixels.clear();
         out.format = Format::unknown;
         out.frame_count = 1;
         if (!data && len) return {Status::invalid_argument, "null data pointer with non-zero length"};

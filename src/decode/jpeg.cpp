@@ -4,6 +4,7 @@
 // decode: the accurate integer IDCT (ISLOW) with fancy upsampling, which is
 // what tjDecompress2 does without flags. (Checked against the decoded-pixel
 // vectors: the float IDCT differs on ~2-4% of samples, the fast one on more.)
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -72,8 +73,27 @@ Error decode_jpeg(const std::uint8_t* data, std::size_t len, const DecodeOptions
         return {Status::decode_failed, std::string("jpeg: ") + tjGetErrorStr2(tj)};
     if (Error e = check_dimensions(static_cast<std::uint64_t>(w), static_cast<std::uint64_t>(h), opt)) return e;
 
+    // Fast mode: DCT-domain scaling to the smallest size whose short side is
+    // still >= fast_min_side, and luma only (not for CMYK: no grey output).
+    const bool fast = opt.fast && colorspace != TJCS_CMYK && colorspace != TJCS_YCCK;
+    if (fast) {
+        int nfactors = 0;
+        const tjscalingfactor* sf = tjGetScalingFactors(&nfactors);
+        int best_w = w, best_h = h;
+        for (int i = 0; sf && i < nfactors; ++i) {
+            if (sf[i].num >= sf[i].denom) continue;  // only reductions
+            const int sw = TJSCALED(w, sf[i]), sh = TJSCALED(h, sf[i]);
+            if (std::min(sw, sh) >= opt.fast_min_side && sw * static_cast<long>(sh) < best_w * static_cast<long>(best_h)) {
+                best_w = sw;
+                best_h = sh;
+            }
+        }
+        w = best_w;
+        h = best_h;
+    }
+
     int pf, channels;
-    switch (colorspace) {
+    switch (fast ? TJCS_GRAY : colorspace) {
         case TJCS_GRAY: pf = TJPF_GRAY; channels = 1; break;
         case TJCS_CMYK:
         case TJCS_YCCK: pf = TJPF_CMYK; channels = 4; break;
