@@ -1,7 +1,176 @@
-// AVX-512 kernels: not written yet. The dispatcher treats a null set as "not
-// compiled"; see issue 3's note.
+// AVX-512 kernels (x86-64: F, BW, DQ, VL, VPOPCNTDQ). Same rules as avx2.cpp:
+// target attributes per function (no -m flags on the file), separate
+// multiply and add (never FMA), vectors across independent outputs only.
+//
+// box_rows reuses the AVX2 kernel (8x8 in-register transposes); the other
+// kernels are 16 lanes wide. Like every SIMD set, this one is only used after
+// it reproduces the scalar oracle in the start-up self-check.
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
 #include "kernels/kernels.hpp"
+#include "pdq/pdq_core.hpp"
+
+#define HG_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512vpopcntdq,avx2,popcnt")))
 
 namespace hashguard::kernels {
-const Kernels* avx512_kernels() noexcept { return nullptr; }
+
+namespace {
+
+HG_AVX512 void luma(const std::uint8_t* px, int width, int height, int channels, float* out, int rows, int cols) {
+    const std::size_t stride = static_cast<std::size_t>(width) * channels;
+    const std::size_t total = stride * static_cast<std::size_t>(height);
+    std::int32_t stack_xs[1024];
+    std::int32_t* xs = cols <= 1024 ? stack_xs : static_cast<std::int32_t*>(std::malloc(sizeof(std::int32_t) * cols));
+    if (!xs) {
+        scalar_kernels().luma(px, width, height, channels, out, rows, cols);
+        return;
+    }
+    for (int x = 0; x < cols; ++x) xs[x] = detail::resample_index(x, width, cols) * channels;
+    const __m512i lo8 = _mm512_set1_epi32(0xff);
+    const __m512 kr = _mm512_set1_ps(detail::kLumaR), kg = _mm512_set1_ps(detail::kLumaG),
+                 kb = _mm512_set1_ps(detail::kLumaB);
+    for (int y = 0; y < rows; ++y) {
+        const std::size_t row_off = static_cast<std::size_t>(detail::resample_index(y, height, rows)) * stride;
+        const std::uint8_t* row = px + row_off;
+        const std::size_t avail = total - row_off;
+        float* o = out + static_cast<std::size_t>(y) * cols;
+        int x = 0;
+        for (; x + 16 <= cols && static_cast<std::size_t>(xs[x + 15]) + 4 <= avail; x += 16) {
+            const __m512i idx = _mm512_loadu_si512(xs + x);
+            const __m512i v = _mm512_i32gather_epi32(idx, row, 1);
+            if (channels == 1) {
+                _mm512_storeu_ps(o + x, _mm512_cvtepi32_ps(_mm512_and_si512(v, lo8)));
+            } else {
+                const __m512 r = _mm512_cvtepi32_ps(_mm512_and_si512(v, lo8));
+                const __m512 g = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(v, 8), lo8));
+                const __m512 b = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(v, 16), lo8));
+                const __m512 rg = _mm512_add_ps(_mm512_mul_ps(kr, r), _mm512_mul_ps(kg, g));
+                _mm512_storeu_ps(o + x, _mm512_add_ps(rg, _mm512_mul_ps(kb, b)));
+            }
+        }
+        for (; x < cols; ++x) {
+            const std::uint8_t* p = row + xs[x];
+            o[x] = channels == 1 ? static_cast<float>(p[0]) : detail::luma_rgb(p[0], p[1], p[2]);
+        }
+    }
+    if (xs != stack_xs) std::free(xs);
+}
+
+// Box filter down NV*16 columns from c0; the last vector masked by `tail`.
+template <int NV>
+HG_AVX512 void box_strip(const float* in, float* out, int cols, int c0, const detail::BoxPhases& ph, __mmask16 tail) {
+    __m512 s[NV];
+    for (int v = 0; v < NV; ++v) s[v] = _mm512_setzero_ps();
+    const std::size_t st = static_cast<std::size_t>(cols);
+    const float* ib = in + c0;
+    float* ob = out + c0;
+#define HG_M(v) ((v) == NV - 1 ? tail : static_cast<__mmask16>(0xffff))
+#define HG_LD(r, v) _mm512_maskz_loadu_ps(HG_M(v), ib + static_cast<std::size_t>(r) * st + 16 * (v))
+#define HG_ST(r, v, x) _mm512_mask_storeu_ps(ob + static_cast<std::size_t>(r) * st + 16 * (v), HG_M(v), x)
+    int li = 0, ri = 0, oi = 0, count = 0;
+    for (int i = 0; i < ph.p1; ++i, ++ri, ++count)
+        for (int v = 0; v < NV; ++v) s[v] = _mm512_add_ps(s[v], HG_LD(ri, v));
+    for (int i = 0; i < ph.p2; ++i, ++ri, ++oi) {
+        ++count;
+        const __m512 fc = _mm512_set1_ps(static_cast<float>(count));
+        for (int v = 0; v < NV; ++v) {
+            s[v] = _mm512_add_ps(s[v], HG_LD(ri, v));
+            HG_ST(oi, v, _mm512_div_ps(s[v], fc));
+        }
+    }
+    const bool pow2 = (count & (count - 1)) == 0;  // x / 2^k == x * 2^-k exactly
+    const __m512 fw = _mm512_set1_ps(static_cast<float>(count));
+    const __m512 inv = _mm512_set1_ps(1.0f / static_cast<float>(count));
+    for (int i = 0; i < ph.p3; ++i, ++ri, ++li, ++oi)
+        for (int v = 0; v < NV; ++v) {
+            s[v] = _mm512_add_ps(s[v], HG_LD(ri, v));
+            s[v] = _mm512_sub_ps(s[v], HG_LD(li, v));
+            HG_ST(oi, v, pow2 ? _mm512_mul_ps(s[v], inv) : _mm512_div_ps(s[v], fw));
+        }
+    for (int i = 0; i < ph.p4; ++i, ++li, ++oi) {
+        --count;
+        const __m512 fc = _mm512_set1_ps(static_cast<float>(count));
+        for (int v = 0; v < NV; ++v) {
+            s[v] = _mm512_sub_ps(s[v], HG_LD(li, v));
+            HG_ST(oi, v, _mm512_div_ps(s[v], fc));
+        }
+    }
+#undef HG_M
+#undef HG_LD
+#undef HG_ST
+}
+
+HG_AVX512 void box_cols(const float* in, float* out, int rows, int cols, int window) {
+    const detail::BoxPhases ph(rows, window);
+    int c = 0;
+    for (; c + 128 <= cols; c += 128) box_strip<8>(in, out, cols, c, ph, 0xffff);
+    for (; c + 16 <= cols; c += 16) box_strip<1>(in, out, cols, c, ph, 0xffff);
+    if (c < cols) box_strip<1>(in, out, cols, c, ph, static_cast<__mmask16>((1u << (cols - c)) - 1));
+}
+
+HG_AVX512 void dct64to16(const float* a, float* b) {
+    const float* d = &detail::dct_matrix()[0][0];
+    const float* dt = &detail::dct_matrix_t()[0][0];
+    alignas(64) float t[16 * 64];
+    for (int i = 0; i < 16; ++i) {
+        __m512 acc[4];
+        for (int v = 0; v < 4; ++v) acc[v] = _mm512_setzero_ps();
+        for (int k = 0; k < 64; ++k) {
+            const __m512 dik = _mm512_set1_ps(d[i * 64 + k]);
+            for (int v = 0; v < 4; ++v)
+                acc[v] = _mm512_add_ps(acc[v], _mm512_mul_ps(dik, _mm512_loadu_ps(a + k * 64 + 16 * v)));
+        }
+        for (int v = 0; v < 4; ++v) _mm512_store_ps(t + i * 64 + 16 * v, acc[v]);
+    }
+    for (int i = 0; i < 16; ++i) {
+        __m512 acc = _mm512_setzero_ps();
+        for (int k = 0; k < 64; ++k)
+            acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_set1_ps(t[i * 64 + k]), _mm512_loadu_ps(dt + k * 16)));
+        _mm512_storeu_ps(b + i * 16, acc);
+    }
+}
+
+HG_AVX512 void hamming_1xn(const std::uint64_t* q, const std::uint64_t* db, std::size_t n, std::uint16_t* out) {
+    // Two hashes per vector: lanes 0-3 and 4-7, each popcounted and summed.
+    const __m512i qq = _mm512_set_epi64(static_cast<long long>(q[3]), static_cast<long long>(q[2]),
+                                        static_cast<long long>(q[1]), static_cast<long long>(q[0]),
+                                        static_cast<long long>(q[3]), static_cast<long long>(q[2]),
+                                        static_cast<long long>(q[1]), static_cast<long long>(q[0]));
+    alignas(64) std::uint64_t c[8];
+    std::size_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+        _mm512_store_si512(c, _mm512_popcnt_epi64(_mm512_xor_si512(qq, _mm512_loadu_si512(db + 4 * i))));
+        out[i] = static_cast<std::uint16_t>(c[0] + c[1] + c[2] + c[3]);
+        out[i + 1] = static_cast<std::uint16_t>(c[4] + c[5] + c[6] + c[7]);
+    }
+    for (; i < n; ++i) {
+        const std::uint64_t* h = db + 4 * i;
+        out[i] = static_cast<std::uint16_t>(_mm_popcnt_u64(q[0] ^ h[0]) + _mm_popcnt_u64(q[1] ^ h[1]) +
+                                            _mm_popcnt_u64(q[2] ^ h[2]) + _mm_popcnt_u64(q[3] ^ h[3]));
+    }
+}
+
+HG_AVX512 void hamming_mxn(const std::uint64_t* q, std::size_t m, const std::uint64_t* db, std::size_t n,
+                           std::uint16_t* out) {
+    constexpr std::size_t kBlock = 512;
+    for (std::size_t j0 = 0; j0 < n; j0 += kBlock) {
+        const std::size_t nb = std::min(kBlock, n - j0);
+        for (std::size_t i = 0; i < m; ++i) hamming_1xn(q + 4 * i, db + 4 * j0, nb, out + i * n + j0);
+    }
+}
+
+}  // namespace
+
+const Kernels* avx512_kernels() noexcept {
+    static const Kernels k = {"avx512",    kFeatureAVX512 | kFeatureAVX2, luma, avx2_kernels()->box_rows,
+                              box_cols,    dct64to16,                     hamming_1xn, hamming_mxn};
+    return &k;
+}
+
 }  // namespace hashguard::kernels
+#endif  // __x86_64__
