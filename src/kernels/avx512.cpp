@@ -6,6 +6,11 @@
 // kernels are 16 lanes wide. Like every SIMD set, this one is only used after
 // it reproduces the scalar oracle in the start-up self-check.
 #if defined(__x86_64__)
+// GCC 12's AVX-512 headers build results from _mm512_undefined_*() and trip
+// -W(maybe-)uninitialized in every caller (GCC bug 105593); nothing here reads
+// an uninitialised value.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
 #include <algorithm>
