@@ -81,8 +81,7 @@ void print_line(const PdqDihedral& h, bool dihedral, const std::string& label) {
 }
 
 // Hashes one file; returns false (after reporting) on failure.
-bool hash_one(const std::string& path, const HashArgs& a, PdqHasher& hasher, std::vector<std::uint8_t>& bytes,
-              Image& img) {
+bool hash_one(const std::string& path, const HashArgs& a, std::vector<std::uint8_t>& bytes, Image& img) {
     auto fail = [&](const Error& e) {
         std::fflush(stdout);
         std::fprintf(stderr, "%s: %s\n", path.c_str(), e.message.c_str());
@@ -90,17 +89,19 @@ bool hash_one(const std::string& path, const HashArgs& a, PdqHasher& hasher, std
     };
     if (Error e = read_file(path, bytes, a.decode.max_input_bytes)) return fail(e);
     DecodeOptions opt = a.decode;
-    opt.frame = 0;
-    if (Error e = decode_image(bytes.data(), bytes.size(), img, opt)) return fail(e);
-    const int frames = a.all_frames ? img.frame_count : 1;
+    PdqDihedral h;
+    if (Error e = pdq_hash_bytes(bytes.data(), bytes.size(), h, opt, a.pdq)) return fail(e);
+    int frames = 1;
+    if (a.all_frames && sniff_format(bytes.data(), bytes.size()) == Format::gif) {
+        if (Error e = decode_image(bytes.data(), bytes.size(), img, opt)) return fail(e);
+        frames = img.frame_count;
+    }
     for (int f = 0; f < frames; ++f) {
         if (f > 0) {
             opt.frame = f;
-            if (Error e = decode_image(bytes.data(), bytes.size(), img, opt)) return fail(e);
+            if (Error e = pdq_hash_bytes(bytes.data(), bytes.size(), h, opt, a.pdq)) return fail(e);
         }
-        PdqDihedral h;
-        if (Error e = hasher.hash_dihedral(img, h, a.pdq)) return fail(e);
-        print_line(h, a.dihedral, a.all_frames && img.frame_count > 1 ? path + "#frame" + std::to_string(f) : path);
+        print_line(h, a.dihedral, frames > 1 ? path + "#frame" + std::to_string(f) : path);
     }
     return true;
 }
@@ -132,7 +133,6 @@ int cmd_hash(int argc, char** argv) {
         std::fprintf(stderr, "hashguard hash: no files given\n%s", kUsage);
         return 2;
     }
-    PdqHasher hasher;
     std::vector<std::uint8_t> bytes;
     Image img;
     bool any_failed = false;
@@ -142,10 +142,10 @@ int cmd_hash(int argc, char** argv) {
             while (std::getline(std::cin, line)) {
                 if (!line.empty() && line.back() == '\r') line.pop_back();
                 if (line.empty()) continue;
-                any_failed |= !hash_one(line, a, hasher, bytes, img);
+                any_failed |= !hash_one(line, a, bytes, img);
             }
         } else {
-            any_failed |= !hash_one(p, a, hasher, bytes, img);
+            any_failed |= !hash_one(p, a, bytes, img);
         }
     }
     return any_failed ? 1 : 0;
@@ -211,15 +211,12 @@ int cmd_match(int argc, char** argv) {
     }
     std::vector<ListEntry> list;
     if (!load_list(list_path, list)) return 2;
-    PdqHasher hasher;
     std::vector<std::uint8_t> bytes;
-    Image img;
     bool any_match = false, any_failed = false;
     for (const auto& path : paths) {
         PdqDihedral h;
         Error e = read_file(path, bytes);
-        if (!e) e = decode_image(bytes.data(), bytes.size(), img);
-        if (!e) e = hasher.hash_dihedral(img, h);
+        if (!e) e = pdq_hash_bytes(bytes.data(), bytes.size(), h);
         if (e) {
             std::fflush(stdout);
             std::fprintf(stderr, "%s: %s\n", path.c_str(), e.message.c_str());

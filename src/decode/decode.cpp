@@ -87,6 +87,28 @@ void collapse_grey_if_uniform(Image& img) {
 }
 
 }  // namespace
+
+Error precheck(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Format& f) {
+    if (!data && len) return {Status::invalid_argument, "null data pointer with non-zero length"};
+    if (len == 0) return {Status::decode_failed, "empty input (0 bytes)"};
+    if (len > opt.max_input_bytes)
+        return {Status::limit_bytes, "input is " + std::to_string(len) +
+                                         " bytes, above the max_input_bytes limit of " +
+                                         std::to_string(opt.max_input_bytes)};
+    if (opt.frame < 0) return {Status::invalid_argument, "negative frame index"};
+    f = sniff_format(data, len);
+    if (f == Format::unknown)
+        return {Status::unsupported_format,
+                "unrecognised format: the first bytes match no JPEG, PNG, GIF, WebP, BMP, TIFF or PNM signature"};
+    detail::HeaderInfo info;
+    if (Error he = detail::probe_header(f, data, len, info)) return he;
+    if (Error le = detail::check_dimensions(info.width, info.height, opt)) return le;
+    if (f != Format::gif && opt.frame > 0)
+        return {Status::limit_frames, std::string(format_name(f)) + " image has 1 frame; frame " +
+                                          std::to_string(opt.frame) + " requested"};
+    return {};
+}
+
 }  // namespace detail
 
 Error decode_image(const std::uint8_t* data, std::size_t len, Image& out, const DecodeOptions& opt) noexcept {
@@ -97,23 +119,8 @@ Error decode_image(const std::uint8_t* data, std::size_t len, Image& out, const 
         out.width = out.height = out.channels = 0;
         out.format = Format::unknown;
         out.frame_count = 1;
-        if (!data && len) return {Status::invalid_argument, "null data pointer with non-zero length"};
-        if (len == 0) return {Status::decode_failed, "empty input (0 bytes)"};
-        if (len > opt.max_input_bytes)
-            return {Status::limit_bytes, "input is " + std::to_string(len) +
-                                             " bytes, above the max_input_bytes limit of " +
-                                             std::to_string(opt.max_input_bytes)};
-        if (opt.frame < 0) return {Status::invalid_argument, "negative frame index"};
-        const Format f = sniff_format(data, len);
-        if (f == Format::unknown)
-            return {Status::unsupported_format,
-                    "unrecognised format: the first bytes match no JPEG, PNG, GIF, WebP, BMP, TIFF or PNM signature"};
-        detail::HeaderInfo info;
-        if (Error he = detail::probe_header(f, data, len, info)) return he;
-        if (Error le = detail::check_dimensions(info.width, info.height, opt)) return le;
-        if (f != Format::gif && opt.frame > 0)
-            return {Status::limit_frames, std::string(format_name(f)) + " image has 1 frame; frame " +
-                                              std::to_string(opt.frame) + " requested"};
+        Format f;
+        if (Error pe = detail::precheck(data, len, opt, f)) return pe;
         Error de;
         switch (f) {
             case Format::jpeg: de = detail::decode_jpeg(data, len, opt, out); break;

@@ -22,46 +22,30 @@ namespace hashguard::kernels {
 
 namespace {
 
-HG_AVX2 void luma(const std::uint8_t* px, int width, int height, int channels, float* out, int rows, int cols) {
-    const std::size_t stride = static_cast<std::size_t>(width) * channels;
-    const std::size_t total = stride * static_cast<std::size_t>(height);
-    // Source byte offsets of each output column (< 2^31: width <= 65535).
-    std::int32_t stack_xs[1024];
-    std::int32_t* xs = cols <= 1024 ? stack_xs : static_cast<std::int32_t*>(std::malloc(sizeof(std::int32_t) * cols));
-    if (!xs) {  // cannot happen in practice; fall back to the oracle
-        scalar_kernels().luma(px, width, height, channels, out, rows, cols);
-        return;
-    }
-    for (int x = 0; x < cols; ++x) xs[x] = detail::resample_index(x, width, cols) * channels;
+HG_AVX2 void luma_row(const std::uint8_t* row, std::size_t avail, const std::int32_t* xs, int channels, float* o,
+                      int cols) {
     const __m256i lo8 = _mm256_set1_epi32(0xff);
     const __m256 kr = _mm256_set1_ps(detail::kLumaR), kg = _mm256_set1_ps(detail::kLumaG),
                  kb = _mm256_set1_ps(detail::kLumaB);
-    for (int y = 0; y < rows; ++y) {
-        const std::size_t row_off = static_cast<std::size_t>(detail::resample_index(y, height, rows)) * stride;
-        const std::uint8_t* row = px + row_off;
-        const std::size_t avail = total - row_off;  // bytes readable from `row`
-        float* o = out + static_cast<std::size_t>(y) * cols;
-        int x = 0;
-        // 4-byte gathers: a lane may read past its pixel, never past the image.
-        for (; x + 8 <= cols && static_cast<std::size_t>(xs[x + 7]) + 4 <= avail; x += 8) {
-            const __m256i idx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xs + x));
-            const __m256i v = _mm256_i32gather_epi32(reinterpret_cast<const int*>(row), idx, 1);
-            if (channels == 1) {
-                _mm256_storeu_ps(o + x, _mm256_cvtepi32_ps(_mm256_and_si256(v, lo8)));
-            } else {
-                const __m256 r = _mm256_cvtepi32_ps(_mm256_and_si256(v, lo8));
-                const __m256 g = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(v, 8), lo8));
-                const __m256 b = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(v, 16), lo8));
-                const __m256 rg = _mm256_add_ps(_mm256_mul_ps(kr, r), _mm256_mul_ps(kg, g));
-                _mm256_storeu_ps(o + x, _mm256_add_ps(rg, _mm256_mul_ps(kb, b)));
-            }
-        }
-        for (; x < cols; ++x) {
-            const std::uint8_t* p = row + xs[x];
-            o[x] = channels == 1 ? static_cast<float>(p[0]) : detail::luma_rgb(p[0], p[1], p[2]);
+    int x = 0;
+    // 4-byte gathers: a lane may read past its pixel, never past `avail`.
+    for (; x + 8 <= cols && static_cast<std::size_t>(xs[x + 7]) + 4 <= avail; x += 8) {
+        const __m256i idx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xs + x));
+        const __m256i v = _mm256_i32gather_epi32(reinterpret_cast<const int*>(row), idx, 1);
+        if (channels == 1) {
+            _mm256_storeu_ps(o + x, _mm256_cvtepi32_ps(_mm256_and_si256(v, lo8)));
+        } else {
+            const __m256 r = _mm256_cvtepi32_ps(_mm256_and_si256(v, lo8));
+            const __m256 g = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(v, 8), lo8));
+            const __m256 b = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(v, 16), lo8));
+            const __m256 rg = _mm256_add_ps(_mm256_mul_ps(kr, r), _mm256_mul_ps(kg, g));
+            _mm256_storeu_ps(o + x, _mm256_add_ps(rg, _mm256_mul_ps(kb, b)));
         }
     }
-    if (xs != stack_xs) std::free(xs);
+    for (; x < cols; ++x) {
+        const std::uint8_t* p = row + xs[x];
+        o[x] = channels == 1 ? static_cast<float>(p[0]) : detail::luma_rgb(p[0], p[1], p[2]);
+    }
 }
 
 HG_AVX2 inline void transpose8x8(const float* in, std::size_t in_stride, float* out, std::size_t out_stride) {
@@ -86,57 +70,81 @@ HG_AVX2 inline void transpose8x8(const float* in, std::size_t in_stride, float* 
     _mm256_storeu_ps(out + 7 * out_stride, _mm256_permute2f128_ps(s3, s7, 0x31));
 }
 
-// One running sum per lane over a cols x 8 buffer (lane = row), the
-// reference's phases; `t` and `u` are contiguous, 8 floats per step.
+// Running sums per lane over a cols x (8*S) buffer: S independent vectors of
+// 8 rows each, advanced together so their dependency chains overlap. Each
+// lane sees the reference's phases for its row.
+template <int S>
 HG_AVX2 void box_lanes(const float* t, float* u, const detail::BoxPhases& ph) {
-    __m256 sum = _mm256_setzero_ps();
+    constexpr int W = 8 * S;  // floats per column step
+    __m256 sum[S];
+    for (int k = 0; k < S; ++k) sum[k] = _mm256_setzero_ps();
     int li = 0, ri = 0, oi = 0, count = 0;
-    for (int i = 0; i < ph.p1; ++i, ++ri, ++count) sum = _mm256_add_ps(sum, _mm256_load_ps(t + 8 * ri));
+    for (int i = 0; i < ph.p1; ++i, ++ri, ++count)
+        for (int k = 0; k < S; ++k) sum[k] = _mm256_add_ps(sum[k], _mm256_load_ps(t + W * ri + 8 * k));
     for (int i = 0; i < ph.p2; ++i, ++ri, ++oi) {
         ++count;
-        sum = _mm256_add_ps(sum, _mm256_load_ps(t + 8 * ri));
-        _mm256_store_ps(u + 8 * oi, _mm256_div_ps(sum, _mm256_set1_ps(static_cast<float>(count))));
+        const __m256 fc = _mm256_set1_ps(static_cast<float>(count));
+        for (int k = 0; k < S; ++k) {
+            sum[k] = _mm256_add_ps(sum[k], _mm256_load_ps(t + W * ri + 8 * k));
+            _mm256_store_ps(u + W * oi + 8 * k, _mm256_div_ps(sum[k], fc));
+        }
     }
     const bool pow2 = (count & (count - 1)) == 0;  // see box_strip
     const __m256 fw = _mm256_set1_ps(static_cast<float>(count));
     const __m256 inv = _mm256_set1_ps(1.0f / static_cast<float>(count));
-    for (int i = 0; i < ph.p3; ++i, ++ri, ++li, ++oi) {
-        sum = _mm256_add_ps(sum, _mm256_load_ps(t + 8 * ri));
-        sum = _mm256_sub_ps(sum, _mm256_load_ps(t + 8 * li));
-        _mm256_store_ps(u + 8 * oi, pow2 ? _mm256_mul_ps(sum, inv) : _mm256_div_ps(sum, fw));
-    }
+    for (int i = 0; i < ph.p3; ++i, ++ri, ++li, ++oi)
+        for (int k = 0; k < S; ++k) {
+            sum[k] = _mm256_add_ps(sum[k], _mm256_load_ps(t + W * ri + 8 * k));
+            sum[k] = _mm256_sub_ps(sum[k], _mm256_load_ps(t + W * li + 8 * k));
+            _mm256_store_ps(u + W * oi + 8 * k, pow2 ? _mm256_mul_ps(sum[k], inv) : _mm256_div_ps(sum[k], fw));
+        }
     for (int i = 0; i < ph.p4; ++i, ++li, ++oi) {
         --count;
-        sum = _mm256_sub_ps(sum, _mm256_load_ps(t + 8 * li));
-        _mm256_store_ps(u + 8 * oi, _mm256_div_ps(sum, _mm256_set1_ps(static_cast<float>(count))));
+        const __m256 fc = _mm256_set1_ps(static_cast<float>(count));
+        for (int k = 0; k < S; ++k) {
+            sum[k] = _mm256_sub_ps(sum[k], _mm256_load_ps(t + W * li + 8 * k));
+            _mm256_store_ps(u + W * oi + 8 * k, _mm256_div_ps(sum[k], fc));
+        }
     }
 }
 
-// Rows are filtered 8 at a time: the strip is transposed (8x8 blocks in
-// registers) into an L1-sized buffer so one vector holds one column of 8
-// rows, each lane runs the reference's sum for its row, and the result is
-// transposed back. Per row the operations are exactly the scalar filter's.
+// Filters rows [r0, r0 + 8*S) of the image: transposes them (8x8 blocks in
+// registers) into t, runs box_lanes, transposes u back into out.
+template <int S>
+HG_AVX2 void box_row_group(const float* in, float* out, int cols, int r0, const detail::BoxPhases& ph, float* t,
+                           float* u) {
+    constexpr int W = 8 * S;
+    const int cols8 = cols & ~7;
+    for (int k = 0; k < S; ++k) {
+        const float* src = in + static_cast<std::size_t>(r0 + 8 * k) * cols;
+        for (int c = 0; c < cols8; c += 8) transpose8x8(src + c, cols, t + W * c + 8 * k, W);
+        for (int c = cols8; c < cols; ++c)
+            for (int r = 0; r < 8; ++r) t[W * c + 8 * k + r] = src[static_cast<std::size_t>(r) * cols + c];
+    }
+    box_lanes<S>(t, u, ph);
+    for (int k = 0; k < S; ++k) {
+        float* dst = out + static_cast<std::size_t>(r0 + 8 * k) * cols;
+        for (int c = 0; c < cols8; c += 8) transpose8x8(u + W * c + 8 * k, W, dst + c, cols);
+        for (int c = cols8; c < cols; ++c)
+            for (int r = 0; r < 8; ++r) dst[static_cast<std::size_t>(r) * cols + c] = u[W * c + 8 * k + r];
+    }
+}
+
+// Rows are filtered 16 (then 8) at a time: one vector holds one column of 8
+// rows, each lane runs the reference's sum for its row. Per row the
+// operations are exactly the scalar filter's.
 HG_AVX2 void box_rows(const float* in, float* out, int rows, int cols, int window) {
     const detail::BoxPhases ph(cols, window);
-    const int rows8 = rows & ~7, cols8 = cols & ~7;
-    float* buf = rows8 ? static_cast<float*>(std::aligned_alloc(32, sizeof(float) * 16 * ((cols + 7) & ~7))) : nullptr;
+    const int rows8 = rows & ~7;
+    const std::size_t step = 16 * static_cast<std::size_t>((cols + 7) & ~7);  // floats per buffer
+    float* buf = rows8 ? static_cast<float*>(std::aligned_alloc(32, sizeof(float) * 2 * step)) : nullptr;
     if (rows8 && !buf) {
         scalar_kernels().box_rows(in, out, rows, cols, window);
         return;
     }
-    float* t = buf;
-    float* u = buf ? buf + 8 * ((cols + 7) & ~7) : nullptr;
-    for (int r0 = 0; r0 < rows8; r0 += 8) {
-        const float* src = in + static_cast<std::size_t>(r0) * cols;
-        float* dst = out + static_cast<std::size_t>(r0) * cols;
-        for (int c = 0; c < cols8; c += 8) transpose8x8(src + c, cols, t + 8 * c, 8);
-        for (int c = cols8; c < cols; ++c)
-            for (int r = 0; r < 8; ++r) t[8 * c + r] = src[static_cast<std::size_t>(r) * cols + c];
-        box_lanes(t, u, ph);
-        for (int c = 0; c < cols8; c += 8) transpose8x8(u + 8 * c, 8, dst + c, cols);
-        for (int c = cols8; c < cols; ++c)
-            for (int r = 0; r < 8; ++r) dst[static_cast<std::size_t>(r) * cols + c] = u[8 * c + r];
-    }
+    int r0 = 0;
+    for (; r0 + 16 <= rows8; r0 += 16) box_row_group<2>(in, out, cols, r0, ph, buf, buf + step);
+    for (; r0 + 8 <= rows8; r0 += 8) box_row_group<1>(in, out, cols, r0, ph, buf, buf + step);
     std::free(buf);
     for (int r = rows8; r < rows; ++r)
         detail::BoxPhases::filter(in + static_cast<std::size_t>(r) * cols, out + static_cast<std::size_t>(r) * cols,
@@ -258,7 +266,7 @@ HG_AVX2 void hamming_mxn(const std::uint64_t* q, std::size_t m, const std::uint6
     }
 }
 
-const Kernels kAvx2 = {"avx2", kFeatureAVX2, luma, box_rows, box_cols, dct64to16, hamming_1xn, hamming_mxn};
+const Kernels kAvx2 = {"avx2", kFeatureAVX2, luma_row, box_rows, box_cols, dct64to16, hamming_1xn, hamming_mxn};
 
 }  // namespace
 

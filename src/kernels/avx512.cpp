@@ -26,44 +26,29 @@ namespace hashguard::kernels {
 
 namespace {
 
-HG_AVX512 void luma(const std::uint8_t* px, int width, int height, int channels, float* out, int rows, int cols) {
-    const std::size_t stride = static_cast<std::size_t>(width) * channels;
-    const std::size_t total = stride * static_cast<std::size_t>(height);
-    std::int32_t stack_xs[1024];
-    std::int32_t* xs = cols <= 1024 ? stack_xs : static_cast<std::int32_t*>(std::malloc(sizeof(std::int32_t) * cols));
-    if (!xs) {
-        scalar_kernels().luma(px, width, height, channels, out, rows, cols);
-        return;
-    }
-    for (int x = 0; x < cols; ++x) xs[x] = detail::resample_index(x, width, cols) * channels;
+HG_AVX512 void luma_row(const std::uint8_t* row, std::size_t avail, const std::int32_t* xs, int channels, float* o,
+                        int cols) {
     const __m512i lo8 = _mm512_set1_epi32(0xff);
     const __m512 kr = _mm512_set1_ps(detail::kLumaR), kg = _mm512_set1_ps(detail::kLumaG),
                  kb = _mm512_set1_ps(detail::kLumaB);
-    for (int y = 0; y < rows; ++y) {
-        const std::size_t row_off = static_cast<std::size_t>(detail::resample_index(y, height, rows)) * stride;
-        const std::uint8_t* row = px + row_off;
-        const std::size_t avail = total - row_off;
-        float* o = out + static_cast<std::size_t>(y) * cols;
-        int x = 0;
-        for (; x + 16 <= cols && static_cast<std::size_t>(xs[x + 15]) + 4 <= avail; x += 16) {
-            const __m512i idx = _mm512_loadu_si512(xs + x);
-            const __m512i v = _mm512_i32gather_epi32(idx, row, 1);
-            if (channels == 1) {
-                _mm512_storeu_ps(o + x, _mm512_cvtepi32_ps(_mm512_and_si512(v, lo8)));
-            } else {
-                const __m512 r = _mm512_cvtepi32_ps(_mm512_and_si512(v, lo8));
-                const __m512 g = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(v, 8), lo8));
-                const __m512 b = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(v, 16), lo8));
-                const __m512 rg = _mm512_add_ps(_mm512_mul_ps(kr, r), _mm512_mul_ps(kg, g));
-                _mm512_storeu_ps(o + x, _mm512_add_ps(rg, _mm512_mul_ps(kb, b)));
-            }
-        }
-        for (; x < cols; ++x) {
-            const std::uint8_t* p = row + xs[x];
-            o[x] = channels == 1 ? static_cast<float>(p[0]) : detail::luma_rgb(p[0], p[1], p[2]);
+    int x = 0;
+    for (; x + 16 <= cols && static_cast<std::size_t>(xs[x + 15]) + 4 <= avail; x += 16) {
+        const __m512i idx = _mm512_loadu_si512(xs + x);
+        const __m512i v = _mm512_i32gather_epi32(idx, row, 1);
+        if (channels == 1) {
+            _mm512_storeu_ps(o + x, _mm512_cvtepi32_ps(_mm512_and_si512(v, lo8)));
+        } else {
+            const __m512 r = _mm512_cvtepi32_ps(_mm512_and_si512(v, lo8));
+            const __m512 g = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(v, 8), lo8));
+            const __m512 b = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(v, 16), lo8));
+            const __m512 rg = _mm512_add_ps(_mm512_mul_ps(kr, r), _mm512_mul_ps(kg, g));
+            _mm512_storeu_ps(o + x, _mm512_add_ps(rg, _mm512_mul_ps(kb, b)));
         }
     }
-    if (xs != stack_xs) std::free(xs);
+    for (; x < cols; ++x) {
+        const std::uint8_t* p = row + xs[x];
+        o[x] = channels == 1 ? static_cast<float>(p[0]) : detail::luma_rgb(p[0], p[1], p[2]);
+    }
 }
 
 // Box filter down NV*16 columns from c0; the last vector masked by `tail`.
@@ -172,7 +157,7 @@ HG_AVX512 void hamming_mxn(const std::uint64_t* q, std::size_t m, const std::uin
 }  // namespace
 
 const Kernels* avx512_kernels() noexcept {
-    static const Kernels k = {"avx512",    kFeatureAVX512 | kFeatureAVX2, luma, avx2_kernels()->box_rows,
+    static const Kernels k = {"avx512",    kFeatureAVX512 | kFeatureAVX2, luma_row, avx2_kernels()->box_rows,
                               box_cols,    dct64to16,                     hamming_1xn, hamming_mxn};
     return &k;
 }

@@ -26,11 +26,12 @@ struct Kernels {
     const char* name;
     unsigned required;  ///< Feature bits the CPU must have
 
-    /// Float luma of 8-bit interleaved pixels (1 = grey: y = v; 3 = RGB:
-    /// y = (0.299f*R + 0.587f*G) + 0.114f*B), fused with nearest-neighbour
-    /// resampling to rows x cols (src = floor(dst*old/new)). `out` is
-    /// rows x cols, row-major.
-    void (*luma)(const std::uint8_t* px, int width, int height, int channels, float* out, int rows, int cols);
+    /// Float luma of one row of 8-bit interleaved pixels (1 = grey: y = v;
+    /// 3 = RGB: y = (0.299f*R + 0.587f*G) + 0.114f*B) at the byte offsets
+    /// xs[0..cols) (nearest-neighbour resampling). `avail` is how many bytes
+    /// may be read from `row` (SIMD gathers read 4 bytes per pixel).
+    void (*luma_row)(const std::uint8_t* row, std::size_t avail, const std::int32_t* xs, int channels, float* out,
+                     int cols);
 
     /// The reference's 1-D box filter applied along every row of a rows x
     /// cols buffer (the reference's running float sum, per row).

@@ -15,43 +15,30 @@ namespace hashguard::kernels {
 
 namespace {
 
-void luma(const std::uint8_t* px, int width, int height, int channels, float* out, int rows, int cols) {
-    const std::size_t stride = static_cast<std::size_t>(width) * channels;
-    std::size_t stack_xs[1024];
-    std::size_t* xs = cols <= 1024 ? stack_xs : static_cast<std::size_t*>(std::malloc(sizeof(std::size_t) * cols));
-    if (!xs) {
-        scalar_kernels().luma(px, width, height, channels, out, rows, cols);
-        return;
-    }
-    detail::resample_offsets(width, cols, channels, xs);
+void luma_row(const std::uint8_t* row, std::size_t, const std::int32_t* xs, int channels, float* o, int cols) {
     const float32x4_t kr = vdupq_n_f32(detail::kLumaR), kg = vdupq_n_f32(detail::kLumaG),
                       kb = vdupq_n_f32(detail::kLumaB);
-    for (int y = 0; y < rows; ++y) {
-        const std::uint8_t* row = px + static_cast<std::size_t>(detail::resample_index(y, height, rows)) * stride;
-        float* o = out + static_cast<std::size_t>(y) * cols;
-        int x = 0;
-        for (; x + 4 <= cols; x += 4) {
-            std::uint32_t r[4], g[4], b[4];
-            for (int i = 0; i < 4; ++i) {
-                const std::uint8_t* p = row + xs[x + i];
-                r[i] = p[0];
-                if (channels == 3) { g[i] = p[1]; b[i] = p[2]; }
-            }
-            const float32x4_t fr = vcvtq_f32_u32(vld1q_u32(r));
-            if (channels == 1) {
-                vst1q_f32(o + x, fr);
-            } else {
-                const float32x4_t fg = vcvtq_f32_u32(vld1q_u32(g)), fb = vcvtq_f32_u32(vld1q_u32(b));
-                const float32x4_t rg = vaddq_f32(vmulq_f32(kr, fr), vmulq_f32(kg, fg));
-                vst1q_f32(o + x, vaddq_f32(rg, vmulq_f32(kb, fb)));
-            }
+    int x = 0;
+    for (; x + 4 <= cols; x += 4) {
+        std::uint32_t r[4], g[4] = {}, b[4] = {};
+        for (int i = 0; i < 4; ++i) {
+            const std::uint8_t* p = row + xs[x + i];
+            r[i] = p[0];
+            if (channels == 3) { g[i] = p[1]; b[i] = p[2]; }
         }
-        for (; x < cols; ++x) {
-            const std::uint8_t* p = row + xs[x];
-            o[x] = channels == 1 ? static_cast<float>(p[0]) : detail::luma_rgb(p[0], p[1], p[2]);
+        const float32x4_t fr = vcvtq_f32_u32(vld1q_u32(r));
+        if (channels == 1) {
+            vst1q_f32(o + x, fr);
+        } else {
+            const float32x4_t fg = vcvtq_f32_u32(vld1q_u32(g)), fb = vcvtq_f32_u32(vld1q_u32(b));
+            const float32x4_t rg = vaddq_f32(vmulq_f32(kr, fr), vmulq_f32(kg, fg));
+            vst1q_f32(o + x, vaddq_f32(rg, vmulq_f32(kb, fb)));
         }
     }
-    if (xs != stack_xs) std::free(xs);
+    for (; x < cols; ++x) {
+        const std::uint8_t* p = row + xs[x];
+        o[x] = channels == 1 ? static_cast<float>(p[0]) : detail::luma_rgb(p[0], p[1], p[2]);
+    }
 }
 
 inline void transpose4x4(const float* in, std::size_t in_stride, float* out, std::size_t out_stride) {
@@ -223,7 +210,7 @@ void hamming_mxn(const std::uint64_t* q, std::size_t m, const std::uint64_t* db,
     }
 }
 
-const Kernels kNeon = {"neon", kFeatureNEON, luma, box_rows, box_cols, dct64to16, hamming_1xn, hamming_mxn};
+const Kernels kNeon = {"neon", kFeatureNEON, luma_row, box_rows, box_cols, dct64to16, hamming_1xn, hamming_mxn};
 
 }  // namespace
 

@@ -11,20 +11,13 @@ namespace hashguard::kernels {
 
 namespace {
 
-void luma(const std::uint8_t* px, int width, int height, int channels, float* out, int rows, int cols) {
-    const std::size_t stride = static_cast<std::size_t>(width) * channels;
-    std::vector<std::size_t> xs(static_cast<std::size_t>(cols));
-    detail::resample_offsets(width, cols, channels, xs.data());
-    for (int y = 0; y < rows; ++y) {
-        const std::uint8_t* row = px + static_cast<std::size_t>(detail::resample_index(y, height, rows)) * stride;
-        float* o = out + static_cast<std::size_t>(y) * cols;
-        if (channels == 1) {
-            for (int x = 0; x < cols; ++x) o[x] = static_cast<float>(row[xs[x]]);
-        } else {
-            for (int x = 0; x < cols; ++x) {
-                const std::uint8_t* p = row + xs[x];
-                o[x] = detail::luma_rgb(p[0], p[1], p[2]);
-            }
+void luma_row(const std::uint8_t* row, std::size_t, const std::int32_t* xs, int channels, float* out, int cols) {
+    if (channels == 1) {
+        for (int x = 0; x < cols; ++x) out[x] = static_cast<float>(row[xs[x]]);
+    } else {
+        for (int x = 0; x < cols; ++x) {
+            const std::uint8_t* p = row + xs[x];
+            out[x] = detail::luma_rgb(p[0], p[1], p[2]);
         }
     }
 }
@@ -113,7 +106,7 @@ void hamming_mxn(const std::uint64_t* q, std::size_t m, const std::uint64_t* db,
     for (std::size_t i = 0; i < m; ++i) hamming_1xn(q + 4 * i, db, n, out + i * n);
 }
 
-const Kernels kScalar = {"scalar", 0, luma, box_rows, box_cols, dct64to16, hamming_1xn, hamming_mxn};
+const Kernels kScalar = {"scalar", 0, luma_row, box_rows, box_cols, dct64to16, hamming_1xn, hamming_mxn};
 
 }  // namespace
 

@@ -74,35 +74,33 @@ const char* transform_name(Transform t) noexcept {
 }
 
 struct PdqHasher::Impl {
-    std::vector<float> buf1, buf2;
-    float a64[64][64];
-    float dct[16][16];
+    detail::LumaPipeline pipeline;
 
-    // Runs the pipeline up to the DCT. Returns false for images too small to
-    // hash (under 5 px a side).
-    Error run(const Image& img, const PdqOptions& opt, int& quality, bool& degenerate) {
+    // Validates the image and fills the luma buffer; false when the image is
+    // too small to hash (under 5 px a side: the flagged all-zero hash).
+    Error luma(const Image& img, const PdqOptions& opt, int& rows, int& cols, bool& hashable) {
         if (img.width <= 0 || img.height <= 0 || (img.channels != 1 && img.channels != 3) ||
             img.pixels.size() < img.size_bytes())
             return {Status::invalid_argument, "image has no pixels or an unsupported channel count (need 1 or 3)"};
-        degenerate = false;
-        if (img.width < detail::kMinHashableDim || img.height < detail::kMinHashableDim) {
-            degenerate = true;
-            quality = 0;
+        hashable = img.width >= detail::kMinHashableDim && img.height >= detail::kMinHashableDim;
+        if (!hashable) return {};
+        detail::luma_dims(img.width, img.height, opt.pre_resize, rows, cols);
+        detail::luma_image(kernels::active(), img.pixels.data(), img.width, img.height, img.channels,
+                           pipeline.luma_buffer(rows, cols), rows, cols);
+        return {};
+    }
+
+    template <class Out>
+    Error hash(const Image& image, Out& out, const PdqOptions& options) {
+        out = Out{};
+        int rows = 0, cols = 0;
+        bool hashable = false;
+        if (Error e = luma(image, options, rows, cols, hashable)) return e;
+        if (!hashable) {
+            out.degenerate = true;
             return {};
         }
-        int rows, cols;
-        detail::luma_dims(img.width, img.height, opt.pre_resize, rows, cols);
-        const std::size_t n = static_cast<std::size_t>(rows) * cols;
-        if (buf1.size() < n) {
-            buf1.resize(n);
-            buf2.resize(n);
-        }
-        const kernels::Kernels& k = kernels::active();
-        k.luma(img.pixels.data(), img.width, img.height, img.channels, buf1.data(), rows, cols);
-        if (!(rows == 64 && cols == 64)) detail::jarosz_filter(k, buf1.data(), buf2.data(), rows, cols);
-        detail::decimate64(buf1.data(), rows, cols, a64);
-        quality = detail::quality64(a64);
-        k.dct64to16(&a64[0][0], &dct[0][0]);
+        pipeline.finish(kernels::active(), rows, cols, out);
         return {};
     }
 };
@@ -113,26 +111,11 @@ PdqHasher::PdqHasher(PdqHasher&&) noexcept = default;
 PdqHasher& PdqHasher::operator=(PdqHasher&&) noexcept = default;
 
 Error PdqHasher::hash(const Image& image, PdqHash& out, const PdqOptions& options) noexcept {
-    return detail::guard([&]() -> Error {
-        out = PdqHash{};
-        Error e = impl_->run(image, options, out.quality, out.degenerate);
-        if (e || out.degenerate) return e;
-        detail::bits_from_dct(impl_->dct, out.hash.w.data());
-        return {};
-    });
+    return detail::guard([&] { return impl_->hash(image, out, options); });
 }
 
 Error PdqHasher::hash_dihedral(const Image& image, PdqDihedral& out, const PdqOptions& options) noexcept {
-    return detail::guard([&]() -> Error {
-        out = PdqDihedral{};
-        Error e = impl_->run(image, options, out.quality, out.degenerate);
-        if (e || out.degenerate) return e;
-        std::uint16_t words[8][16];
-        detail::dihedral_bits(impl_->dct, words);
-        for (int t = 0; t < 8; ++t)
-            for (int i = 0; i < 16; ++i) out.hashes[t].w[i] = words[t][i];
-        return {};
-    });
+    return detail::guard([&] { return impl_->hash(image, out, options); });
 }
 
 const char* active_kernel() noexcept { return kernels::active().name; }

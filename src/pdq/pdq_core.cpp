@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 namespace hashguard::detail {
 
@@ -21,8 +22,20 @@ void luma_dims(int width, int height, bool pre_resize, int& rows, int& cols) noe
 
 int jarosz_window(int dim) noexcept { return (dim + 2 * 64 - 1) / (2 * 64); }
 
-void resample_offsets(int width, int cols, int channels, std::size_t* offsets) noexcept {
-    for (int x = 0; x < cols; ++x) offsets[x] = static_cast<std::size_t>(resample_index(x, width, cols)) * channels;
+void resample_offsets(int width, int cols, int channels, std::int32_t* offsets) noexcept {
+    for (int x = 0; x < cols; ++x) offsets[x] = resample_index(x, width, cols) * channels;
+}
+
+void luma_image(const kernels::Kernels& k, const std::uint8_t* px, int width, int height, int channels, float* out,
+                int rows, int cols) {
+    std::vector<std::int32_t> xs(static_cast<std::size_t>(cols));
+    resample_offsets(width, cols, channels, xs.data());
+    const std::size_t stride = static_cast<std::size_t>(width) * channels;
+    const std::size_t total = stride * static_cast<std::size_t>(height);
+    for (int y = 0; y < rows; ++y) {
+        const std::size_t off = static_cast<std::size_t>(resample_index(y, height, rows)) * stride;
+        k.luma_row(px + off, total - off, xs.data(), channels, out + static_cast<std::size_t>(y) * cols, cols);
+    }
 }
 
 void BoxPhases::filter(const float* in, float* out, int n, int window) noexcept {
@@ -156,6 +169,37 @@ void dihedral_bits(const float b[16][16], std::uint16_t words[8][16]) noexcept {
     for (int i = 0; i < 16; ++i)
         for (int j = 0; j < 16; ++j) v[j][i] = ((i + j) & 1) ? -b[i][j] : b[i][j];
     bits_from_dct(v, words[7]);
+}
+
+float* LumaPipeline::luma_buffer(int rows, int cols) {
+    const std::size_t n = static_cast<std::size_t>(rows) * cols;
+    if (buf1.size() < n) {
+        buf1.resize(n);
+        buf2.resize(n);
+    }
+    return buf1.data();
+}
+
+void LumaPipeline::to_dct(const kernels::Kernels& k, int rows, int cols, int& quality) {
+    if (!(rows == 64 && cols == 64)) jarosz_filter(k, buf1.data(), buf2.data(), rows, cols);
+    decimate64(buf1.data(), rows, cols, a64);
+    quality = quality64(a64);
+    k.dct64to16(&a64[0][0], &dct[0][0]);
+}
+
+void LumaPipeline::finish(const kernels::Kernels& k, int rows, int cols, PdqDihedral& out) {
+    out = PdqDihedral{};
+    to_dct(k, rows, cols, out.quality);
+    std::uint16_t words[8][16];
+    dihedral_bits(dct, words);
+    for (int t = 0; t < 8; ++t)
+        for (int i = 0; i < 16; ++i) out.hashes[t].w[i] = words[t][i];
+}
+
+void LumaPipeline::finish(const kernels::Kernels& k, int rows, int cols, PdqHash& out) {
+    out = PdqHash{};
+    to_dct(k, rows, cols, out.quality);
+    bits_from_dct(dct, out.hash.w.data());
 }
 
 }  // namespace hashguard::detail

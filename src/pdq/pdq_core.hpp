@@ -7,6 +7,9 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <vector>
+
+#include "hashguard/pdq.hpp"
 
 namespace hashguard::kernels {
 struct Kernels;
@@ -30,7 +33,13 @@ inline int resample_index(int dst, int old_dim, int new_dim) noexcept {
 }
 
 /// Byte offsets of each output column's source pixel in a row.
-void resample_offsets(int width, int cols, int channels, std::size_t* offsets) noexcept;
+void resample_offsets(int width, int cols, int channels, std::int32_t* offsets) noexcept;
+
+/// Float luma of a whole image resampled to rows x cols (row-major), with the
+/// kernel set's luma_row: the reference's nearest-neighbour pre-resize fused
+/// with its luma formula.
+void luma_image(const kernels::Kernels& k, const std::uint8_t* px, int width, int height, int channels, float* out,
+                int rows, int cols);
 
 /// Dimensions the luma buffer will have for a width x height image.
 void luma_dims(int width, int height, bool pre_resize, int& rows, int& cols) noexcept;
@@ -73,5 +82,23 @@ void bits_from_dct(const float b[16][16], std::uint16_t words[16]) noexcept;
 /// The 8 dihedral variants of b (index = Transform), each thresholded at its
 /// own median.
 void dihedral_bits(const float b[16][16], std::uint16_t words[8][16]) noexcept;
+
+/// The pipeline from a float luma buffer onwards, with its scratch buffers.
+/// Fill luma_buffer(rows, cols) (rows x cols, row-major), then finish().
+struct LumaPipeline {
+    std::vector<float> buf1, buf2;
+    float a64[64][64];
+    float dct[16][16];
+
+    float* luma_buffer(int rows, int cols);
+    /// Blur (skipped for exactly 64x64, as the reference), decimate, quality,
+    /// DCT and the 8 dihedral hashes.
+    void finish(const kernels::Kernels& k, int rows, int cols, PdqDihedral& out);
+    /// The same, computing only the original hash.
+    void finish(const kernels::Kernels& k, int rows, int cols, PdqHash& out);
+
+private:
+    void to_dct(const kernels::Kernels& k, int rows, int cols, int& quality);
+};
 
 }  // namespace hashguard::detail
