@@ -93,6 +93,24 @@ void BM_Hamming1xN(benchmark::State& state, const Kernels* k, std::size_t n) {
     state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(n));
 }
 
+// The whole hash core after decode (pre-resize + luma, blur, decimate,
+// quality, DCT, 8 dihedral hashes) with kernel set k, on random pixels.
+void BM_Core(benchmark::State& state, const Kernels* k, int width, int height) {
+    std::mt19937 rng(4);
+    std::vector<std::uint8_t> px(static_cast<std::size_t>(width) * height * 3);
+    for (auto& p : px) p = static_cast<std::uint8_t>(rng());
+    int rows, cols;
+    detail::luma_dims(width, height, true, rows, cols);
+    detail::LumaPipeline lp;
+    hashguard::PdqDihedral out;
+    for (auto _ : state) {
+        detail::luma_image(*k, px.data(), width, height, 3, lp.luma_buffer(rows, cols), rows, cols);
+        lp.finish(*k, rows, cols, out);
+        benchmark::DoNotOptimize(out);
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
 void BM_DecimateQuality(benchmark::State& state) {
     auto a = random_floats(512 * 512);
     float out[64][64];
@@ -118,6 +136,9 @@ void BM_DihedralBits(benchmark::State& state) {
 int register_all() {
     for (const Kernels* k : hashguard::kernels::available()) {
         const std::string n = k->name;
+        benchmark::RegisterBenchmark(("core_640x480/" + n).c_str(), BM_Core, k, 640, 480)->Unit(benchmark::kMicrosecond);
+        benchmark::RegisterBenchmark(("core_1920x1080/" + n).c_str(), BM_Core, k, 1920, 1080)->Unit(benchmark::kMicrosecond);
+        benchmark::RegisterBenchmark(("core_4000x3000/" + n).c_str(), BM_Core, k, 4000, 3000)->Unit(benchmark::kMicrosecond);
         benchmark::RegisterBenchmark(("luma_1920x1080_to_512/" + n).c_str(), BM_Luma, k, 1920, 1080);
         benchmark::RegisterBenchmark(("luma_4000x3000_to_512/" + n).c_str(), BM_Luma, k, 4000, 3000);
         benchmark::RegisterBenchmark(("luma_640x480/" + n).c_str(), BM_Luma, k, 640, 480);

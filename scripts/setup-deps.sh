@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages hashguard needs, only those missing.
 set -euo pipefail
 PKGS=(g++ cmake make pkg-config
-      libopencv-dev libturbojpeg0-dev libjpeg-dev libpng-dev libgif-dev zlib1g-dev
+      libopencv-dev libturbojpeg0-dev libpng-dev libgif-dev zlib1g-dev
       libxxhash-dev libbenchmark-dev catch2
       g++-aarch64-linux-gnu qemu-user)
 missing=()

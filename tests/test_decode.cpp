@@ -224,8 +224,8 @@ TEST_CASE("Truncated JPEG and PNG fail with a decode error naming the problem") 
     DecodeOptions lenient;
     lenient.strict = false;
     CHECK(decode(Bytes(jpg.begin(), jpg.begin() + jpg.size() / 2), lenient).ok());
-    // The one-call hash (fused JPEG path) reports the same, and a lenient
-    // hash of the truncated file equals decode + hash of it.
+    // The one-call hash reports the same, and a lenient hash of the
+    // truncated file equals decode + hash of it.
     const Bytes cut(jpg.begin(), jpg.begin() + jpg.size() / 2);
     PdqDihedral h;
     const Error strict_err = pdq_hash_bytes(cut.data(), cut.size(), h);
@@ -336,8 +336,8 @@ TEST_CASE("Corrupted files never crash the decoder and never print") {
             }
             Image img;
             const Error e = decode_image(b.data(), b.size(), img);
-            // The one-call path (fused JPEG decode for exact mode) must agree
-            // with decode + hash: same success, same hashes.
+            // The one-call path (thread-local buffers reused across calls)
+            // must agree with decode + hash: same success, same hashes.
             PdqDihedral direct;
             const Error e2 = pdq_hash_bytes(b.data(), b.size(), direct);
             if (e.ok() != e2.ok() || (e2 && e2.message.empty())) ++path_mismatch;

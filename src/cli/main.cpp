@@ -284,7 +284,7 @@ int main(int argc, char** argv) {
     if (cmd == "match") return cmd_match(argc - 2, argv + 2);
     if (cmd == "decode") return cmd_decode(argc - 2, argv + 2);
     if (cmd == "version" || cmd == "--version") {
-        std::printf("hashguard %s\n", hashguard::version());
+        std::printf("hashguard %s (kernels: %s)\n", hashguard::version(), hashguard::active_kernel());
         return 0;
     }
     if (cmd == "-h" || cmd == "--help" || cmd == "help") {

@@ -8,8 +8,6 @@
 
 namespace hashguard::detail {
 
-struct LumaPipeline;
-
 /// Width/height read from a format's header without decoding pixels.
 struct HeaderInfo {
     std::uint64_t width = 0;
@@ -31,11 +29,6 @@ Error decode_jpeg(const std::uint8_t* data, std::size_t len, const DecodeOptions
 Error decode_gif(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
 Error decode_png(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
 Error decode_pnm(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
-/// Exact-mode JPEG decoded straight into lp's luma buffer (see jpeg_luma.cpp).
-/// `handled` is false when this path does not apply (CMYK/YCCK, images under
-/// 5 px a side): the caller then decodes normally.
-Error decode_jpeg_luma(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, bool pre_resize,
-                       LumaPipeline& lp, int& rows, int& cols, bool& handled);
 /// WebP, BMP, TIFF through OpenCV's imdecode (IMREAD_UNCHANGED).
 Error decode_opencv(Format f, const std::uint8_t* data, std::size_t len, const DecodeOptions& opt,
                     Image& out);
