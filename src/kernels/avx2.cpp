@@ -17,6 +17,7 @@
 #include "pdq/pdq_core.hpp"
 
 #define HG_AVX2 __attribute__((target("avx2,popcnt")))
+#define HG_ALWAYS_INLINE __attribute__((always_inline))
 
 namespace hashguard::kernels {
 
@@ -30,8 +31,15 @@ HG_AVX2 void luma_row(const std::uint8_t* row, std::size_t avail, const std::int
     int x = 0;
     // 4-byte gathers: a lane may read past its pixel, never past `avail`.
     for (; x + 8 <= cols && static_cast<std::size_t>(xs[x + 7]) + 4 <= avail; x += 8) {
-        const __m256i idx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xs + x));
-        const __m256i v = _mm256_i32gather_epi32(reinterpret_cast<const int*>(row), idx, 1);
+        // Eight 4-byte loads assembled into a vector: faster than vpgatherdd
+        // on the AMD cores these machines run.
+        auto ld = [row](std::int32_t off) HG_ALWAYS_INLINE {
+            std::uint32_t u;
+            std::memcpy(&u, row + off, 4);
+            return static_cast<int>(u);
+        };
+        const __m256i v = _mm256_setr_epi32(ld(xs[x]), ld(xs[x + 1]), ld(xs[x + 2]), ld(xs[x + 3]), ld(xs[x + 4]),
+                                            ld(xs[x + 5]), ld(xs[x + 6]), ld(xs[x + 7]));
         if (channels == 1) {
             _mm256_storeu_ps(o + x, _mm256_cvtepi32_ps(_mm256_and_si256(v, lo8)));
         } else {
