@@ -21,6 +21,7 @@ enum class Status : int {
     out_of_memory = 9,       ///< an allocation failed
     internal = 10,           ///< a bug: please report
     limit_scans = 11,        ///< progressive JPEG with more scans than allowed
+    list_format = 12,        ///< a hash list line is malformed (message: file:line: reason)
 };
 
 /// Static, never-null description of a status ("ok", "decode failed", ...).

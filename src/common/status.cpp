@@ -19,6 +19,7 @@ const char* status_str(Status s) noexcept {
         case Status::out_of_memory: return "out of memory";
         case Status::internal: return "internal error";
         case Status::limit_scans: return "jpeg scan limit exceeded";
+        case Status::list_format: return "malformed hash list";
     }
     return "unknown status";
 }
