@@ -1,0 +1,57 @@
+// hashguard — indexes over PDQ hash lists: every entry within a Hamming radius
+// of a query (or of each query of a batch, e.g. the 8 dihedral variants), and
+// the nearest entry. Several implementations behind one interface; each
+// returns exactly the brute-force answer.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "hashguard/config.hpp"
+#include "hashguard/pdq.hpp"
+#include "hashguard/status.hpp"
+
+namespace hashguard {
+
+struct IndexMatch {
+    std::uint32_t query;   ///< position of the query in the batch
+    std::uint32_t entry;   ///< position of the hash in the list the index was built from
+    std::uint32_t distance;
+    friend bool operator==(const IndexMatch&, const IndexMatch&) = default;
+};
+
+/// An immutable index. Built once; every const method may be called from many
+/// threads at once without locks (they keep no state between calls).
+class HASHGUARD_API PdqIndex {
+public:
+    virtual ~PdqIndex();
+    virtual const char* name() const noexcept = 0;
+    virtual std::size_t size() const noexcept = 0;
+    /// Bytes held by the index, hashes included.
+    virtual std::size_t memory_bytes() const noexcept = 0;
+
+    /// Appends to `out` every (query, entry) with distance <= radius (0..256),
+    /// sorted by query, then entry.
+    Error range_search(const Hash256* queries, std::size_t n, int radius, std::vector<IndexMatch>& out) const noexcept;
+
+    /// For each query, the nearest entry (lowest entry index among ties),
+    /// appended to `out` in query order. Nothing is appended for an empty index.
+    Error nearest(const Hash256* queries, std::size_t n, std::vector<IndexMatch>& out) const noexcept;
+
+protected:
+    // Implementations append unsorted matches for one query; the base sorts.
+    virtual void range_one(const Hash256& q, std::uint32_t qi, int radius, std::vector<IndexMatch>& out) const = 0;
+    // Smallest distance from q to any entry (size() > 0).
+    virtual int nearest_distance(const Hash256& q) const = 0;
+};
+
+/// Builds an index over `hashes` (copied). spec: "scan" (SIMD linear scan),
+/// "mih" (multi-index hashing: 16 chunks of 16 bits, exact for any radius),
+/// "bktree" (BK-tree with contiguous nodes and scanned leaf buckets), or
+/// "auto" (chosen from the list size and `typical_radius`).
+HASHGUARD_API Error make_pdq_index(std::string_view spec, const std::vector<Hash256>& hashes,
+                                   std::unique_ptr<PdqIndex>& out, int typical_radius = 31) noexcept;
+
+}  // namespace hashguard
