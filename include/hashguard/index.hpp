@@ -43,6 +43,8 @@ public:
 protected:
     // Implementations append unsorted matches for one query; the base sorts.
     virtual void range_one(const Hash256& q, std::uint32_t qi, int radius, std::vector<IndexMatch>& out) const = 0;
+    // A whole batch (default: range_one per query). Any order; the base sorts.
+    virtual void range_batch(const Hash256* qs, std::size_t n, int radius, std::vector<IndexMatch>& out) const;
     // Smallest distance from q to any entry (size() > 0).
     virtual int nearest_distance(const Hash256& q) const = 0;
 };
@@ -50,7 +52,8 @@ protected:
 /// Builds an index over `hashes` (copied). spec: "scan" (SIMD linear scan),
 /// "mih" (multi-index hashing: 16 chunks of 16 bits, exact for any radius),
 /// "bktree" (BK-tree with contiguous nodes and scanned leaf buckets), or
-/// "auto" (chosen from the list size and `typical_radius`).
+/// "auto" (chosen from the list size and `typical_radius` by measured
+/// crossovers: MIH for r <= 31, and for r <= 47 up to 300k hashes; else scan).
 HASHGUARD_API Error make_pdq_index(std::string_view spec, const std::vector<Hash256>& hashes,
                                    std::unique_ptr<PdqIndex>& out, int typical_radius = 31) noexcept;
 
