@@ -4,6 +4,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,5 +76,54 @@ HASHGUARD_API Error parse_hash_list(std::string_view text, std::string_view sour
 /// Reads and parses a list file (size capped at 4 GiB).
 HASHGUARD_API Error load_hash_list(const std::string& path, HashList& out, const ListParseOptions& options = {},
                                    ListParseReport* report = nullptr) noexcept;
+
+}  // namespace hashguard
+
+namespace hashguard {
+
+/// Appends `from`'s entries to `into` (same kind), merging duplicates as the
+/// parser does (first id kept, metadata joined). Returns the number merged.
+HASHGUARD_API Error merge_hash_lists(HashList& into, const HashList& from, std::size_t* merged = nullptr) noexcept;
+
+/// Writes a binary snapshot: a versioned header, the hashes contiguous and
+/// 64-byte aligned, ids and metadata behind an offset table, and an XXH3-64
+/// checksum of everything after the header. Written to a temporary file and
+/// renamed, so readers never see a partial snapshot.
+HASHGUARD_API Error save_snapshot(const HashList& list, const std::string& path) noexcept;
+
+/// A snapshot mapped read-only into memory. open() checks the header, the
+/// section bounds and the checksum before anything is used; nothing is parsed.
+/// Immutable: safe to read from many threads.
+class HASHGUARD_API Snapshot {
+public:
+    ~Snapshot();
+    Snapshot(const Snapshot&) = delete;
+    Snapshot& operator=(const Snapshot&) = delete;
+
+    static Error open(const std::string& path, std::unique_ptr<Snapshot>& out) noexcept;
+
+    ListKind kind() const noexcept { return kind_; }
+    std::size_t size() const noexcept { return count_; }
+    std::size_t file_bytes() const noexcept { return bytes_; }
+    std::uint64_t checksum() const noexcept { return checksum_; }
+
+    Hash256 pdq(std::size_t i) const noexcept;        ///< PDQ snapshots
+    Digest digest(std::size_t i) const noexcept;      ///< exact snapshots
+    std::string_view id(std::size_t i) const noexcept;
+    std::string_view metadata(std::size_t i) const noexcept;
+    /// The raw hash section: 32 bytes per PDQ hash (words 0..15, little-endian)
+    /// or 33 per digest (kind, then 32 bytes).
+    const std::uint8_t* hash_bytes() const noexcept;
+
+    /// A HashList copy (for building indexes).
+    Error to_list(HashList& out) const noexcept;
+
+private:
+    Snapshot() = default;
+    const std::uint8_t* base_ = nullptr;
+    std::size_t bytes_ = 0, count_ = 0;
+    ListKind kind_ = ListKind::pdq;
+    std::uint64_t hashes_off_ = 0, index_off_ = 0, strings_off_ = 0, strings_bytes_ = 0, checksum_ = 0;
+};
 
 }  // namespace hashguard
