@@ -134,3 +134,25 @@ TEST_CASE("match: a malformed list line is reported with file and line") {
     CHECK(out == list + ":3: not a 64-digit hex PDQ hash\n");
     std::remove(list.c_str());
 }
+
+TEST_CASE("list build/info: snapshot from text lists, verified, usable by match; damage detected") {
+    const std::string list = hgtest::data_dir() + "/lists/sample-blocklist.txt";
+    const std::string snap = "/tmp/hashguard-cli-list.snap";
+    std::string out;
+    REQUIRE(hgtest::run(quote(hgtest::cli_path()) + " list build " + quote(list) + " " + quote(list) + " -o " + snap, out) == 0);
+    CHECK(out == snap + ": 4 entries from 2 input(s); 4 duplicates merged, 0 bad lines skipped\n");
+    REQUIRE(hgtest::run(quote(hgtest::cli_path()) + " list info " + snap, out) == 0);
+    CHECK(out.find("pdq list, 4 entries") != std::string::npos);
+    CHECK(out.find("(verified)") != std::string::npos);
+    CHECK(hgtest::run(quote(hgtest::cli_path()) + " match --list " + snap + " " + quote(photos() + "/messi5.jpg"), out) == 3);
+    CHECK(out == "match,0,original,demo-001 messi5 exact copy," + photos() + "/messi5.jpg\n");
+    // Flip one byte of the payload: info and match both refuse the snapshot.
+    auto bytes = hgtest::read_bytes(snap);
+    bytes[bytes.size() - 3] ^= 0x20;
+    std::ofstream(snap, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    CHECK(hgtest::run(quote(hgtest::cli_path()) + " list info " + snap + " 2>&1", out) == 1);
+    CHECK(out == snap + ": checksum mismatch: the snapshot is corrupt\n");
+    CHECK(hgtest::run(quote(hgtest::cli_path()) + " match --list " + snap + " " + quote(photos() + "/messi5.jpg") + " 2>&1", out) == 2);
+    CHECK(out.find("checksum mismatch") != std::string::npos);
+    std::remove(snap.c_str());
+}

@@ -7,7 +7,13 @@
 #include <string>
 #include <vector>
 
+#include <algorithm>
+#include <memory>
+#include <tuple>
+
 #include "hashguard/image.hpp"
+#include "hashguard/index.hpp"
+#include "hashguard/lists.hpp"
 #include "hashguard/pdq.hpp"
 
 namespace {
@@ -39,10 +45,15 @@ const char* kUsage =
     "      hash list by linear scan; print one verdict line per file:\n"
     "        verdict,distance,transform,entry,path\n"
     "      verdict is match, no-match, low-quality (quality below Q, default 50)\n"
-    "      or unhashable (under 5 px a side). LIST holds one hash per line,\n"
-    "      optionally followed by ,metadata; blank lines and # comments are\n"
-    "      skipped. Threshold default 31. Exit status: 0 no match, 3 any match,\n"
-    "      1 any file failed (and no match), 2 usage or list error.\n"
+    "      or unhashable (under 5 px a side). LIST is a text list (bare hashes,\n"
+    "      hash,metadata lines, or CSV with a header naming the hash column) or a\n"
+    "      snapshot from 'list build'. Threshold default 31. Exit status: 0 no\n"
+    "      match, 3 any match, 1 any file failed (and no match), 2 usage or list error.\n"
+    "  list build IN... -o OUT [--exact] [--skip-bad-lines]\n"
+    "      Parse text lists (or snapshots), merge duplicates, write a binary snapshot\n"
+    "      (checksummed, loads by mmap). --exact: MD5/SHA-1/SHA-256 lists.\n"
+    "  list info FILE\n"
+    "      Verify a snapshot and print its kind, size and checksum.\n"
     "  decode FILE OUT.pnm\n"
     "      Write the pixels the hash is computed from (after decode, before the\n"
     "      pre-resize) as binary PNM, for comparing decoders.\n"
@@ -151,39 +162,98 @@ int cmd_hash(int argc, char** argv) {
     return any_failed ? 1 : 0;
 }
 
-struct ListEntry {
-    Hash256 hash;
-    std::string meta;
-};
-
-// Reads `hash[,metadata]` lines; a bad line is an error naming file and line.
-bool load_list(const std::string& path, std::vector<ListEntry>& out) {
-    std::FILE* f = std::fopen(path.c_str(), "r");
-    if (!f) {
-        std::fprintf(stderr, "%s: cannot open: %s\n", path.c_str(), std::strerror(errno));
-        return false;
-    }
-    char buf[4096];
-    int lineno = 0;
-    bool ok = true;
-    while (ok && std::fgets(buf, sizeof buf, f)) {
-        ++lineno;
-        std::string line(buf);
-        while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-        if (line.empty() || line[0] == '#') continue;
-        const auto comma = line.find(',');
-        std::string hex = line.substr(0, comma);
-        if (hex.rfind("hash=", 0) == 0) hex.erase(0, 5);
-        ListEntry e;
-        if (!Hash256::from_hex(hex, e.hash)) {
-            std::fprintf(stderr, "%s:%d: not a 64-digit hex PDQ hash\n", path.c_str(), lineno);
-            ok = false;
-        }
-        e.meta = comma == std::string::npos ? "line " + std::to_string(lineno) : line.substr(comma + 1);
-        out.push_back(std::move(e));
-    }
+bool is_snapshot(const std::string& path) {
+    char magic[6] = {};
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return false;
+    const bool ok = std::fread(magic, 1, 6, f) == 6 && std::memcmp(magic, "HGSNAP", 6) == 0;
     std::fclose(f);
     return ok;
+}
+
+// A text list (any accepted form) or a binary snapshot; errors name file:line.
+Error load_any_list(const std::string& path, HashList& out, const ListParseOptions& opt, ListParseReport* rep) {
+    if (is_snapshot(path)) {
+        std::unique_ptr<Snapshot> snap;
+        if (Error e = Snapshot::open(path, snap)) return e;
+        if (snap->kind() != opt.kind)
+            return {Status::invalid_argument, path + ": snapshot holds a " +
+                                                  std::string(snap->kind() == ListKind::pdq ? "PDQ" : "exact-hash") +
+                                                  " list"};
+        return snap->to_list(out);
+    }
+    return load_hash_list(path, out, opt, rep);
+}
+
+int cmd_list(int argc, char** argv) {
+    if (argc < 1) {
+        std::fprintf(stderr, "hashguard list: need 'build' or 'info'\n");
+        return 2;
+    }
+    const std::string sub = argv[0];
+    if (sub == "info") {
+        if (argc != 2) {
+            std::fprintf(stderr, "hashguard list info: need FILE\n");
+            return 2;
+        }
+        std::unique_ptr<Snapshot> snap;
+        if (Error e = Snapshot::open(argv[1], snap)) {
+            std::fprintf(stderr, "%s\n", e.message.c_str());
+            return 1;
+        }
+        std::printf("%s: hashguard snapshot v1, %s list, %zu entries, %zu bytes, xxh3 %016llx (verified)\n", argv[1],
+                    snap->kind() == ListKind::pdq ? "pdq" : "exact-hash", snap->size(), snap->file_bytes(),
+                    static_cast<unsigned long long>(snap->checksum()));
+        return 0;
+    }
+    if (sub != "build") {
+        std::fprintf(stderr, "hashguard list: unknown subcommand '%s'\n", sub.c_str());
+        return 2;
+    }
+    ListParseOptions opt;
+    std::string out_path;
+    std::vector<std::string> inputs;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "-o" && i + 1 < argc) out_path = argv[++i];
+        else if (a == "--exact") opt.kind = ListKind::exact;
+        else if (a == "--skip-bad-lines") opt.skip_bad_lines = true;
+        else if (a.size() > 1 && a[0] == '-') {
+            std::fprintf(stderr, "hashguard list build: unknown option '%s'\n", a.c_str());
+            return 2;
+        } else inputs.push_back(a);
+    }
+    if (out_path.empty() || inputs.empty()) {
+        std::fprintf(stderr, "hashguard list build: need IN... -o OUT\n");
+        return 2;
+    }
+    HashList all;
+    all.kind = opt.kind;
+    std::size_t merged = 0, bad = 0;
+    for (const auto& in : inputs) {
+        HashList l;
+        ListParseReport rep;
+        if (Error e = load_any_list(in, l, opt, &rep)) {
+            std::fprintf(stderr, "%s\n", e.message.c_str());
+            return 1;
+        }
+        for (const auto& p : rep.problems) std::fprintf(stderr, "skipped %s\n", p.c_str());
+        bad += rep.bad_lines;
+        merged += rep.duplicates_merged;
+        std::size_t m = 0;
+        if (Error e = merge_hash_lists(all, l, &m)) {
+            std::fprintf(stderr, "%s\n", e.message.c_str());
+            return 1;
+        }
+        merged += m;
+    }
+    if (Error e = save_snapshot(all, out_path)) {
+        std::fprintf(stderr, "%s\n", e.message.c_str());
+        return 1;
+    }
+    std::printf("%s: %zu entries from %zu input(s); %zu duplicates merged, %zu bad lines skipped\n", out_path.c_str(),
+                all.size(), inputs.size(), merged, bad);
+    return 0;
 }
 
 int cmd_match(int argc, char** argv) {
@@ -209,14 +279,25 @@ int cmd_match(int argc, char** argv) {
         std::fprintf(stderr, "hashguard match: need --list LIST and at least one FILE\n");
         return 2;
     }
-    std::vector<ListEntry> list;
-    if (!load_list(list_path, list)) return 2;
+    HashList list;
+    if (Error e = load_any_list(list_path, list, {}, nullptr)) {
+        std::fprintf(stderr, "%s\n", e.message.c_str());
+        return 2;
+    }
+    std::unique_ptr<PdqIndex> index;
+    if (Error e = make_pdq_index("auto", list.pdq, index, static_cast<int>(threshold))) {
+        std::fprintf(stderr, "%s: %s\n", list_path.c_str(), e.message.c_str());
+        return 2;
+    }
     std::vector<std::uint8_t> bytes;
+    std::vector<IndexMatch> found;
     bool any_match = false, any_failed = false;
     for (const auto& path : paths) {
         PdqDihedral h;
         Error e = read_file(path, bytes);
         if (!e) e = pdq_hash_bytes(bytes.data(), bytes.size(), h);
+        found.clear();
+        if (!e) e = index->range_search(h.hashes.data(), 8, static_cast<int>(threshold), found);
         if (e) {
             std::fflush(stdout);
             std::fprintf(stderr, "%s: %s\n", path.c_str(), e.message.c_str());
@@ -227,17 +308,14 @@ int cmd_match(int argc, char** argv) {
             std::printf("%s,,,,%s\n", h.degenerate ? "unhashable" : "low-quality", path.c_str());
             continue;
         }
-        int best = 257, best_t = 0;
-        const ListEntry* best_e = nullptr;
-        for (const auto& entry : list)
-            for (int t = 0; t < 8; ++t) {
-                const int d = hamming_distance(entry.hash, h.hashes[t]);
-                if (d < best) { best = d; best_t = t; best_e = &entry; }
-            }
-        if (best_e && best <= static_cast<int>(threshold)) {
+        // The closest match; ties to the earliest list entry, then transform order.
+        const auto best = std::min_element(found.begin(), found.end(), [](const IndexMatch& a, const IndexMatch& b) {
+            return std::tie(a.distance, a.entry, a.query) < std::tie(b.distance, b.entry, b.query);
+        });
+        if (best != found.end()) {
             any_match = true;
-            std::printf("match,%d,%s,%s,%s\n", best, transform_name(static_cast<Transform>(best_t)),
-                        best_e->meta.c_str(), path.c_str());
+            std::printf("match,%u,%s,%s,%s\n", best->distance, transform_name(static_cast<Transform>(best->query)),
+                        list.metadata[best->entry].c_str(), path.c_str());
         } else {
             std::printf("no-match,,,,%s\n", path.c_str());
         }
@@ -282,6 +360,7 @@ int main(int argc, char** argv) {
     const std::string cmd = argv[1];
     if (cmd == "hash") return cmd_hash(argc - 2, argv + 2);
     if (cmd == "match") return cmd_match(argc - 2, argv + 2);
+    if (cmd == "list") return cmd_list(argc - 2, argv + 2);
     if (cmd == "decode") return cmd_decode(argc - 2, argv + 2);
     if (cmd == "version" || cmd == "--version") {
         std::printf("hashguard %s (kernels: %s)\n", hashguard::version(), hashguard::active_kernel());
