@@ -72,7 +72,7 @@ protected:
             for (std::size_t i = 0; i < mq; ++i) std::memcpy(&qw[4 * i], qs[q0 + i].w.data(), 32);
             for (std::size_t j0 = 0; j0 < n_; j0 += kBlock) {
                 const std::size_t nb = std::min(kBlock, n_ - j0);
-                k.hamming_mxn(qw.data(), mq, &words_[4 * j0], nb, d.data());
+                kernels::hamming_mxn(k, qw.data(), mq, &words_[4 * j0], nb, d.data());
                 for (std::size_t i = 0; i < mq; ++i)
                     for (std::size_t j = 0; j < nb; ++j)
                         if (d[i * nb + j] <= radius)

@@ -264,17 +264,8 @@ HG_AVX2 void hamming_1xn(const std::uint64_t* q, const std::uint64_t* db, std::s
     }
 }
 
-HG_AVX2 void hamming_mxn(const std::uint64_t* q, std::size_t m, const std::uint64_t* db, std::size_t n,
-                         std::uint16_t* out) {
-    // Blocks of the list stay in L1 while every query passes over them.
-    constexpr std::size_t kBlock = 512;  // 16 KiB of hashes
-    for (std::size_t j0 = 0; j0 < n; j0 += kBlock) {
-        const std::size_t nb = std::min(kBlock, n - j0);
-        for (std::size_t i = 0; i < m; ++i) hamming_1xn(q + 4 * i, db + 4 * j0, nb, out + i * n + j0);
-    }
-}
 
-const Kernels kAvx2 = {"avx2", kFeatureAVX2, luma_row, box_rows, box_cols, dct64to16, hamming_1xn, hamming_mxn};
+const Kernels kAvx2 = {"avx2", kFeatureAVX2, luma_row, box_rows, box_cols, dct64to16, hamming_1xn};
 
 }  // namespace
 

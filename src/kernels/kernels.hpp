@@ -46,11 +46,13 @@ struct Kernels {
 
     /// out[i] = Hamming distance between q and db[i]; hashes are 4 x uint64.
     void (*hamming_1xn)(const std::uint64_t* q, const std::uint64_t* db, std::size_t n, std::uint16_t* out);
-
-    /// out[i*n + j] = distance(q[i], db[j]) for m queries against n hashes.
-    void (*hamming_mxn)(const std::uint64_t* q, std::size_t m, const std::uint64_t* db, std::size_t n,
-                        std::uint16_t* out);
 };
+
+/// out[i*n + j] = distance(q[i], db[j]) for m queries against n hashes, with
+/// k's hamming_1xn over blocks of the list small enough to stay in L1 while
+/// every query passes over them.
+void hamming_mxn(const Kernels& k, const std::uint64_t* q, std::size_t m, const std::uint64_t* db, std::size_t n,
+                 std::uint16_t* out) noexcept;
 
 /// Feature bits of this CPU (CPUID + XGETBV on x86, HWCAP on AArch64), read once.
 unsigned cpu_features() noexcept;

@@ -101,12 +101,8 @@ void hamming_1xn(const std::uint64_t* q, const std::uint64_t* db, std::size_t n,
     }
 }
 
-void hamming_mxn(const std::uint64_t* q, std::size_t m, const std::uint64_t* db, std::size_t n,
-                 std::uint16_t* out) {
-    for (std::size_t i = 0; i < m; ++i) hamming_1xn(q + 4 * i, db, n, out + i * n);
-}
 
-const Kernels kScalar = {"scalar", 0, luma_row, box_rows, box_cols, dct64to16, hamming_1xn, hamming_mxn};
+const Kernels kScalar = {"scalar", 0, luma_row, box_rows, box_cols, dct64to16, hamming_1xn};
 
 }  // namespace
 
