@@ -128,9 +128,10 @@ protected:
     // Calls f(entry) for every entry sharing a chunk within `s` bits of q's.
     template <class F>
     void probe(const Hash256& q, int s, F&& f) const {
+        if (n_ == 0) return;
         for (int c = 0; c < 16; ++c) {
             const std::uint32_t* off = &offsets_[static_cast<std::size_t>(c) * 65537];
-            const std::uint32_t* ids = &ids_[static_cast<std::size_t>(c) * n_];
+            const std::uint32_t* ids = ids_.data() + static_cast<std::size_t>(c) * n_;
             const unsigned key = q.w[c];
             auto visit = [&](unsigned k) {
                 for (std::uint32_t p = off[k]; p < off[k + 1]; ++p) f(ids[p]);

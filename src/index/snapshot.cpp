@@ -105,7 +105,7 @@ Error save_snapshot(const HashList& list, const std::string& path) noexcept {
 
         std::vector<std::uint8_t> buf(h.file_bytes, 0);
         for (std::size_t i = 0; i < n; ++i) {
-            std::uint8_t* r = &buf[h.hashes_off + i * rec];
+            std::uint8_t* r = buf.data() + h.hashes_off + i * rec;
             if (list.kind == ListKind::pdq) {
                 std::memcpy(r, list.pdq[i].w.data(), 32);
             } else {
@@ -115,13 +115,13 @@ Error save_snapshot(const HashList& list, const std::string& path) noexcept {
             }
         }
         std::uint64_t pos = 0;
-        auto put_off = [&](std::size_t k, std::uint64_t v) { std::memcpy(&buf[h.index_off + 8 * k], &v, 8); };
+        auto put_off = [&](std::size_t k, std::uint64_t v) { std::memcpy(buf.data() + h.index_off + 8 * k, &v, 8); };
         for (std::size_t i = 0; i < n; ++i) {
             put_off(2 * i, pos);
-            std::memcpy(&buf[h.strings_off + pos], list.ids[i].data(), list.ids[i].size());
+            std::memcpy(buf.data() + h.strings_off + pos, list.ids[i].data(), list.ids[i].size());
             pos += list.ids[i].size();
             put_off(2 * i + 1, pos);
-            std::memcpy(&buf[h.strings_off + pos], list.metadata[i].data(), list.metadata[i].size());
+            std::memcpy(buf.data() + h.strings_off + pos, list.metadata[i].data(), list.metadata[i].size());
             pos += list.metadata[i].size();
         }
         put_off(2 * n, pos);
