@@ -12,6 +12,12 @@
 
 #include "hashguard/index.hpp"
 
+#if defined(HG_HAVE_FAISS)
+#include <faiss/IndexBinaryFlat.h>
+#include <faiss/IndexBinaryHash.h>
+#include <faiss/impl/AuxIndexStructures.h>
+#endif
+
 namespace {
 
 using hashguard::Hash256;
@@ -80,6 +86,45 @@ void BM_Range(benchmark::State& state, std::string spec, bool clustered) {
     state.SetItemsProcessed(state.iterations());
 }
 
+#if defined(HG_HAVE_FAISS)
+// FAISS peers, same lists and queries. FAISS's binary range search keeps
+// distances strictly below the radius, so it is given radius + 1.
+// MultiHash: 16 maps of 16 bits, nflip = r / 16 (exact by the same pigeonhole).
+void BM_Faiss(benchmark::State& state, bool multihash, bool clustered) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    const int radius = static_cast<int>(state.range(1));
+    const auto batch = static_cast<faiss::IndexBinary::idx_t>(state.range(2));
+    static std::map<std::tuple<bool, std::size_t, bool>, std::unique_ptr<faiss::IndexBinary>> cache;
+    const std::vector<Hash256> list = make_list(n, clustered);
+    auto& idx = cache[std::make_tuple(multihash, n, clustered)];
+    double build_s = 0;
+    if (!idx) {
+        const auto t0 = std::chrono::steady_clock::now();
+        if (multihash) idx = std::make_unique<faiss::IndexBinaryMultiHash>(256, 16, 16);
+        else idx = std::make_unique<faiss::IndexBinaryFlat>(256);
+        idx->add(static_cast<faiss::IndexBinary::idx_t>(n), reinterpret_cast<const std::uint8_t*>(list.data()));
+        build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+    if (multihash) static_cast<faiss::IndexBinaryMultiHash*>(idx.get())->nflip = radius / 16;
+    std::mt19937_64 rng(7);
+    std::vector<Hash256> qs(static_cast<std::size_t>(batch));
+    for (auto& q : qs) {
+        q = list[rng() % n];
+        for (int i = 0; i < 16; ++i) q.w[rng() % 16] ^= static_cast<std::uint16_t>(1u << (rng() % 16));
+    }
+    std::size_t matches = 0;
+    for (auto _ : state) {
+        faiss::RangeSearchResult res(batch);
+        idx->range_search(batch, reinterpret_cast<const std::uint8_t*>(qs.data()), radius + 1, &res);
+        matches = res.lims[batch];
+        benchmark::DoNotOptimize(res.labels);
+    }
+    state.counters["matches"] = static_cast<double>(matches);
+    if (build_s > 0) state.counters["build_s"] = build_s;
+    state.SetItemsProcessed(state.iterations());
+}
+#endif
+
 int register_all() {
     for (const char* spec : {"scan", "mih", "bktree"})
         for (bool clustered : {false, true}) {
@@ -92,6 +137,17 @@ int register_all() {
             if (std::string(spec) != "bktree")
                 for (long r : {31L, 63L}) b->Args({10'000'000L, r, 8L});
         }
+#if defined(HG_HAVE_FAISS)
+    for (bool mh : {false, true})
+        for (bool clustered : {false, true}) {
+            const std::string name = std::string(mh ? "faiss_multihash" : "faiss_flat") + (clustered ? "/clustered" : "/random");
+            auto* b = benchmark::RegisterBenchmark(name.c_str(), BM_Faiss, mh, clustered);
+            b->ArgNames({"n", "r", "batch"})->Unit(benchmark::kMillisecond)->UseRealTime();
+            for (long n : {10'000L, 100'000L, 1'000'000L})
+                for (long r : {8L, 31L, 47L, 63L})
+                    for (long batch : {1L, 8L}) b->Args({n, r, batch});
+        }
+#endif
     return 0;
 }
 
