@@ -134,7 +134,12 @@ protected:
             const std::uint32_t* ids = ids_.data() + static_cast<std::size_t>(c) * n_;
             const unsigned key = q.w[c];
             auto visit = [&](unsigned k) {
-                for (std::uint32_t p = off[k]; p < off[k + 1]; ++p) f(ids[p]);
+                const std::uint32_t end = off[k + 1];
+                for (std::uint32_t p = off[k]; p < end; ++p) {
+                    // The hashes are read at random: ask for them a few ahead.
+                    if (p + 8 < end) __builtin_prefetch(&words_[4 * static_cast<std::size_t>(ids[p + 8])]);
+                    f(ids[p]);
+                }
             };
             // all 16-bit masks with popcount <= s, by increasing popcount
             visit(key);
@@ -153,15 +158,18 @@ protected:
         }
     }
     void range_one(const Hash256& q, std::uint32_t qi, int radius, std::vector<IndexMatch>& out) const override {
+        // Candidates are verified as they come (independent loads the core
+        // overlaps); only matches, found once per agreeing chunk, are deduplicated.
         const Words qw = to_words(q);
-        std::vector<std::uint32_t> cand;
-        probe(q, std::min(radius / 16, 16), [&](std::uint32_t e) { cand.push_back(e); });
-        std::sort(cand.begin(), cand.end());
-        cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
-        for (std::uint32_t e : cand) {
+        const std::size_t start = out.size();
+        probe(q, std::min(radius / 16, 16), [&](std::uint32_t e) {
             const int d = distance(qw, &words_[4 * static_cast<std::size_t>(e)]);
             if (d <= radius) out.push_back({qi, e, static_cast<std::uint32_t>(d)});
-        }
+        });
+        const auto first = out.begin() + static_cast<std::ptrdiff_t>(start);
+        std::sort(first, out.end(), [](const IndexMatch& a, const IndexMatch& b) { return a.entry < b.entry; });
+        out.erase(std::unique(first, out.end(), [](const IndexMatch& a, const IndexMatch& b) { return a.entry == b.entry; }),
+                  out.end());
     }
     int nearest_distance(const Hash256& q) const override {
         // Widen the probe radius until a candidate is found within the
