@@ -134,8 +134,7 @@ int register_all() {
             for (long n : {10'000L, 100'000L, 1'000'000L})
                 for (long r : {8L, 31L, 47L, 63L})
                     for (long batch : {1L, 8L}) b->Args({n, r, batch});
-            if (std::string(spec) != "bktree")
-                for (long r : {31L, 63L}) b->Args({10'000'000L, r, 8L});
+            for (long r : {31L, 63L}) b->Args({10'000'000L, r, 8L});
         }
 #if defined(HG_HAVE_FAISS)
     for (bool mh : {false, true})
