@@ -78,43 +78,29 @@ HG_AVX2 inline void transpose8x8(const float* in, std::size_t in_stride, float* 
     _mm256_storeu_ps(out + 7 * out_stride, _mm256_permute2f128_ps(s3, s7, 0x31));
 }
 
-// Running sums per lane over a cols x (8*S) buffer: S independent vectors of
-// 8 rows each, advanced together so their dependency chains overlap. Each
-// lane sees the reference's phases for its row.
-template <int S>
-HG_AVX2 void box_lanes(const float* t, float* u, const detail::BoxPhases& ph) {
-    constexpr int W = 8 * S;  // floats per column step
-    __m256 sum[S];
-    for (int k = 0; k < S; ++k) sum[k] = _mm256_setzero_ps();
-    int li = 0, ri = 0, oi = 0, count = 0;
-    for (int i = 0; i < ph.p1; ++i, ++ri, ++count)
-        for (int k = 0; k < S; ++k) sum[k] = _mm256_add_ps(sum[k], _mm256_load_ps(t + W * ri + 8 * k));
-    for (int i = 0; i < ph.p2; ++i, ++ri, ++oi) {
-        ++count;
-        const __m256 fc = _mm256_set1_ps(static_cast<float>(count));
-        for (int k = 0; k < S; ++k) {
-            sum[k] = _mm256_add_ps(sum[k], _mm256_load_ps(t + W * ri + 8 * k));
-            _mm256_store_ps(u + W * oi + 8 * k, _mm256_div_ps(sum[k], fc));
-        }
+// The AVX2 float vector, for the shared box-filter loops (box_generic.hpp).
+struct V8 {
+    using vec = __m256;
+    using mask = __m256i;
+    static constexpr int W = 8;
+    HG_AVX2 static vec zero() { return _mm256_setzero_ps(); }
+    HG_AVX2 static vec set1(float x) { return _mm256_set1_ps(x); }
+    HG_AVX2 static vec add(vec a, vec b) { return _mm256_add_ps(a, b); }
+    HG_AVX2 static vec sub(vec a, vec b) { return _mm256_sub_ps(a, b); }
+    HG_AVX2 static vec mul(vec a, vec b) { return _mm256_mul_ps(a, b); }
+    HG_AVX2 static vec div(vec a, vec b) { return _mm256_div_ps(a, b); }
+    HG_AVX2 static vec load(const float* p) { return _mm256_loadu_ps(p); }
+    HG_AVX2 static void store(float* p, vec x) { _mm256_storeu_ps(p, x); }
+    HG_AVX2 static vec load_part(const float* p, mask m) { return _mm256_maskload_ps(p, m); }
+    HG_AVX2 static void store_part(float* p, mask m, vec x) { _mm256_maskstore_ps(p, m, x); }
+    HG_AVX2 static mask tail_mask(int lanes) {
+        return _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
     }
-    const bool pow2 = (count & (count - 1)) == 0;  // see box_strip
-    const __m256 fw = _mm256_set1_ps(static_cast<float>(count));
-    const __m256 inv = _mm256_set1_ps(1.0f / static_cast<float>(count));
-    for (int i = 0; i < ph.p3; ++i, ++ri, ++li, ++oi)
-        for (int k = 0; k < S; ++k) {
-            sum[k] = _mm256_add_ps(sum[k], _mm256_load_ps(t + W * ri + 8 * k));
-            sum[k] = _mm256_sub_ps(sum[k], _mm256_load_ps(t + W * li + 8 * k));
-            _mm256_store_ps(u + W * oi + 8 * k, pow2 ? _mm256_mul_ps(sum[k], inv) : _mm256_div_ps(sum[k], fw));
-        }
-    for (int i = 0; i < ph.p4; ++i, ++li, ++oi) {
-        --count;
-        const __m256 fc = _mm256_set1_ps(static_cast<float>(count));
-        for (int k = 0; k < S; ++k) {
-            sum[k] = _mm256_sub_ps(sum[k], _mm256_load_ps(t + W * li + 8 * k));
-            _mm256_store_ps(u + W * oi + 8 * k, _mm256_div_ps(sum[k], fc));
-        }
-    }
-}
+};
+
+#define HG_TARGET HG_AVX2
+#include "kernels/box_generic.hpp"
+#undef HG_TARGET
 
 // Filters rows [r0, r0 + 8*S) of the image: transposes them (8x8 blocks in
 // registers) into t, runs box_lanes, transposes u back into out.
@@ -129,7 +115,7 @@ HG_AVX2 void box_row_group(const float* in, float* out, int cols, int r0, const 
         for (int c = cols8; c < cols; ++c)
             for (int r = 0; r < 8; ++r) t[W * c + 8 * k + r] = src[static_cast<std::size_t>(r) * cols + c];
     }
-    box_lanes<S>(t, u, ph);
+    box_lanes<V8, S>(t, u, ph);
     for (int k = 0; k < S; ++k) {
         float* dst = out + static_cast<std::size_t>(r0 + 8 * k) * cols;
         for (int c = 0; c < cols8; c += 8) transpose8x8(u + W * c + 8 * k, W, dst + c, cols);
@@ -159,74 +145,8 @@ HG_AVX2 void box_rows(const float* in, float* out, int rows, int cols, int windo
                                   cols, window);
 }
 
-// Loads/stores one vector of a strip; the strip's last vector may be partial.
-HG_AVX2 inline __m256 strip_load(const float* p, bool partial, __m256i mask) {
-    return partial ? _mm256_maskload_ps(p, mask) : _mm256_loadu_ps(p);
-}
-HG_AVX2 inline void strip_store(float* p, bool partial, __m256i mask, __m256 x) {
-    if (partial) _mm256_maskstore_ps(p, mask, x);
-    else _mm256_storeu_ps(p, x);
-}
-
-// Box filter down a strip of NV*8 columns starting at c0 (the last vector
-// partial when `masked`). The sums live in registers for the whole column.
-template <int NV>
-HG_AVX2 void box_strip(const float* in, float* out, int cols, int c0, const detail::BoxPhases& ph, __m256i mask,
-                       bool masked) {
-    __m256 s[NV];
-    for (int v = 0; v < NV; ++v) s[v] = _mm256_setzero_ps();
-    const std::size_t st = static_cast<std::size_t>(cols);
-    const float* ib = in + c0;
-    float* ob = out + c0;
-#define HG_LD(r, v) strip_load(ib + static_cast<std::size_t>(r) * st + 8 * (v), masked && (v) == NV - 1, mask)
-#define HG_ST(r, v, x) strip_store(ob + static_cast<std::size_t>(r) * st + 8 * (v), masked && (v) == NV - 1, mask, x)
-    int li = 0, ri = 0, oi = 0, count = 0;
-    for (int i = 0; i < ph.p1; ++i, ++ri, ++count)
-        for (int v = 0; v < NV; ++v) s[v] = _mm256_add_ps(s[v], HG_LD(ri, v));
-    for (int i = 0; i < ph.p2; ++i, ++ri, ++oi) {
-        ++count;
-        const __m256 fc = _mm256_set1_ps(static_cast<float>(count));
-        for (int v = 0; v < NV; ++v) {
-            s[v] = _mm256_add_ps(s[v], HG_LD(ri, v));
-            HG_ST(oi, v, _mm256_div_ps(s[v], fc));
-        }
-    }
-    // Full window: x / w equals x * (1/w) exactly when w is a power of two
-    // (both are the correctly rounded x * 2^-k), which is the common case
-    // (w = 4 for the 512 px pre-resized image); otherwise divide.
-    const bool pow2 = (count & (count - 1)) == 0;
-    const __m256 fw = _mm256_set1_ps(static_cast<float>(count));
-    const __m256 inv = _mm256_set1_ps(1.0f / static_cast<float>(count));
-    for (int i = 0; i < ph.p3; ++i, ++ri, ++li, ++oi)
-        for (int v = 0; v < NV; ++v) {
-            s[v] = _mm256_add_ps(s[v], HG_LD(ri, v));
-            s[v] = _mm256_sub_ps(s[v], HG_LD(li, v));
-            HG_ST(oi, v, pow2 ? _mm256_mul_ps(s[v], inv) : _mm256_div_ps(s[v], fw));
-        }
-    for (int i = 0; i < ph.p4; ++i, ++li, ++oi) {
-        --count;
-        const __m256 fc = _mm256_set1_ps(static_cast<float>(count));
-        for (int v = 0; v < NV; ++v) {
-            s[v] = _mm256_sub_ps(s[v], HG_LD(li, v));
-            HG_ST(oi, v, _mm256_div_ps(s[v], fc));
-        }
-    }
-#undef HG_LD
-#undef HG_ST
-}
-
 HG_AVX2 void box_cols(const float* in, float* out, int rows, int cols, int window) {
-    const detail::BoxPhases ph(rows, window);
-    const __m256i all = _mm256_set1_epi32(-1);
-    int c = 0;
-    for (; c + 64 <= cols; c += 64) box_strip<8>(in, out, cols, c, ph, all, false);
-    for (; c + 8 <= cols; c += 8) box_strip<1>(in, out, cols, c, ph, all, false);
-    if (c < cols) {
-        const int rem = cols - c;
-        const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-        const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(rem), lane);
-        box_strip<1>(in, out, cols, c, ph, mask, true);
-    }
+    box_cols_generic<V8>(in, out, rows, cols, window);
 }
 
 HG_AVX2 void dct64to16(const float* a, float* b) {

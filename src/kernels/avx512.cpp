@@ -51,56 +51,30 @@ HG_AVX512 void luma_row(const std::uint8_t* row, std::size_t avail, const std::i
     }
 }
 
-// Box filter down NV*16 columns from c0; the last vector masked by `tail`.
-template <int NV>
-HG_AVX512 void box_strip(const float* in, float* out, int cols, int c0, const detail::BoxPhases& ph, __mmask16 tail) {
-    __m512 s[NV];
-    for (int v = 0; v < NV; ++v) s[v] = _mm512_setzero_ps();
-    const std::size_t st = static_cast<std::size_t>(cols);
-    const float* ib = in + c0;
-    float* ob = out + c0;
-#define HG_M(v) ((v) == NV - 1 ? tail : static_cast<__mmask16>(0xffff))
-#define HG_LD(r, v) _mm512_maskz_loadu_ps(HG_M(v), ib + static_cast<std::size_t>(r) * st + 16 * (v))
-#define HG_ST(r, v, x) _mm512_mask_storeu_ps(ob + static_cast<std::size_t>(r) * st + 16 * (v), HG_M(v), x)
-    int li = 0, ri = 0, oi = 0, count = 0;
-    for (int i = 0; i < ph.p1; ++i, ++ri, ++count)
-        for (int v = 0; v < NV; ++v) s[v] = _mm512_add_ps(s[v], HG_LD(ri, v));
-    for (int i = 0; i < ph.p2; ++i, ++ri, ++oi) {
-        ++count;
-        const __m512 fc = _mm512_set1_ps(static_cast<float>(count));
-        for (int v = 0; v < NV; ++v) {
-            s[v] = _mm512_add_ps(s[v], HG_LD(ri, v));
-            HG_ST(oi, v, _mm512_div_ps(s[v], fc));
-        }
-    }
-    const bool pow2 = (count & (count - 1)) == 0;  // x / 2^k == x * 2^-k exactly
-    const __m512 fw = _mm512_set1_ps(static_cast<float>(count));
-    const __m512 inv = _mm512_set1_ps(1.0f / static_cast<float>(count));
-    for (int i = 0; i < ph.p3; ++i, ++ri, ++li, ++oi)
-        for (int v = 0; v < NV; ++v) {
-            s[v] = _mm512_add_ps(s[v], HG_LD(ri, v));
-            s[v] = _mm512_sub_ps(s[v], HG_LD(li, v));
-            HG_ST(oi, v, pow2 ? _mm512_mul_ps(s[v], inv) : _mm512_div_ps(s[v], fw));
-        }
-    for (int i = 0; i < ph.p4; ++i, ++li, ++oi) {
-        --count;
-        const __m512 fc = _mm512_set1_ps(static_cast<float>(count));
-        for (int v = 0; v < NV; ++v) {
-            s[v] = _mm512_sub_ps(s[v], HG_LD(li, v));
-            HG_ST(oi, v, _mm512_div_ps(s[v], fc));
-        }
-    }
-#undef HG_M
-#undef HG_LD
-#undef HG_ST
-}
+// The AVX-512 float vector, for the shared box-filter loops (box_generic.hpp).
+struct V16 {
+    using vec = __m512;
+    using mask = __mmask16;
+    static constexpr int W = 16;
+    HG_AVX512 static vec zero() { return _mm512_setzero_ps(); }
+    HG_AVX512 static vec set1(float x) { return _mm512_set1_ps(x); }
+    HG_AVX512 static vec add(vec a, vec b) { return _mm512_add_ps(a, b); }
+    HG_AVX512 static vec sub(vec a, vec b) { return _mm512_sub_ps(a, b); }
+    HG_AVX512 static vec mul(vec a, vec b) { return _mm512_mul_ps(a, b); }
+    HG_AVX512 static vec div(vec a, vec b) { return _mm512_div_ps(a, b); }
+    HG_AVX512 static vec load(const float* p) { return _mm512_loadu_ps(p); }
+    HG_AVX512 static void store(float* p, vec x) { _mm512_storeu_ps(p, x); }
+    HG_AVX512 static vec load_part(const float* p, mask m) { return _mm512_maskz_loadu_ps(m, p); }
+    HG_AVX512 static void store_part(float* p, mask m, vec x) { _mm512_mask_storeu_ps(p, m, x); }
+    HG_AVX512 static mask tail_mask(int lanes) { return static_cast<mask>((1u << lanes) - 1); }
+};
+
+#define HG_TARGET HG_AVX512
+#include "kernels/box_generic.hpp"
+#undef HG_TARGET
 
 HG_AVX512 void box_cols(const float* in, float* out, int rows, int cols, int window) {
-    const detail::BoxPhases ph(rows, window);
-    int c = 0;
-    for (; c + 128 <= cols; c += 128) box_strip<8>(in, out, cols, c, ph, 0xffff);
-    for (; c + 16 <= cols; c += 16) box_strip<1>(in, out, cols, c, ph, 0xffff);
-    if (c < cols) box_strip<1>(in, out, cols, c, ph, static_cast<__mmask16>((1u << (cols - c)) - 1));
+    box_cols_generic<V16>(in, out, rows, cols, window);
 }
 
 HG_AVX512 void dct64to16(const float* a, float* b) {

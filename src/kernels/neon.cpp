@@ -53,30 +53,36 @@ inline void transpose4x4(const float* in, std::size_t in_stride, float* out, std
     vst1q_f32(out + 3 * out_stride, vreinterpretq_f32_f64(vtrn2q_f64(f64(t1), f64(t3))));
 }
 
-// Running sum per lane over a cols x 4 buffer (lane = row).
-void box_lanes(const float* t, float* u, const detail::BoxPhases& ph) {
-    float32x4_t sum = vdupq_n_f32(0.0f);
-    int li = 0, ri = 0, oi = 0, count = 0;
-    for (int i = 0; i < ph.p1; ++i, ++ri, ++count) sum = vaddq_f32(sum, vld1q_f32(t + 4 * ri));
-    for (int i = 0; i < ph.p2; ++i, ++ri, ++oi) {
-        ++count;
-        sum = vaddq_f32(sum, vld1q_f32(t + 4 * ri));
-        vst1q_f32(u + 4 * oi, vdivq_f32(sum, vdupq_n_f32(static_cast<float>(count))));
+// The NEON float vector, for the shared box-filter loops (box_generic.hpp).
+// A partial vector is the first `mask` lanes.
+struct V4 {
+    using vec = float32x4_t;
+    using mask = int;
+    static constexpr int W = 4;
+    static vec zero() { return vdupq_n_f32(0.0f); }
+    static vec set1(float x) { return vdupq_n_f32(x); }
+    static vec add(vec a, vec b) { return vaddq_f32(a, b); }
+    static vec sub(vec a, vec b) { return vsubq_f32(a, b); }
+    static vec mul(vec a, vec b) { return vmulq_f32(a, b); }
+    static vec div(vec a, vec b) { return vdivq_f32(a, b); }
+    static vec load(const float* p) { return vld1q_f32(p); }
+    static void store(float* p, vec x) { vst1q_f32(p, x); }
+    static vec load_part(const float* p, mask n) {
+        float t[4] = {0, 0, 0, 0};
+        std::memcpy(t, p, sizeof(float) * static_cast<std::size_t>(n));
+        return vld1q_f32(t);
     }
-    // x / w == x * (1/w) exactly when w is a power of two.
-    const bool pow2 = (count & (count - 1)) == 0;
-    const float32x4_t fw = vdupq_n_f32(static_cast<float>(count)), inv = vdupq_n_f32(1.0f / static_cast<float>(count));
-    for (int i = 0; i < ph.p3; ++i, ++ri, ++li, ++oi) {
-        sum = vaddq_f32(sum, vld1q_f32(t + 4 * ri));
-        sum = vsubq_f32(sum, vld1q_f32(t + 4 * li));
-        vst1q_f32(u + 4 * oi, pow2 ? vmulq_f32(sum, inv) : vdivq_f32(sum, fw));
+    static void store_part(float* p, mask n, vec x) {
+        float t[4];
+        vst1q_f32(t, x);
+        std::memcpy(p, t, sizeof(float) * static_cast<std::size_t>(n));
     }
-    for (int i = 0; i < ph.p4; ++i, ++li, ++oi) {
-        --count;
-        sum = vsubq_f32(sum, vld1q_f32(t + 4 * li));
-        vst1q_f32(u + 4 * oi, vdivq_f32(sum, vdupq_n_f32(static_cast<float>(count))));
-    }
-}
+    static mask tail_mask(int lanes) { return lanes; }
+};
+
+#define HG_TARGET
+#include "kernels/box_generic.hpp"
+#undef HG_TARGET
 
 void box_rows(const float* in, float* out, int rows, int cols, int window) {
     const detail::BoxPhases ph(cols, window);
@@ -94,7 +100,7 @@ void box_rows(const float* in, float* out, int rows, int cols, int window) {
         for (int c = 0; c < cols4; c += 4) transpose4x4(src + c, cols, t + 4 * c, 4);
         for (int c = cols4; c < cols; ++c)
             for (int r = 0; r < 4; ++r) t[4 * c + r] = src[static_cast<std::size_t>(r) * cols + c];
-        box_lanes(t, u, ph);
+        box_lanes<V4, 1>(t, u, ph);
         for (int c = 0; c < cols4; c += 4) transpose4x4(u + 4 * c, 4, dst + c, cols);
         for (int c = cols4; c < cols; ++c)
             for (int r = 0; r < 4; ++r) dst[static_cast<std::size_t>(r) * cols + c] = u[4 * c + r];
@@ -105,67 +111,8 @@ void box_rows(const float* in, float* out, int rows, int cols, int window) {
                                   cols, window);
 }
 
-// Box filter down NV*4 columns from c0, sums in registers.
-template <int NV>
-void box_strip(const float* in, float* out, int cols, int c0, const detail::BoxPhases& ph) {
-    float32x4_t s[NV];
-    for (int v = 0; v < NV; ++v) s[v] = vdupq_n_f32(0.0f);
-    const std::size_t st = static_cast<std::size_t>(cols);
-    const float* ib = in + c0;
-    float* ob = out + c0;
-    int li = 0, ri = 0, oi = 0, count = 0;
-    for (int i = 0; i < ph.p1; ++i, ++ri, ++count)
-        for (int v = 0; v < NV; ++v) s[v] = vaddq_f32(s[v], vld1q_f32(ib + ri * st + 4 * v));
-    for (int i = 0; i < ph.p2; ++i, ++ri, ++oi) {
-        ++count;
-        const float32x4_t fc = vdupq_n_f32(static_cast<float>(count));
-        for (int v = 0; v < NV; ++v) {
-            s[v] = vaddq_f32(s[v], vld1q_f32(ib + ri * st + 4 * v));
-            vst1q_f32(ob + oi * st + 4 * v, vdivq_f32(s[v], fc));
-        }
-    }
-    const bool pow2 = (count & (count - 1)) == 0;
-    const float32x4_t fw = vdupq_n_f32(static_cast<float>(count)), inv = vdupq_n_f32(1.0f / static_cast<float>(count));
-    for (int i = 0; i < ph.p3; ++i, ++ri, ++li, ++oi)
-        for (int v = 0; v < NV; ++v) {
-            s[v] = vaddq_f32(s[v], vld1q_f32(ib + ri * st + 4 * v));
-            s[v] = vsubq_f32(s[v], vld1q_f32(ib + li * st + 4 * v));
-            vst1q_f32(ob + oi * st + 4 * v, pow2 ? vmulq_f32(s[v], inv) : vdivq_f32(s[v], fw));
-        }
-    for (int i = 0; i < ph.p4; ++i, ++li, ++oi) {
-        --count;
-        const float32x4_t fc = vdupq_n_f32(static_cast<float>(count));
-        for (int v = 0; v < NV; ++v) {
-            s[v] = vsubq_f32(s[v], vld1q_f32(ib + li * st + 4 * v));
-            vst1q_f32(ob + oi * st + 4 * v, vdivq_f32(s[v], fc));
-        }
-    }
-}
-
 void box_cols(const float* in, float* out, int rows, int cols, int window) {
-    const detail::BoxPhases ph(rows, window);
-    int c = 0;
-    for (; c + 32 <= cols; c += 32) box_strip<8>(in, out, cols, c, ph);
-    for (; c + 4 <= cols; c += 4) box_strip<1>(in, out, cols, c, ph);
-    if (c < cols) {
-        // Last 1-3 columns: the scalar kernel on a narrow copy.
-        const int nc = cols - c;
-        float* tmp = static_cast<float*>(std::malloc(sizeof(float) * 2 * nc * static_cast<std::size_t>(rows)));
-        if (!tmp) {
-            scalar_kernels().box_cols(in, out, rows, cols, window);
-            return;
-        }
-        float* tin = tmp;
-        float* tout = tmp + static_cast<std::size_t>(nc) * rows;
-        for (int r = 0; r < rows; ++r)
-            std::memcpy(tin + static_cast<std::size_t>(r) * nc, in + static_cast<std::size_t>(r) * cols + c,
-                        sizeof(float) * nc);
-        scalar_kernels().box_cols(tin, tout, rows, nc, window);
-        for (int r = 0; r < rows; ++r)
-            std::memcpy(out + static_cast<std::size_t>(r) * cols + c, tout + static_cast<std::size_t>(r) * nc,
-                        sizeof(float) * nc);
-        std::free(tmp);
-    }
+    box_cols_generic<V4>(in, out, rows, cols, window);
 }
 
 void dct64to16(const float* a, float* b) {
