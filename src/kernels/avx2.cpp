@@ -78,7 +78,7 @@ HG_AVX2 inline void transpose8x8(const float* in, std::size_t in_stride, float* 
     _mm256_storeu_ps(out + 7 * out_stride, _mm256_permute2f128_ps(s3, s7, 0x31));
 }
 
-// The AVX2 float vector, for the shared box-filter loops (box_generic.hpp).
+// The AVX2 float vector, for the shared box-filter loops (generic.hpp).
 struct V8 {
     using vec = __m256;
     using mask = __m256i;
@@ -99,7 +99,7 @@ struct V8 {
 };
 
 #define HG_TARGET HG_AVX2
-#include "kernels/box_generic.hpp"
+#include "kernels/generic.hpp"
 #undef HG_TARGET
 
 // Filters rows [r0, r0 + 8*S) of the image: transposes them (8x8 blocks in
@@ -149,31 +149,7 @@ HG_AVX2 void box_cols(const float* in, float* out, int rows, int cols, int windo
     box_cols_generic<V8>(in, out, rows, cols, window);
 }
 
-HG_AVX2 void dct64to16(const float* a, float* b) {
-    const float* d = &detail::dct_matrix()[0][0];
-    const float* dt = &detail::dct_matrix_t()[0][0];
-    alignas(32) float t[16 * 64];
-    for (int i = 0; i < 16; ++i) {
-        __m256 acc[8];
-        for (int v = 0; v < 8; ++v) acc[v] = _mm256_setzero_ps();
-        for (int k = 0; k < 64; ++k) {
-            const __m256 dik = _mm256_set1_ps(d[i * 64 + k]);
-            for (int v = 0; v < 8; ++v)
-                acc[v] = _mm256_add_ps(acc[v], _mm256_mul_ps(dik, _mm256_loadu_ps(a + k * 64 + 8 * v)));
-        }
-        for (int v = 0; v < 8; ++v) _mm256_store_ps(t + i * 64 + 8 * v, acc[v]);
-    }
-    for (int i = 0; i < 16; ++i) {
-        __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-        for (int k = 0; k < 64; ++k) {
-            const __m256 tik = _mm256_set1_ps(t[i * 64 + k]);
-            acc0 = _mm256_add_ps(acc0, _mm256_mul_ps(tik, _mm256_loadu_ps(dt + k * 16)));
-            acc1 = _mm256_add_ps(acc1, _mm256_mul_ps(tik, _mm256_loadu_ps(dt + k * 16 + 8)));
-        }
-        _mm256_storeu_ps(b + i * 16, acc0);
-        _mm256_storeu_ps(b + i * 16 + 8, acc1);
-    }
-}
+HG_AVX2 void dct64to16(const float* a, float* b) { dct_generic<V8>(a, b); }
 
 HG_AVX2 void hamming_1xn(const std::uint64_t* q, const std::uint64_t* db, std::size_t n, std::uint16_t* out) {
     const std::uint64_t q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3];

@@ -51,7 +51,7 @@ HG_AVX512 void luma_row(const std::uint8_t* row, std::size_t avail, const std::i
     }
 }
 
-// The AVX-512 float vector, for the shared box-filter loops (box_generic.hpp).
+// The AVX-512 float vector, for the shared box-filter loops (generic.hpp).
 struct V16 {
     using vec = __m512;
     using mask = __mmask16;
@@ -70,34 +70,14 @@ struct V16 {
 };
 
 #define HG_TARGET HG_AVX512
-#include "kernels/box_generic.hpp"
+#include "kernels/generic.hpp"
 #undef HG_TARGET
 
 HG_AVX512 void box_cols(const float* in, float* out, int rows, int cols, int window) {
     box_cols_generic<V16>(in, out, rows, cols, window);
 }
 
-HG_AVX512 void dct64to16(const float* a, float* b) {
-    const float* d = &detail::dct_matrix()[0][0];
-    const float* dt = &detail::dct_matrix_t()[0][0];
-    alignas(64) float t[16 * 64];
-    for (int i = 0; i < 16; ++i) {
-        __m512 acc[4];
-        for (int v = 0; v < 4; ++v) acc[v] = _mm512_setzero_ps();
-        for (int k = 0; k < 64; ++k) {
-            const __m512 dik = _mm512_set1_ps(d[i * 64 + k]);
-            for (int v = 0; v < 4; ++v)
-                acc[v] = _mm512_add_ps(acc[v], _mm512_mul_ps(dik, _mm512_loadu_ps(a + k * 64 + 16 * v)));
-        }
-        for (int v = 0; v < 4; ++v) _mm512_store_ps(t + i * 64 + 16 * v, acc[v]);
-    }
-    for (int i = 0; i < 16; ++i) {
-        __m512 acc = _mm512_setzero_ps();
-        for (int k = 0; k < 64; ++k)
-            acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_set1_ps(t[i * 64 + k]), _mm512_loadu_ps(dt + k * 16)));
-        _mm512_storeu_ps(b + i * 16, acc);
-    }
-}
+HG_AVX512 void dct64to16(const float* a, float* b) { dct_generic<V16>(a, b); }
 
 HG_AVX512 void hamming_1xn(const std::uint64_t* q, const std::uint64_t* db, std::size_t n, std::uint16_t* out) {
     // Two hashes per vector: lanes 0-3 and 4-7, each popcounted and summed.

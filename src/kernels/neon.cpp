@@ -53,7 +53,7 @@ inline void transpose4x4(const float* in, std::size_t in_stride, float* out, std
     vst1q_f32(out + 3 * out_stride, vreinterpretq_f32_f64(vtrn2q_f64(f64(t1), f64(t3))));
 }
 
-// The NEON float vector, for the shared box-filter loops (box_generic.hpp).
+// The NEON float vector, for the shared box-filter loops (generic.hpp).
 // A partial vector is the first `mask` lanes.
 struct V4 {
     using vec = float32x4_t;
@@ -81,7 +81,7 @@ struct V4 {
 };
 
 #define HG_TARGET
-#include "kernels/box_generic.hpp"
+#include "kernels/generic.hpp"
 #undef HG_TARGET
 
 void box_rows(const float* in, float* out, int rows, int cols, int window) {
@@ -115,29 +115,7 @@ void box_cols(const float* in, float* out, int rows, int cols, int window) {
     box_cols_generic<V4>(in, out, rows, cols, window);
 }
 
-void dct64to16(const float* a, float* b) {
-    const float* d = &detail::dct_matrix()[0][0];
-    const float* dt = &detail::dct_matrix_t()[0][0];
-    float t[16 * 64];
-    for (int i = 0; i < 16; ++i) {
-        float32x4_t acc[16];
-        for (int v = 0; v < 16; ++v) acc[v] = vdupq_n_f32(0.0f);
-        for (int k = 0; k < 64; ++k) {
-            const float32x4_t dik = vdupq_n_f32(d[i * 64 + k]);
-            for (int v = 0; v < 16; ++v) acc[v] = vaddq_f32(acc[v], vmulq_f32(dik, vld1q_f32(a + k * 64 + 4 * v)));
-        }
-        for (int v = 0; v < 16; ++v) vst1q_f32(t + i * 64 + 4 * v, acc[v]);
-    }
-    for (int i = 0; i < 16; ++i) {
-        float32x4_t acc[4];
-        for (int v = 0; v < 4; ++v) acc[v] = vdupq_n_f32(0.0f);
-        for (int k = 0; k < 64; ++k) {
-            const float32x4_t tik = vdupq_n_f32(t[i * 64 + k]);
-            for (int v = 0; v < 4; ++v) acc[v] = vaddq_f32(acc[v], vmulq_f32(tik, vld1q_f32(dt + k * 16 + 4 * v)));
-        }
-        for (int v = 0; v < 4; ++v) vst1q_f32(b + i * 16 + 4 * v, acc[v]);
-    }
-}
+void dct64to16(const float* a, float* b) { dct_generic<V4>(a, b); }
 
 void hamming_1xn(const std::uint64_t* q, const std::uint64_t* db, std::size_t n, std::uint16_t* out) {
     const uint8x16_t q0 = vreinterpretq_u8_u64(vld1q_u64(q)), q1 = vreinterpretq_u8_u64(vld1q_u64(q + 2));

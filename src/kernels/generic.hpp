@@ -1,4 +1,5 @@
-// The box filter's phase loops, written once for every SIMD kernel set.
+// Kernel loops written once for every SIMD kernel set: the box filter's
+// phases and the 16x64 DCT products.
 //
 // Included by a per-ISA kernel file inside its anonymous namespace, after it
 // defines HG_TARGET (its function attribute, possibly empty) and a traits
@@ -114,5 +115,36 @@ HG_TARGET void box_lanes(const float* t, float* u, const detail::BoxPhases& ph) 
             sum[k] = V::sub(sum[k], V::load(t + W * li + V::W * k));
             V::store(u + W * oi + V::W * k, V::div(sum[k], fc));
         }
+    }
+}
+
+// B = (D * A) * D^T: T[i][*] accumulates D[i][k] * A[k][*] over k = 0..63 in
+// order (64 independent outputs per row, 64/W vectors), then B[i][*]
+// accumulates T[i][k] * D^T[k][*] (16 outputs, 16/W vectors). Same products
+// and sums, in the same order, as the scalar kernel.
+template <class V>
+HG_TARGET void dct_generic(const float* a, float* b) {
+    using vec = typename V::vec;
+    constexpr int N1 = 64 / V::W, N2 = 16 / V::W;
+    const float* d = &detail::dct_matrix()[0][0];
+    const float* dt = &detail::dct_matrix_t()[0][0];
+    float t[16 * 64];
+    for (int i = 0; i < 16; ++i) {
+        vec acc[N1];
+        for (int v = 0; v < N1; ++v) acc[v] = V::zero();
+        for (int k = 0; k < 64; ++k) {
+            const vec dik = V::set1(d[i * 64 + k]);
+            for (int v = 0; v < N1; ++v) acc[v] = V::add(acc[v], V::mul(dik, V::load(a + k * 64 + V::W * v)));
+        }
+        for (int v = 0; v < N1; ++v) V::store(t + i * 64 + V::W * v, acc[v]);
+    }
+    for (int i = 0; i < 16; ++i) {
+        vec acc[N2];
+        for (int v = 0; v < N2; ++v) acc[v] = V::zero();
+        for (int k = 0; k < 64; ++k) {
+            const vec tik = V::set1(t[i * 64 + k]);
+            for (int v = 0; v < N2; ++v) acc[v] = V::add(acc[v], V::mul(tik, V::load(dt + k * 16 + V::W * v)));
+        }
+        for (int v = 0; v < N2; ++v) V::store(b + i * 16 + V::W * v, acc[v]);
     }
 }
