@@ -2,6 +2,7 @@
 // `hash=...,k=v` lines, and CSV with a header naming the hash column.
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <unordered_map>
@@ -114,12 +115,49 @@ bool is_hash_column(const std::string& name) {
     return false;
 }
 
+// The unique entries of a list, keyed by XXH3 of the hash. A duplicate keeps
+// the first id and joins its metadata (once, ' | '-separated, up to meta_cap).
+struct EntryIndex {
+    HashList& list;
+    std::size_t meta_cap;
+    std::unordered_map<std::uint64_t, std::vector<std::size_t>> buckets;
+
+    EntryIndex(HashList& l, std::size_t cap) : list(l), meta_cap(cap) {
+        const bool pdq = l.kind == ListKind::pdq;
+        for (std::size_t i = 0; i < l.size(); ++i)
+            buckets[key(pdq ? l.pdq[i] : Hash256{}, pdq ? Digest{} : l.digests[i])].push_back(i);
+    }
+
+    std::uint64_t key(const Hash256& h, const Digest& d) const {
+        return list.kind == ListKind::pdq ? XXH3_64bits(h.w.data(), sizeof h.w) : XXH3_64bits(d.bytes.data(), d.size);
+    }
+
+    // Adds the entry; false when it was a duplicate (merged).
+    bool add(const Hash256& h, const Digest& d, std::string id, std::string meta) {
+        auto& bucket = buckets[key(h, d)];
+        for (std::size_t e : bucket) {
+            const bool same = list.kind == ListKind::pdq ? list.pdq[e] == h : list.digests[e] == d;
+            if (!same) continue;
+            std::string& m = list.metadata[e];
+            const bool known = (" | " + m + " | ").find(" | " + meta + " | ") != std::string::npos;
+            if (!meta.empty() && !known && m.size() + meta.size() < meta_cap) m += (m.empty() ? "" : " | ") + meta;
+            return false;
+        }
+        bucket.push_back(list.ids.size());
+        if (list.kind == ListKind::pdq) list.pdq.push_back(h);
+        else list.digests.push_back(d);
+        list.ids.push_back(std::move(id));
+        list.metadata.push_back(std::move(meta));
+        return true;
+    }
+};
+
 struct Parser {
     std::string_view source;
     const ListParseOptions& opt;
     HashList& out;
     ListParseReport& rep;
-    std::unordered_map<std::uint64_t, std::vector<std::size_t>> index;  // XXH3 of the hash -> entries
+    EntryIndex entries;
     // CSV state
     bool header_seen = false, csv = false;
     std::vector<std::string> header;
@@ -146,25 +184,8 @@ struct Parser {
     }
 
     void add(std::size_t line, const Hash256& h, const Digest& d, std::string id, std::string meta) {
-        const std::uint64_t key = opt.kind == ListKind::pdq ? XXH3_64bits(h.w.data(), sizeof h.w)
-                                                            : XXH3_64bits(d.bytes.data(), d.size);
-        auto& bucket = index[key];
-        for (std::size_t e : bucket) {
-            const bool same = opt.kind == ListKind::pdq ? out.pdq[e] == h : out.digests[e] == d;
-            if (same) {  // duplicate: keep the first id, merge metadata
-                ++rep.duplicates_merged;
-                std::string& m = out.metadata[e];
-                const bool known = (" | " + m + " | ").find(" | " + meta + " | ") != std::string::npos;
-                if (!meta.empty() && !known && m.size() + meta.size() < opt.max_line_bytes)
-                    m += (m.empty() ? "" : " | ") + meta;
-                return;
-            }
-        }
-        bucket.push_back(out.ids.size());
-        if (opt.kind == ListKind::pdq) out.pdq.push_back(h);
-        else out.digests.push_back(d);
-        out.ids.push_back(id.empty() ? std::to_string(line) : std::move(id));
-        out.metadata.push_back(std::move(meta));
+        if (!entries.add(h, d, id.empty() ? std::to_string(line) : std::move(id), std::move(meta)))
+            ++rep.duplicates_merged;
     }
 
     void line(std::size_t n, std::string_view text) {
@@ -246,7 +267,7 @@ Error parse_hash_list(std::string_view text, std::string_view source, HashList& 
         ListParseReport& rep = report ? *report : local;
         rep = ListParseReport{};
         if (text.size() >= 3 && std::memcmp(text.data(), "\xEF\xBB\xBF", 3) == 0) text.remove_prefix(3);
-        Parser p{source, opt, out, rep, {}, false, false, {}, -1, -1, {}};
+        Parser p{source, opt, out, rep, EntryIndex(out, opt.max_line_bytes), false, false, {}, -1, -1, {}};
         std::size_t n = 0, pos = 0;
         while (pos < text.size()) {
             const std::size_t end = text.find('\n', pos);
@@ -264,6 +285,20 @@ Error parse_hash_list(std::string_view text, std::string_view source, HashList& 
     });
     if (e) out = HashList{};
     return e;
+}
+
+Error merge_hash_lists(HashList& into, const HashList& from, std::size_t* merged) noexcept {
+    return detail::guard([&]() -> Error {
+        if (merged) *merged = 0;
+        if (into.kind != from.kind) return {Status::invalid_argument, "cannot merge a PDQ list with an exact-hash list"};
+        EntryIndex entries(into, SIZE_MAX);  // same rule as the parser, without its line-length cap
+        const bool pdq = from.kind == ListKind::pdq;
+        for (std::size_t i = 0; i < from.size(); ++i)
+            if (!entries.add(pdq ? from.pdq[i] : Hash256{}, pdq ? Digest{} : from.digests[i], from.ids[i], from.metadata[i]) &&
+                merged)
+                ++*merged;
+        return {};
+    });
 }
 
 Error load_hash_list(const std::string& path, HashList& out, const ListParseOptions& opt,

@@ -21,7 +21,6 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
-#include <unordered_map>
 
 #include <xxhash.h>
 
@@ -50,37 +49,6 @@ static_assert(sizeof(Header) <= kHeader);
 std::uint64_t align64(std::uint64_t x) { return (x + 63) & ~std::uint64_t{63}; }
 
 }  // namespace
-
-Error merge_hash_lists(HashList& into, const HashList& from, std::size_t* merged) noexcept {
-    return detail::guard([&]() -> Error {
-        if (merged) *merged = 0;
-        if (into.kind != from.kind) return {Status::invalid_argument, "cannot merge a PDQ list with an exact-hash list"};
-        // Key: the hash bytes. Same rule as the parser: first id kept, metadata joined.
-        std::unordered_map<std::string, std::size_t> where;
-        auto key = [](const HashList& l, std::size_t i) {
-            return l.kind == ListKind::pdq ? std::string(reinterpret_cast<const char*>(l.pdq[i].w.data()), 32)
-                                           : std::string(reinterpret_cast<const char*>(l.digests[i].bytes.data()),
-                                                         l.digests[i].size) + char('0' + l.digests[i].size);
-        };
-        for (std::size_t i = 0; i < into.size(); ++i) where.emplace(key(into, i), i);
-        for (std::size_t i = 0; i < from.size(); ++i) {
-            auto [it, fresh] = where.emplace(key(from, i), into.size());
-            if (!fresh) {
-                std::string& m = into.metadata[it->second];
-                const std::string& add = from.metadata[i];
-                if (!add.empty() && (" | " + m + " | ").find(" | " + add + " | ") == std::string::npos)
-                    m += (m.empty() ? "" : " | ") + add;
-                if (merged) ++*merged;
-                continue;
-            }
-            if (from.kind == ListKind::pdq) into.pdq.push_back(from.pdq[i]);
-            else into.digests.push_back(from.digests[i]);
-            into.ids.push_back(from.ids[i]);
-            into.metadata.push_back(from.metadata[i]);
-        }
-        return {};
-    });
-}
 
 Error save_snapshot(const HashList& list, const std::string& path) noexcept {
     return detail::guard([&]() -> Error {
