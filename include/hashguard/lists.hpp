@@ -94,6 +94,14 @@ HASHGUARD_API Error save_snapshot(const HashList& list, const std::string& path)
 /// A snapshot mapped read-only into memory. open() checks the header, the
 /// section bounds and the checksum before anything is used; nothing is parsed.
 /// Immutable: safe to read from many threads.
+/// Loads a list file of either form: a binary snapshot (recognised by its magic;
+/// its kind must equal options.kind) or a text list (parse_hash_list rules).
+HASHGUARD_API Error load_list_file(const std::string& path, HashList& out, const ListParseOptions& options = {},
+                                   ListParseReport* report = nullptr) noexcept;
+
+/// True when the file at `path` starts with the snapshot magic.
+HASHGUARD_API bool is_snapshot_file(const std::string& path) noexcept;
+
 class HASHGUARD_API Snapshot {
 public:
     ~Snapshot();

@@ -53,6 +53,12 @@ struct PdqDihedral {
     const Hash256& operator[](Transform t) const noexcept { return hashes[static_cast<int>(t)]; }
 };
 
+/// A rectangle of an image, in pixels.
+struct Rect {
+    int x = 0, y = 0, width = 0, height = 0;
+    friend bool operator==(const Rect&, const Rect&) = default;
+};
+
 struct PdqOptions {
     /// The reference first resizes images larger than 512 px on a side to
     /// 512x512 by nearest neighbour. Keep it on to match shared lists.
@@ -72,6 +78,10 @@ public:
 
     Error hash(const Image& image, PdqHash& out, const PdqOptions& options = {}) noexcept;
     Error hash_dihedral(const Image& image, PdqDihedral& out, const PdqOptions& options = {}) noexcept;
+    /// Hashes the rectangle `region` of `image` as if it were a whole image (no copy);
+    /// invalid_argument when the rectangle is empty or leaves the image.
+    Error hash_dihedral(const Image& image, const Rect& region, PdqDihedral& out,
+                        const PdqOptions& options = {}) noexcept;
 
 private:
     struct Impl;

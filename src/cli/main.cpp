@@ -162,29 +162,6 @@ int cmd_hash(int argc, char** argv) {
     return any_failed ? 1 : 0;
 }
 
-bool is_snapshot(const std::string& path) {
-    char magic[6] = {};
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) return false;
-    const bool ok = std::fread(magic, 1, 6, f) == 6 && std::memcmp(magic, "HGSNAP", 6) == 0;
-    std::fclose(f);
-    return ok;
-}
-
-// A text list (any accepted form) or a binary snapshot; errors name file:line.
-Error load_any_list(const std::string& path, HashList& out, const ListParseOptions& opt, ListParseReport* rep) {
-    if (is_snapshot(path)) {
-        std::unique_ptr<Snapshot> snap;
-        if (Error e = Snapshot::open(path, snap)) return e;
-        if (snap->kind() != opt.kind)
-            return {Status::invalid_argument, path + ": snapshot holds a " +
-                                                  std::string(snap->kind() == ListKind::pdq ? "PDQ" : "exact-hash") +
-                                                  " list"};
-        return snap->to_list(out);
-    }
-    return load_hash_list(path, out, opt, rep);
-}
-
 int cmd_list(int argc, char** argv) {
     if (argc < 1) {
         std::fprintf(stderr, "hashguard list: need 'build' or 'info'\n");
@@ -233,7 +210,7 @@ int cmd_list(int argc, char** argv) {
     for (const auto& in : inputs) {
         HashList l;
         ListParseReport rep;
-        if (Error e = load_any_list(in, l, opt, &rep)) {
+        if (Error e = load_list_file(in, l, opt, &rep)) {
             std::fprintf(stderr, "%s\n", e.message.c_str());
             return 1;
         }
@@ -280,7 +257,7 @@ int cmd_match(int argc, char** argv) {
         return 2;
     }
     HashList list;
-    if (Error e = load_any_list(list_path, list, {}, nullptr)) {
+    if (Error e = load_list_file(list_path, list, {}, nullptr)) {
         std::fprintf(stderr, "%s\n", e.message.c_str());
         return 2;
     }

@@ -238,4 +238,32 @@ Error Snapshot::to_list(HashList& out) const noexcept {
     });
 }
 
+bool is_snapshot_file(const std::string& path) noexcept {
+    char magic[8] = {};
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return false;
+    const bool ok = std::fread(magic, 1, sizeof magic, f) == sizeof magic && std::memcmp(magic, kMagic, 8) == 0;
+    std::fclose(f);
+    return ok;
+}
+
+Error load_list_file(const std::string& path, HashList& out, const ListParseOptions& opt,
+                     ListParseReport* report) noexcept {
+    return detail::guard([&]() -> Error {
+        if (!is_snapshot_file(path)) return load_hash_list(path, out, opt, report);
+        std::unique_ptr<Snapshot> snap;
+        if (Error e = Snapshot::open(path, snap)) return e;
+        if (snap->kind() != opt.kind)
+            return {Status::list_format, path + ": snapshot holds a " +
+                                             std::string(snap->kind() == ListKind::pdq ? "PDQ" : "exact-hash") +
+                                             " list, not the kind asked for"};
+        if (Error e = snap->to_list(out)) return e;
+        if (report) {
+            *report = ListParseReport{};
+            report->entries = out.size();
+        }
+        return {};
+    });
+}
+
 }  // namespace hashguard

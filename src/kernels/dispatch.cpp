@@ -63,8 +63,8 @@ bool self_check(const Kernels& k) {
     for (int ch : {1, 3})
         for (auto [rows, cols] : {std::pair{h, w}, std::pair{19, 23}}) {
             std::vector<float> a(static_cast<std::size_t>(rows) * cols), b(a.size());
-            detail::luma_image(s, px.data(), w, h, ch, a.data(), rows, cols);
-            detail::luma_image(k, px.data(), w, h, ch, b.data(), rows, cols);
+            detail::luma_image(s, px.data(), w, h, ch, std::size_t(w) * ch, a.data(), rows, cols);
+            detail::luma_image(k, px.data(), w, h, ch, std::size_t(w) * ch, b.data(), rows, cols);
             if (std::memcmp(a.data(), b.data(), a.size() * 4) != 0) return false;
             std::vector<float> ta(a.size()), tb(a.size());
             for (int window : {1, 2, 3, 4, 7}) {

@@ -76,26 +76,33 @@ const char* transform_name(Transform t) noexcept {
 struct PdqHasher::Impl {
     detail::LumaPipeline pipeline;
 
-    // Validates the image and fills the luma buffer; false when the image is
-    // too small to hash (under 5 px a side: the flagged all-zero hash).
-    Error luma(const Image& img, const PdqOptions& opt, int& rows, int& cols, bool& hashable) {
+    // Validates the image and region and fills the luma buffer; hashable is
+    // false when the region is too small to hash (under 5 px a side: the
+    // flagged all-zero hash).
+    Error luma(const Image& img, const Rect& r, const PdqOptions& opt, int& rows, int& cols, bool& hashable) {
         if (img.width <= 0 || img.height <= 0 || (img.channels != 1 && img.channels != 3) ||
             img.pixels.size() < img.size_bytes())
             return {Status::invalid_argument, "image has no pixels or an unsupported channel count (need 1 or 3)"};
-        hashable = img.width >= detail::kMinHashableDim && img.height >= detail::kMinHashableDim;
+        if (r.x < 0 || r.y < 0 || r.width <= 0 || r.height <= 0 || r.x > img.width - r.width ||
+            r.y > img.height - r.height)
+            return {Status::invalid_argument, "region is empty or outside the image"};
+        hashable = r.width >= detail::kMinHashableDim && r.height >= detail::kMinHashableDim;
         if (!hashable) return {};
-        detail::luma_dims(img.width, img.height, opt.pre_resize, rows, cols);
-        detail::luma_image(kernels::active(), img.pixels.data(), img.width, img.height, img.channels,
+        const std::size_t stride = static_cast<std::size_t>(img.width) * img.channels;
+        const std::uint8_t* origin =
+            img.pixels.data() + static_cast<std::size_t>(r.y) * stride + static_cast<std::size_t>(r.x) * img.channels;
+        detail::luma_dims(r.width, r.height, opt.pre_resize, rows, cols);
+        detail::luma_image(kernels::active(), origin, r.width, r.height, img.channels, stride,
                            pipeline.luma_buffer(rows, cols), rows, cols);
         return {};
     }
 
     template <class Out>
-    Error hash(const Image& image, Out& out, const PdqOptions& options) {
+    Error hash(const Image& image, const Rect& region, Out& out, const PdqOptions& options) {
         out = Out{};
         int rows = 0, cols = 0;
         bool hashable = false;
-        if (Error e = luma(image, options, rows, cols, hashable)) return e;
+        if (Error e = luma(image, region, options, rows, cols, hashable)) return e;
         if (!hashable) {
             out.degenerate = true;
             return {};
@@ -105,17 +112,26 @@ struct PdqHasher::Impl {
     }
 };
 
+namespace {
+Rect whole(const Image& img) { return {0, 0, img.width, img.height}; }
+}  // namespace
+
 PdqHasher::PdqHasher() : impl_(std::make_unique<Impl>()) {}
 PdqHasher::~PdqHasher() = default;
 PdqHasher::PdqHasher(PdqHasher&&) noexcept = default;
 PdqHasher& PdqHasher::operator=(PdqHasher&&) noexcept = default;
 
 Error PdqHasher::hash(const Image& image, PdqHash& out, const PdqOptions& options) noexcept {
-    return detail::guard([&] { return impl_->hash(image, out, options); });
+    return detail::guard([&] { return impl_->hash(image, whole(image), out, options); });
 }
 
 Error PdqHasher::hash_dihedral(const Image& image, PdqDihedral& out, const PdqOptions& options) noexcept {
-    return detail::guard([&] { return impl_->hash(image, out, options); });
+    return detail::guard([&] { return impl_->hash(image, whole(image), out, options); });
+}
+
+Error PdqHasher::hash_dihedral(const Image& image, const Rect& region, PdqDihedral& out,
+                               const PdqOptions& options) noexcept {
+    return detail::guard([&] { return impl_->hash(image, region, out, options); });
 }
 
 const char* active_kernel() noexcept { return kernels::active().name; }

@@ -26,12 +26,12 @@ void resample_offsets(int width, int cols, int channels, std::int32_t* offsets) 
     for (int x = 0; x < cols; ++x) offsets[x] = resample_index(x, width, cols) * channels;
 }
 
-void luma_image(const kernels::Kernels& k, const std::uint8_t* px, int width, int height, int channels, float* out,
-                int rows, int cols) {
+void luma_image(const kernels::Kernels& k, const std::uint8_t* px, int width, int height, int channels,
+                std::size_t stride, float* out, int rows, int cols) {
     std::vector<std::int32_t> xs(static_cast<std::size_t>(cols));
     resample_offsets(width, cols, channels, xs.data());
-    const std::size_t stride = static_cast<std::size_t>(width) * channels;
-    const std::size_t total = stride * static_cast<std::size_t>(height);
+    // Bytes readable from px: whole rows but the last, which ends at its last pixel.
+    const std::size_t total = stride * static_cast<std::size_t>(height - 1) + static_cast<std::size_t>(width) * channels;
     for (int y = 0; y < rows; ++y) {
         const std::size_t off = static_cast<std::size_t>(resample_index(y, height, rows)) * stride;
         k.luma_row(px + off, total - off, xs.data(), channels, out + static_cast<std::size_t>(y) * cols, cols);

@@ -38,8 +38,10 @@ void resample_offsets(int width, int cols, int channels, std::int32_t* offsets) 
 /// Float luma of a whole image resampled to rows x cols (row-major), with the
 /// kernel set's luma_row: the reference's nearest-neighbour pre-resize fused
 /// with its luma formula.
-void luma_image(const kernels::Kernels& k, const std::uint8_t* px, int width, int height, int channels, float* out,
-                int rows, int cols);
+/// `stride` is the distance in bytes between rows of `px` (>= width * channels),
+/// so a rectangle inside a larger image can be hashed without a copy.
+void luma_image(const kernels::Kernels& k, const std::uint8_t* px, int width, int height, int channels,
+                std::size_t stride, float* out, int rows, int cols);
 
 /// Dimensions the luma buffer will have for a width x height image.
 void luma_dims(int width, int height, bool pre_resize, int& rows, int& cols) noexcept;
