@@ -2,9 +2,9 @@
 #pragma once
 
 #define HASHGUARD_VERSION_MAJOR 0
-#define HASHGUARD_VERSION_MINOR 1
+#define HASHGUARD_VERSION_MINOR 2
 #define HASHGUARD_VERSION_PATCH 0
-#define HASHGUARD_VERSION_STRING "0.1.0"
+#define HASHGUARD_VERSION_STRING "0.2.0"
 
 // The library is built with hidden visibility; only what carries this is exported.
 #define HASHGUARD_API __attribute__((visibility("default")))

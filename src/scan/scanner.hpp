@@ -1,0 +1,176 @@
+// The scanner: what hg_scan() runs. Decodes an attachment once, computes its
+// PDQ hash with the 8 dihedral variants (and of the content inside uniform
+// borders), MD5/SHA-1/SHA-256 of the raw bytes, looks everything up in an
+// immutable ListSet and returns a verdict with every match.
+//
+// Concurrency: a Scanner is shared by any number of scanning threads. The
+// lists and the options are held together in one atomic shared_ptr: a scan
+// loads it once at its start and keeps it alive to its end, so set_lists()
+// and set_options() never wait for scans and scans never see a half-built
+// list; an old ListSet is freed when the last scan holding it returns. Every
+// publish bumps a generation number; cached results of other generations are
+// never returned.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "hashguard/image.hpp"
+#include "hashguard/index.hpp"
+#include "hashguard/lists.hpp"
+#include "hashguard/pdq.hpp"
+#include "hashguard/status.hpp"
+
+namespace hashguard::scan {
+
+enum class Role : int { block = 0, allow = 1 };
+enum class Verdict : int { no_match = 0, match = 1, allowed = 2, error = 3, below_quality = 4 };
+const char* verdict_name(Verdict v) noexcept;
+const char* role_name(Role r) noexcept;
+
+struct ListConfig {
+    std::string name;
+    HashKind kind = HashKind::pdq;
+    int threshold = 31;    ///< PDQ: match when distance <= threshold (0..256)
+    int min_quality = 50;  ///< PDQ: images below this quality are not matched against the list
+    Role role = Role::block;
+};
+
+/// One loaded list: its configuration, entries and lookup structure.
+struct LoadedList {
+    ListConfig config;
+    std::shared_ptr<const HashList> entries;  ///< shared with whoever loaded it: reloads copy no entries
+    std::unique_ptr<PdqIndex> index;  ///< PDQ lists
+    /// Exact lists: (first 8 digest bytes, entry) sorted, for equal_range + compare.
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> exact;
+};
+
+/// An immutable set of lists. Build with add(), then hand to a Scanner as a
+/// shared_ptr<const ListSet>; never modified after that.
+class ListSet {
+public:
+    ListSet();
+    ~ListSet();
+    ListSet(const ListSet&) = delete;
+    ListSet& operator=(const ListSet&) = delete;
+
+    /// Adds a list, building its index. Names must be unique and non-empty;
+    /// an exact list must hold only digests of its kind.
+    Error add(const ListConfig& config, std::shared_ptr<const HashList> entries);
+
+    const std::vector<std::unique_ptr<LoadedList>>& lists() const noexcept { return lists_; }
+    bool needs(HashKind k) const noexcept { return needs_[static_cast<int>(k)]; }
+
+    /// ListSets alive in this process (tests check old sets are freed).
+    static long live_count() noexcept;
+
+private:
+    std::vector<std::unique_ptr<LoadedList>> lists_;
+    bool needs_[4] = {false, false, false, false};
+};
+
+struct ScanOptions {
+    DecodeOptions decode;                 ///< limits, fast mode, frame
+    bool letterbox = true;                ///< also hash the content inside uniform borders
+    int letterbox_tolerance = 24;         ///< per-channel difference still counted as "uniform"
+    bool all_digests = false;             ///< compute MD5/SHA-1/SHA-256 even when no list needs them
+    std::size_t max_matches = 100;        ///< matches kept per result (the count of all is kept too)
+    std::size_t cache_entries = 4096;     ///< seen-bytes cache; 0 disables it
+    std::size_t cache_bytes = 16u << 20;  ///< memory bound for the cache's results
+};
+
+struct Match {
+    std::string list;
+    Role role = Role::block;
+    HashKind kind = HashKind::pdq;
+    std::string id, metadata;
+    int distance = 0;                         ///< PDQ Hamming distance (0 for exact)
+    Transform transform = Transform::original;  ///< which variant of the attachment matched
+    bool inner = false;                       ///< matched the content inside letterbox borders
+};
+
+struct Timings {
+    std::uint32_t decode_us = 0, pdq_us = 0, digest_us = 0, match_us = 0, total_us = 0;
+};
+
+struct ScanResult {
+    Verdict verdict = Verdict::no_match;
+    Error error;  ///< why the verdict is `error` (decode failure); also set when exact lists still matched
+
+    bool has_pdq = false;  ///< decoded and hashable
+    Hash256 pdq;           ///< original orientation
+    int quality = 0;
+    int width = 0, height = 0;
+    Format format = Format::unknown;
+
+    bool letterboxed = false;  ///< uniform borders found; inner_* describe the content inside
+    Rect inner_rect;
+    Hash256 inner_pdq;
+    int inner_quality = 0;
+
+    bool has_md5 = false, has_sha1 = false, has_sha256 = false;
+    Digest md5, sha1, sha256;
+
+    std::vector<Match> matches;     ///< block and allow matches, by list order then distance
+    std::size_t match_count = 0;    ///< all matches found (matches holds the first max_matches)
+    bool cached = false;            ///< answered from the seen-bytes cache
+    std::uint64_t lists_generation = 0;  ///< which lists+options answered (bumped by set_lists/set_options)
+    std::size_t input_bytes = 0;
+    Timings timings;
+
+    std::size_t memory_bytes() const noexcept;  ///< approximate, for the cache's bound
+};
+
+/// Finds uniform borders (rows/columns whose pixels all lie within `tolerance`
+/// of the corner pixel on their side) and returns the rectangle inside them.
+/// False when there are none, or when the inside is under 16 px a side or the
+/// whole image is one flat colour.
+bool find_letterbox(const Image& img, int tolerance, Rect& inner) noexcept;
+
+/// One JSON object (no newline) describing a result; `path` added when non-empty.
+std::string to_json(const ScanResult& r, const std::string& path = {});
+
+class ResultCache;
+
+class Scanner {
+public:
+    explicit Scanner(const ScanOptions& options = {});
+    ~Scanner();
+    Scanner(const Scanner&) = delete;
+    Scanner& operator=(const Scanner&) = delete;
+
+    /// Atomically replaces the lists (nullptr: no lists); returns the new generation
+    /// (set_options also bumps it). Clears the seen-bytes cache. Safe while other threads scan.
+    std::uint64_t set_lists(std::shared_ptr<const ListSet> lists);
+    std::shared_ptr<const ListSet> lists() const;
+
+    /// Replaces the options for scans that start afterwards. Thread-safe.
+    void set_options(const ScanOptions& options);
+    ScanOptions options() const;
+
+    /// Scans one attachment. Never throws; returns a non-ok Error only when no
+    /// result could be produced (out of memory). A decode failure is a result
+    /// with verdict `error` and the cause in result.error.
+    Error scan(const std::uint8_t* data, std::size_t len, ScanResult& out) noexcept;
+
+    std::size_t cache_size() const noexcept;
+    std::uint64_t generation() const { return active_.load()->generation; }
+
+private:
+    // Lists + options + generation, swapped as one so a scan sees a consistent trio.
+    struct Active {
+        std::shared_ptr<const ListSet> lists;
+        ScanOptions options;
+        std::uint64_t generation = 0;
+    };
+    void publish(std::shared_ptr<const ListSet> lists, const ScanOptions& options);
+    std::atomic<std::shared_ptr<const Active>> active_;
+    std::uint64_t generation_ = 0;  // guarded by writer_
+    std::mutex writer_;  // serialises set_lists / set_options against each other
+    std::unique_ptr<ResultCache> cache_;
+};
+
+}  // namespace hashguard::scan
