@@ -3,7 +3,7 @@
 set -euo pipefail
 PKGS=(g++ cmake make pkg-config
       libopencv-dev libturbojpeg0-dev libpng-dev libgif-dev zlib1g-dev
-      libxxhash-dev libbenchmark-dev catch2 libfaiss-dev
+      libxxhash-dev libssl-dev libcpp-httplib-dev libbenchmark-dev catch2 libfaiss-dev
       g++-aarch64-linux-gnu qemu-user)
 missing=()
 for p in "${PKGS[@]}"; do

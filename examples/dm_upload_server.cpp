@@ -1,0 +1,197 @@
+// dm_upload_server — a small HTTP upload endpoint that scans every attachment
+// with the hashguard C API before storing it.
+//
+//   dm_upload_server --store DIR [--host 127.0.0.1] [--port 8080]
+//                    --list NAME:ROLE:KIND:PATH ...   (ROLE block|allow, KIND pdq|md5|sha1|sha256)
+//
+//   POST /upload         body = the attachment (raw bytes, or multipart field "file")
+//                        201 {"stored":"NAME",...}  when clean (no match, allowed, or too flat to hash)
+//                        403 {"verdict":...,"reason":...} otherwise: a block-list match, or an
+//                        attachment that is not a decodable image (fail closed)
+//   POST /admin/reload   re-reads every list file and swaps them in atomically while uploads
+//                        continue; on a bad file the old lists stay (500 with the reason)
+//   GET  /healthz        200 ok
+//
+// With --port 0 the first line printed is "listening on http://HOST:PORT".
+#include <httplib.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "hashguard/hashguard.hpp"
+
+namespace {
+
+struct ListArg {
+    std::string name, role, kind, path;
+};
+
+std::string json_escape(const std::string& s) {
+    std::string o;
+    for (char c : s) {
+        if (c == '"' || c == '\\') {
+            o += '\\';
+            o += c;
+        } else if (static_cast<unsigned char>(c) < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            o += buf;
+        } else {
+            o += c;
+        }
+    }
+    return o;
+}
+
+hg_kind parse_kind(const std::string& k) {
+    if (k == "pdq") return HG_KIND_PDQ;
+    if (k == "md5") return HG_KIND_MD5;
+    if (k == "sha1") return HG_KIND_SHA1;
+    if (k == "sha256") return HG_KIND_SHA256;
+    throw std::runtime_error("unknown list kind '" + k + "'");
+}
+
+// Builds a list set from the files as they are now. Throws hg::Error naming file:line.
+hg::Lists load_lists(const std::vector<ListArg>& args) {
+    hg::Lists lists;
+    for (const auto& a : args) {
+        lists.add_file(a.name, a.path, parse_kind(a.kind));
+        lists.set(a.name, HG_LIST_ROLE, a.role == "allow" ? HG_ROLE_ALLOW : HG_ROLE_BLOCK);
+    }
+    return lists;
+}
+
+std::string reason(const hg::Result& r) {
+    if (r.verdict() == HG_VERDICT_ERROR)
+        return std::string("not a decodable image: ") + hg_status_name(r.status()) + ": " + r.error();
+    for (const auto& m : r.matches())
+        if (m.role == HG_ROLE_BLOCK)
+            return "matched list '" + m.list + "' entry " + m.id + " (distance " + std::to_string(m.distance) +
+                   ", " + m.transform + (m.inner ? ", inside borders" : "") + ")";
+    return hg_verdict_name(r.verdict());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string host = "127.0.0.1", store;
+    int port = 8080;
+    std::vector<ListArg> list_args;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto next = [&]() -> std::string {
+            if (i + 1 >= argc) {
+                std::fprintf(stderr, "dm_upload_server: %s needs a value\n", a.c_str());
+                std::exit(2);
+            }
+            return argv[++i];
+        };
+        if (a == "--store") store = next();
+        else if (a == "--host") host = next();
+        else if (a == "--port") port = std::stoi(next());
+        else if (a == "--list") {
+            const std::string spec = next();
+            ListArg l;
+            std::size_t p1 = spec.find(':'), p2 = spec.find(':', p1 + 1), p3 = spec.find(':', p2 + 1);
+            if (p1 == std::string::npos || p2 == std::string::npos || p3 == std::string::npos) {
+                std::fprintf(stderr, "dm_upload_server: --list wants NAME:ROLE:KIND:PATH\n");
+                return 2;
+            }
+            l.name = spec.substr(0, p1);
+            l.role = spec.substr(p1 + 1, p2 - p1 - 1);
+            l.kind = spec.substr(p2 + 1, p3 - p2 - 1);
+            l.path = spec.substr(p3 + 1);
+            list_args.push_back(l);
+        } else {
+            std::fprintf(stderr, "usage: dm_upload_server --store DIR [--host H] [--port N] --list NAME:ROLE:KIND:PATH...\n");
+            return 2;
+        }
+    }
+    if (store.empty()) {
+        std::fprintf(stderr, "dm_upload_server: --store DIR is required\n");
+        return 2;
+    }
+
+    hg::Scanner scanner;
+    try {
+        scanner.set_lists(load_lists(list_args));
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "dm_upload_server: %s\n", e.what());
+        return 1;
+    }
+    std::mutex reload_mu;  // one reload at a time; uploads never take it
+    std::atomic<unsigned long> stored{0};
+
+    httplib::Server svr;
+    svr.set_payload_max_length(64u << 20);
+
+    svr.Post("/upload", [&](const httplib::Request& req, httplib::Response& res) {
+        const std::string& body = req.has_file("file") ? req.get_file_value("file").content : req.body;
+        hg::Result r;
+        try {
+            r = scanner.scan(body.data(), body.size());
+        } catch (const hg::Error& e) {
+            res.status = 503;
+            res.set_content(std::string("{\"error\":\"") + json_escape(e.what()) + "\"}", "application/json");
+            return;
+        }
+        const hg_verdict v = r.verdict();
+        const std::string verdict = hg_verdict_name(v);
+        if (v == HG_VERDICT_NO_MATCH || v == HG_VERDICT_ALLOWED || v == HG_VERDICT_BELOW_QUALITY) {
+            const std::string name = "upload-" + std::to_string(++stored) + ".bin";
+            const std::string tmp = store + "/." + name + ".tmp";
+            {
+                std::ofstream f(tmp, std::ios::binary);
+                f.write(body.data(), static_cast<std::streamsize>(body.size()));
+                if (!f) {
+                    res.status = 500;
+                    res.set_content("{\"error\":\"could not store the upload\"}", "application/json");
+                    return;
+                }
+            }
+            std::rename(tmp.c_str(), (store + "/" + name).c_str());
+            res.status = 201;
+            res.set_content("{\"stored\":\"" + name + "\",\"verdict\":\"" + verdict + "\",\"pdq\":\"" + r.pdq_hex() +
+                                "\",\"generation\":" + std::to_string(r.get(HG_RESULT_GENERATION)) + "}",
+                            "application/json");
+            return;
+        }
+        res.status = 403;
+        res.set_content("{\"verdict\":\"" + verdict + "\",\"reason\":\"" + json_escape(reason(r)) +
+                            "\",\"generation\":" + std::to_string(r.get(HG_RESULT_GENERATION)) + "}",
+                        "application/json");
+    });
+
+    svr.Post("/admin/reload", [&](const httplib::Request&, httplib::Response& res) {
+        std::lock_guard<std::mutex> lock(reload_mu);
+        try {
+            scanner.set_lists(load_lists(list_args));  // old lists stay live until this succeeds
+            res.set_content("{\"generation\":" + std::to_string(scanner.get(HG_OPT_GENERATION)) +
+                                ",\"lists\":" + std::to_string(scanner.get(HG_OPT_LIST_COUNT)) + "}",
+                            "application/json");
+        } catch (const std::exception& e) {
+            res.status = 500;
+            res.set_content(std::string("{\"error\":\"") + json_escape(e.what()) + "\"}", "application/json");
+        }
+    });
+
+    svr.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
+
+    if (port == 0) {
+        port = svr.bind_to_any_port(host);
+        if (port < 0) {
+            std::fprintf(stderr, "dm_upload_server: cannot bind %s\n", host.c_str());
+            return 1;
+        }
+    } else if (!svr.bind_to_port(host, port)) {
+        std::fprintf(stderr, "dm_upload_server: cannot bind %s:%d\n", host.c_str(), port);
+        return 1;
+    }
+    std::printf("listening on http://%s:%d (hashguard %s, kernel %s)\n", host.c_str(), port, hg_version(), hg_kernel());
+    std::fflush(stdout);
+    return svr.listen_after_bind() ? 0 : 1;
+}
