@@ -20,6 +20,8 @@
  *    printed, thrown or aborted across this API.
  *  - Options are set by key (hg_*_set_int) rather than through structs, so new
  *    options never change a layout. Enum values are explicit and never reused.
+ *    Keys, kinds and other enum arguments are taken as int (as TurboJPEG 3 does):
+ *    any value is safe to pass; unknown ones give HG_ERR_INVALID_ARGUMENT / -1 / NULL.
  *  - *_free functions accept NULL.
  *  - Strings returned by the library stay valid until the object they came from
  *    is freed (or, for hg_last_error, until the thread's next failing call).
@@ -72,7 +74,7 @@ typedef enum hg_status {
 } hg_status;
 
 /** Short name of a status ("decode_failed"); "unknown" for other values. Thread-safe. */
-HG_API const char* hg_status_name(hg_status status);
+HG_API const char* hg_status_name(int status);
 /** Message of the last failing call on this thread ("" if none yet). Thread-safe (per thread). */
 HG_API const char* hg_last_error(void);
 
@@ -114,15 +116,15 @@ HG_API void hg_lists_free(hg_lists* lists);
 /** Loads a list file (text: one hash per line, `hash,metadata`, `hash=...` or CSV with a
  *  header; or a binary snapshot from `hashguard list build`) under a unique `name`. On a
  *  malformed file nothing is added and the message names file and line. */
-HG_API hg_status hg_lists_add_file(hg_lists* lists, const char* name, const char* path, hg_kind kind);
+HG_API hg_status hg_lists_add_file(hg_lists* lists, const char* name, const char* path, int kind);
 /** Same from text in memory; `source` names it in error messages (may be NULL). */
 HG_API hg_status hg_lists_add_text(hg_lists* lists, const char* name, const char* text, size_t len,
-                                   hg_kind kind, const char* source);
+                                   int kind, const char* source);
 /** Sets `key` of the list called `name`, or the default for lists added later when
  *  `name` is NULL. */
-HG_API hg_status hg_lists_set_int(hg_lists* lists, const char* name, hg_list_key key, long long value);
+HG_API hg_status hg_lists_set_int(hg_lists* lists, const char* name, int key, long long value);
 /** Reads `key` of the list called `name` (or a default when `name` is NULL). */
-HG_API hg_status hg_lists_get_int(const hg_lists* lists, const char* name, hg_list_key key, long long* value);
+HG_API hg_status hg_lists_get_int(const hg_lists* lists, const char* name, int key, long long* value);
 /** Number of lists in the set (0 for NULL). */
 HG_API size_t hg_lists_count(const hg_lists* lists);
 /** Name of the i-th list (in the order added), or NULL when out of range. */
@@ -157,9 +159,9 @@ HG_API hg_scanner* hg_scanner_create(void);
 /** Frees a scanner (NULL is fine). No scan may be running on it. */
 HG_API void hg_scanner_free(hg_scanner* scanner);
 /** Sets an option for scans that start afterwards. Thread-safe. */
-HG_API hg_status hg_scanner_set_int(hg_scanner* scanner, hg_option key, long long value);
+HG_API hg_status hg_scanner_set_int(hg_scanner* scanner, int key, long long value);
 /** Reads an option or a read-only figure. Thread-safe. */
-HG_API hg_status hg_scanner_get_int(const hg_scanner* scanner, hg_option key, long long* value);
+HG_API hg_status hg_scanner_get_int(const hg_scanner* scanner, int key, long long* value);
 /** Atomically replaces the scanner's lists with a frozen copy of `lists` (NULL: none),
  *  building the indexes in the calling thread first. Scans in progress finish with the
  *  old lists, which are freed when the last of them returns. Clears the seen-bytes
@@ -193,7 +195,7 @@ HG_API void hg_result_free(hg_result* result);
 
 /* Result accessors: read-only; one result may be read from several threads. */
 HG_API hg_verdict hg_result_verdict(const hg_result* result);
-HG_API const char* hg_verdict_name(hg_verdict verdict);
+HG_API const char* hg_verdict_name(int verdict);
 /** Why the attachment could not be hashed (HG_OK when it was). */
 HG_API hg_status hg_result_status(const hg_result* result);
 
@@ -215,7 +217,7 @@ typedef enum hg_result_key {
     HG_RESULT_TOTAL_US = 24
 } hg_result_key;
 /** An integer field; -1 for an unknown key or a NULL result. */
-HG_API long long hg_result_int(const hg_result* result, hg_result_key key);
+HG_API long long hg_result_int(const hg_result* result, int key);
 
 typedef enum hg_result_str_key {
     HG_RESULT_PDQ_HEX = 0,        /* 64 hex digits, original orientation */
@@ -228,7 +230,7 @@ typedef enum hg_result_str_key {
     HG_RESULT_JSON = 7            /* the whole result as one JSON object */
 } hg_result_str_key;
 /** A string field; NULL when not computed (e.g. no PDQ hash) or an unknown key. */
-HG_API const char* hg_result_str(const hg_result* result, hg_result_str_key key);
+HG_API const char* hg_result_str(const hg_result* result, int key);
 
 /** Matches kept in the result. */
 HG_API size_t hg_result_match_count(const hg_result* result);
@@ -242,7 +244,7 @@ typedef enum hg_match_key {
     HG_MATCH_INNER = 4       /* 1 when the content inside letterbox borders matched */
 } hg_match_key;
 /** An integer field of match i; -1 when i or key is out of range. */
-HG_API long long hg_match_int(const hg_result* result, size_t i, hg_match_key key);
+HG_API long long hg_match_int(const hg_result* result, size_t i, int key);
 
 typedef enum hg_match_str_key {
     HG_MATCH_LIST = 0,            /* the list's name */
@@ -251,7 +253,7 @@ typedef enum hg_match_str_key {
     HG_MATCH_TRANSFORM_NAME = 3   /* "original", "rot90", ... */
 } hg_match_str_key;
 /** A string field of match i; NULL when i or key is out of range. */
-HG_API const char* hg_match_str(const hg_result* result, size_t i, hg_match_str_key key);
+HG_API const char* hg_match_str(const hg_result* result, size_t i, int key);
 
 #ifdef __cplusplus
 }

@@ -89,7 +89,7 @@ hg_status bad_arg(const char* what) noexcept { return fail(Status::invalid_argum
 
 bool valid_kind(int k) { return k >= HG_KIND_PDQ && k <= HG_KIND_SHA256; }
 
-hg_status add_parsed(hg_lists* lists, const char* name, hg_kind kind,
+hg_status add_parsed(hg_lists* lists, const char* name, int kind,
                      const std::function<Error(hashguard::HashList&, const hashguard::ListParseOptions&,
                                                hashguard::ListParseReport&)>& load) {
     if (!name || !*name) return bad_arg("list name is NULL or empty");
@@ -119,7 +119,7 @@ hg_status add_parsed(hg_lists* lists, const char* name, hg_kind kind,
     return HG_OK;
 }
 
-hg_status set_list_key(scan::ListConfig& c, hg_list_key key, long long v, bool* skip_bad_lines) {
+hg_status set_list_key(scan::ListConfig& c, int key, long long v, bool* skip_bad_lines) {
     switch (key) {
         case HG_LIST_THRESHOLD:
             if (v < 0 || v > 256) return bad_arg("HG_LIST_THRESHOLD must be 0..256");
@@ -156,7 +156,7 @@ const char* hg_version(void) { return HG_VERSION_STRING; }
 int hg_version_number(void) { return HG_VERSION_NUMBER; }
 const char* hg_kernel(void) { return hashguard::active_kernel(); }
 
-const char* hg_status_name(hg_status s) {
+const char* hg_status_name(int s) {
     static const char* const kNames[] = {"ok",           "invalid_argument", "unsupported_format", "decode_failed",
                                          "limit_bytes",  "limit_pixels",     "limit_dimension",    "limit_frames",
                                          "io_error",     "out_of_memory",    "internal",           "limit_scans",
@@ -178,7 +178,7 @@ hg_lists* hg_lists_create(void) {
 
 void hg_lists_free(hg_lists* lists) { delete lists; }
 
-hg_status hg_lists_add_file(hg_lists* lists, const char* name, const char* path, hg_kind kind) {
+hg_status hg_lists_add_file(hg_lists* lists, const char* name, const char* path, int kind) {
     return guarded([&] {
         if (!lists || !path) return bad_arg("lists or path is NULL");
         const std::string p = path;
@@ -188,7 +188,7 @@ hg_status hg_lists_add_file(hg_lists* lists, const char* name, const char* path,
     });
 }
 
-hg_status hg_lists_add_text(hg_lists* lists, const char* name, const char* text, size_t len, hg_kind kind,
+hg_status hg_lists_add_text(hg_lists* lists, const char* name, const char* text, size_t len, int kind,
                             const char* source) {
     return guarded([&] {
         if (!lists || (!text && len)) return bad_arg("lists is NULL, or text is NULL with len > 0");
@@ -200,7 +200,7 @@ hg_status hg_lists_add_text(hg_lists* lists, const char* name, const char* text,
     });
 }
 
-hg_status hg_lists_set_int(hg_lists* lists, const char* name, hg_list_key key, long long value) {
+hg_status hg_lists_set_int(hg_lists* lists, const char* name, int key, long long value) {
     return guarded([&] {
         if (!lists) return bad_arg("lists is NULL");
         if (!name) return set_list_key(lists->defaults, key, value, &lists->skip_bad_lines);
@@ -210,7 +210,7 @@ hg_status hg_lists_set_int(hg_lists* lists, const char* name, hg_list_key key, l
     });
 }
 
-hg_status hg_lists_get_int(const hg_lists* lists, const char* name, hg_list_key key, long long* value) {
+hg_status hg_lists_get_int(const hg_lists* lists, const char* name, int key, long long* value) {
     return guarded([&] {
         if (!lists || !value) return bad_arg("lists or value is NULL");
         const scan::ListConfig* c = &lists->defaults;
@@ -257,7 +257,7 @@ hg_scanner* hg_scanner_create(void) {
 
 void hg_scanner_free(hg_scanner* scanner) { delete scanner; }
 
-hg_status hg_scanner_set_int(hg_scanner* s, hg_option key, long long v) {
+hg_status hg_scanner_set_int(hg_scanner* s, int key, long long v) {
     return guarded([&] {
         if (!s) return bad_arg("scanner is NULL");
         std::lock_guard<std::mutex> lock(s->options_mu);
@@ -320,7 +320,7 @@ hg_status hg_scanner_set_int(hg_scanner* s, hg_option key, long long v) {
     });
 }
 
-hg_status hg_scanner_get_int(const hg_scanner* s, hg_option key, long long* value) {
+hg_status hg_scanner_get_int(const hg_scanner* s, int key, long long* value) {
     return guarded([&] {
         if (!s || !value) return bad_arg("scanner or value is NULL");
         const scan::ScanOptions o = s->scanner.options();
@@ -411,7 +411,7 @@ hg_verdict hg_result_verdict(const hg_result* r) {
     return r ? static_cast<hg_verdict>(r->r.verdict) : HG_VERDICT_ERROR;
 }
 
-const char* hg_verdict_name(hg_verdict v) {
+const char* hg_verdict_name(int v) {
     if (v < HG_VERDICT_NO_MATCH || v > HG_VERDICT_BELOW_QUALITY) return "unknown";
     return scan::verdict_name(static_cast<scan::Verdict>(v));
 }
@@ -420,7 +420,7 @@ hg_status hg_result_status(const hg_result* r) {
     return r ? static_cast<hg_status>(r->r.error.code) : HG_ERR_INVALID_ARGUMENT;
 }
 
-long long hg_result_int(const hg_result* r, hg_result_key key) {
+long long hg_result_int(const hg_result* r, int key) {
     if (!r) return -1;
     const scan::ScanResult& s = r->r;
     switch (key) {
@@ -443,7 +443,7 @@ long long hg_result_int(const hg_result* r, hg_result_key key) {
     return -1;
 }
 
-const char* hg_result_str(const hg_result* r, hg_result_str_key key) {
+const char* hg_result_str(const hg_result* r, int key) {
     if (!r) return nullptr;
     auto opt = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
     switch (key) {
@@ -468,7 +468,7 @@ const char* hg_result_str(const hg_result* r, hg_result_str_key key) {
 
 size_t hg_result_match_count(const hg_result* r) { return r ? r->r.matches.size() : 0; }
 
-long long hg_match_int(const hg_result* r, size_t i, hg_match_key key) {
+long long hg_match_int(const hg_result* r, size_t i, int key) {
     const scan::Match* m = match_at(r, i);
     if (!m) return -1;
     switch (key) {
@@ -481,7 +481,7 @@ long long hg_match_int(const hg_result* r, size_t i, hg_match_key key) {
     return -1;
 }
 
-const char* hg_match_str(const hg_result* r, size_t i, hg_match_str_key key) {
+const char* hg_match_str(const hg_result* r, size_t i, int key) {
     const scan::Match* m = match_at(r, i);
     if (!m) return nullptr;
     switch (key) {
