@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and runs the whole test suite: a release build, the AArch64 kernel
-# tests under qemu, then an ASan+UBSan build of the same tests. Tests that need ../shared skip (ctest
+# tests under qemu, then an ASan+UBSan build of the same tests, then a TSan
+# build of the concurrency tests. Tests that need ../shared skip (ctest
 # reports them as skipped) when it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,3 +21,9 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHASHGUARD_SANITIZE=
 cmake --build build-asan -j"$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest --output-on-failure -j"$jobs")
+
+echo "== ThreadSanitizer build of the concurrency tests (parallel scans, hot reload, shared indexes)"
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHASHGUARD_TSAN=ON -DHASHGUARD_BUILD_BENCH=OFF >/dev/null
+cmake --build build-tsan -j"$jobs" --target test_scanner test_index
+(cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+   ctest --output-on-failure -R '^(test_scanner|test_index)$')

@@ -120,6 +120,17 @@ HG_API hg_status hg_lists_add_file(hg_lists* lists, const char* name, const char
 /** Same from text in memory; `source` names it in error messages (may be NULL). */
 HG_API hg_status hg_lists_add_text(hg_lists* lists, const char* name, const char* text, size_t len,
                                    int kind, const char* source);
+/** Adds a list from binary hashes: `count` entries of 32 bytes (PDQ: the bytes the 64 hex
+ *  digits spell, in order), 16 (MD5), 20 (SHA-1) or 32 (SHA-256). Entry ids are 1..count,
+ *  no metadata; duplicates are merged. */
+HG_API hg_status hg_lists_add_binary(hg_lists* lists, const char* name, const void* data, size_t count, int kind);
+/** Adds every list named in a JSON config file (shared with `hashguard scan --lists`):
+ *    {"lists": [{"name": "ncmec", "path": "ncmec.txt", "kind": "pdq", "threshold": 31,
+ *                "min_quality": 50, "role": "block"}, ...]}
+ *  kind defaults to "pdq" (or "md5", "sha1", "sha256"), role to "block"; relative paths are
+ *  relative to the config file. All or nothing: on any error no list is added and the
+ *  message names the file and line. */
+HG_API hg_status hg_lists_add_config(hg_lists* lists, const char* path);
 /** Sets `key` of the list called `name`, or the default for lists added later when
  *  `name` is NULL. */
 HG_API hg_status hg_lists_set_int(hg_lists* lists, const char* name, int key, long long value);
@@ -144,6 +155,8 @@ typedef enum hg_option {
     HG_OPT_MAX_MATCHES = 9,           /* matches kept per result; default 100 */
     HG_OPT_CACHE_ENTRIES = 10,        /* seen-bytes cache entries, 0 disables; default 4096 */
     HG_OPT_CACHE_BYTES = 11,          /* seen-bytes cache memory bound; default 16 MiB */
+    HG_OPT_DIGESTS = 12,              /* digests always computed, as bits 1<<HG_KIND_MD5 | 1<<HG_KIND_SHA1 |
+                                         1<<HG_KIND_SHA256 (lists' own kinds are computed anyway); default 0 */
     HG_OPT_CACHE_SIZE = 100,          /* read-only: results now cached */
     HG_OPT_GENERATION = 101,          /* read-only: bumped by every set_lists / set_int */
     HG_OPT_LIST_COUNT = 102           /* read-only: lists in the active set */

@@ -12,6 +12,7 @@
 
 #include "common/errors.hpp"
 #include "hashguard/config.hpp"
+#include "scan/config.hpp"
 #include "scan/scanner.hpp"
 
 static_assert(HG_VERSION_MAJOR == HASHGUARD_VERSION_MAJOR && HG_VERSION_MINOR == HASHGUARD_VERSION_MINOR &&
@@ -36,12 +37,12 @@ struct hg_lists {
     bool skip_bad_lines = false;
     std::vector<Item> items;
 
-    Item* find(const char* name) {
+    Item* find(std::string_view name) {
         for (auto& it : items)
             if (it.config.name == name) return &it;
         return nullptr;
     }
-    const Item* find(const char* name) const { return const_cast<hg_lists*>(this)->find(name); }
+    const Item* find(std::string_view name) const { return const_cast<hg_lists*>(this)->find(name); }
 };
 
 struct hg_scanner {
@@ -89,34 +90,37 @@ hg_status bad_arg(const char* what) noexcept { return fail(Status::invalid_argum
 
 bool valid_kind(int k) { return k >= HG_KIND_PDQ && k <= HG_KIND_SHA256; }
 
+// Adds a list under config.name, loaded by `load`; nothing is added on failure.
+hg_status add_loaded(hg_lists* lists, scan::ListConfig config,
+                     const std::function<Error(hashguard::HashList&, const hashguard::ListParseOptions&,
+                                               hashguard::ListParseReport&)>& load) {
+    if (config.name.empty()) return bad_arg("list name is NULL or empty");
+    if (lists->find(config.name))
+        return fail(Status::invalid_argument, "list '" + config.name + "' is already in the set");
+    hashguard::ListParseOptions po;
+    po.kind = config.kind == hashguard::HashKind::pdq ? hashguard::ListKind::pdq : hashguard::ListKind::exact;
+    po.skip_bad_lines = lists->skip_bad_lines;
+    auto entries = std::make_shared<hashguard::HashList>();
+    hashguard::ListParseReport report;
+    if (Error e = load(*entries, po, report)) return fail(e);
+    if (Error e = scan::check_digest_kinds(*entries, config)) return fail(e);
+    hg_lists::Item item;
+    item.config = std::move(config);
+    item.entries = std::move(entries);
+    item.report = std::move(report);
+    lists->items.push_back(std::move(item));
+    return HG_OK;
+}
+
 hg_status add_parsed(hg_lists* lists, const char* name, int kind,
                      const std::function<Error(hashguard::HashList&, const hashguard::ListParseOptions&,
                                                hashguard::ListParseReport&)>& load) {
     if (!name || !*name) return bad_arg("list name is NULL or empty");
     if (!valid_kind(kind)) return bad_arg("unknown hg_kind");
-    if (lists->find(name)) return fail(Status::invalid_argument, std::string("list '") + name + "' is already in the set");
-    hashguard::ListParseOptions po;
-    po.kind = kind == HG_KIND_PDQ ? hashguard::ListKind::pdq : hashguard::ListKind::exact;
-    po.skip_bad_lines = lists->skip_bad_lines;
-    auto entries = std::make_shared<hashguard::HashList>();
-    hashguard::ListParseReport report;
-    if (Error e = load(*entries, po, report)) return fail(e);
-    if (kind != HG_KIND_PDQ) {  // an exact list holds one digest kind
-        const auto want = static_cast<hashguard::HashKind>(kind);
-        for (std::size_t i = 0; i < entries->digests.size(); ++i)
-            if (entries->digests[i].kind != want)
-                return fail(Status::list_format, std::string("list '") + name + "': entry " + entries->ids[i] +
-                                                     " is a " + hashguard::hash_kind_name(entries->digests[i].kind) +
-                                                     " digest, the list is " + hashguard::hash_kind_name(want));
-    }
-    hg_lists::Item item;
-    item.config = lists->defaults;
-    item.config.name = name;
-    item.config.kind = static_cast<hashguard::HashKind>(kind);
-    item.entries = std::move(entries);
-    item.report = std::move(report);
-    lists->items.push_back(std::move(item));
-    return HG_OK;
+    scan::ListConfig c = lists->defaults;
+    c.name = name;
+    c.kind = static_cast<hashguard::HashKind>(kind);
+    return add_loaded(lists, std::move(c), load);
 }
 
 hg_status set_list_key(scan::ListConfig& c, int key, long long v, bool* skip_bad_lines) {
@@ -238,6 +242,70 @@ hg_status hg_lists_get_int(const hg_lists* lists, const char* name, int key, lon
     });
 }
 
+hg_status hg_lists_add_binary(hg_lists* lists, const char* name, const void* data, size_t count, int kind) {
+    return guarded([&] {
+        if (!lists || (!data && count)) return bad_arg("lists is NULL, or data is NULL with count > 0");
+        if (!valid_kind(kind)) return bad_arg("unknown hg_kind");
+        const std::size_t width = kind == HG_KIND_MD5 ? 16 : kind == HG_KIND_SHA1 ? 20 : 32;
+        if (count > (std::size_t{1} << 32)) return bad_arg("more than 2^32 entries");
+        const auto* p = static_cast<const std::uint8_t*>(data);
+        return add_parsed(lists, name, kind, [&](hashguard::HashList& out, const hashguard::ListParseOptions& po,
+                                                 hashguard::ListParseReport& rep) -> Error {
+            // Entries built directly, then deduplicated by the same rule as text lists.
+            hashguard::HashList raw;
+            raw.kind = po.kind;
+            raw.ids.reserve(count);
+            raw.metadata.resize(count);
+            if (po.kind == hashguard::ListKind::pdq) raw.pdq.resize(count);
+            else raw.digests.resize(count);
+            for (std::size_t i = 0; i < count; ++i) {
+                const std::uint8_t* h = p + i * width;
+                if (po.kind == hashguard::ListKind::pdq) {
+                    for (int k = 0; k < 16; ++k)  // hex digit order: word 15 first, big-endian
+                        raw.pdq[i].w[15 - k] = static_cast<std::uint16_t>((h[2 * k] << 8) | h[2 * k + 1]);
+                } else {
+                    hashguard::Digest& d = raw.digests[i];
+                    d.kind = static_cast<hashguard::HashKind>(kind);
+                    d.size = static_cast<std::uint8_t>(width);
+                    std::memcpy(d.bytes.data(), h, width);
+                }
+                raw.ids.push_back(std::to_string(i + 1));
+            }
+            out = hashguard::HashList{};
+            out.kind = po.kind;
+            std::size_t merged = 0;
+            if (Error e = hashguard::merge_hash_lists(out, raw, &merged)) return e;
+            rep = hashguard::ListParseReport{};
+            rep.entries = out.size();
+            rep.duplicates_merged = merged;
+            return {};
+        });
+    });
+}
+
+hg_status hg_lists_add_config(hg_lists* lists, const char* path) {
+    return guarded([&] {
+        if (!lists || !path) return bad_arg("lists or path is NULL");
+        std::vector<scan::ListSpec> specs;
+        if (Error e = scan::load_lists_config(path, specs)) return fail(e);
+        for (const auto& sp : specs)
+            if (lists->find(sp.config.name))
+                return fail(Status::invalid_argument, std::string(path) + ": list '" + sp.config.name +
+                                                          "' is already in the set");
+        const std::size_t before = lists->items.size();
+        for (const auto& sp : specs) {
+            const hg_status st = add_loaded(lists, sp.config, [&](auto& out, const auto& po, auto& rep) {
+                return hashguard::load_list_file(sp.path, out, po, &rep);
+            });
+            if (st != HG_OK) {  // all or nothing
+                lists->items.resize(before);
+                return st;
+            }
+        }
+        return HG_OK;
+    });
+}
+
 size_t hg_lists_count(const hg_lists* lists) { return lists ? lists->items.size() : 0; }
 
 const char* hg_lists_name(const hg_lists* lists, size_t i) {
@@ -313,6 +381,11 @@ hg_status hg_scanner_set_int(hg_scanner* s, int key, long long v) {
                 if ((st = need(v >= 0, "HG_OPT_CACHE_BYTES must be >= 0"))) return st;
                 o.cache_bytes = static_cast<std::size_t>(v);
                 break;
+            case HG_OPT_DIGESTS:
+                if ((st = need(v >= 0 && v <= 14 && (v & 1) == 0, "HG_OPT_DIGESTS takes bits 1<<HG_KIND_MD5..SHA256")))
+                    return st;
+                o.extra_digests = static_cast<unsigned>(v);
+                break;
             default: return bad_arg("unknown or read-only hg_option");
         }
         s->scanner.set_options(o);
@@ -337,6 +410,7 @@ hg_status hg_scanner_get_int(const hg_scanner* s, int key, long long* value) {
             case HG_OPT_MAX_MATCHES: *value = clamp_ll(o.max_matches); break;
             case HG_OPT_CACHE_ENTRIES: *value = clamp_ll(o.cache_entries); break;
             case HG_OPT_CACHE_BYTES: *value = clamp_ll(o.cache_bytes); break;
+            case HG_OPT_DIGESTS: *value = o.extra_digests; break;
             case HG_OPT_CACHE_SIZE: *value = clamp_ll(s->scanner.cache_size()); break;
             case HG_OPT_GENERATION: *value = static_cast<long long>(s->scanner.generation()); break;
             case HG_OPT_LIST_COUNT: {

@@ -1,4 +1,4 @@
-// hashguard command-line tool. Uses only the public API.
+// hashguard command-line tool. Uses only the public API (scan and bench: the C API).
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +15,7 @@
 #include "hashguard/index.hpp"
 #include "hashguard/lists.hpp"
 #include "hashguard/pdq.hpp"
+#include "cli/commands.hpp"
 
 namespace {
 
@@ -57,6 +58,12 @@ const char* kUsage =
     "  decode FILE OUT.pnm\n"
     "      Write the pixels the hash is computed from (after decode, before the\n"
     "      pre-resize) as binary PNM, for comparing decoders.\n"
+    "  scan [--lists CONFIG] [--threads N] [--fast] [-o OUT | --resume OUT] PATH...\n"
+    "      Batch-scan files and directory trees against hash lists: JSON Lines (or CSV)\n"
+    "      per file, progress and a summary on stderr, resumable. 'scan --help' for all.\n"
+    "  bench [--images N] [--lists 1e5,1e6,1e7] [--threads N] [--json FILE]\n"
+    "      Detection throughput on a generated corpus: images/s end to end, lookups/s\n"
+    "      per list size, against TurboJPEG decode alone. 'bench --help' for all.\n"
     "  version\n"
     "      Print the library version.\n";
 
@@ -339,6 +346,8 @@ int main(int argc, char** argv) {
     if (cmd == "match") return cmd_match(argc - 2, argv + 2);
     if (cmd == "list") return cmd_list(argc - 2, argv + 2);
     if (cmd == "decode") return cmd_decode(argc - 2, argv + 2);
+    if (cmd == "scan") return hgcli::cmd_scan(argc - 2, argv + 2);
+    if (cmd == "bench") return hgcli::cmd_bench(argc - 2, argv + 2);
     if (cmd == "version" || cmd == "--version") {
         std::printf("hashguard %s (kernels: %s)\n", hashguard::version(), hashguard::active_kernel());
         return 0;

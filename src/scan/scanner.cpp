@@ -79,6 +79,16 @@ const char* role_name(Role r) noexcept { return r == Role::allow ? "allow" : "bl
 
 // ---------------------------------------------------------------- ListSet
 
+Error check_digest_kinds(const HashList& list, const ListConfig& c) {
+    if (c.kind == HashKind::pdq) return {};
+    for (std::size_t i = 0; i < list.digests.size(); ++i)
+        if (list.digests[i].kind != c.kind)
+            return {Status::list_format, "list '" + c.name + "': entry " + list.ids[i] + " is a " +
+                                             hash_kind_name(list.digests[i].kind) + " digest, the list is " +
+                                             hash_kind_name(c.kind)};
+    return {};
+}
+
 ListSet::ListSet() { g_live_sets.fetch_add(1, std::memory_order_relaxed); }
 ListSet::~ListSet() { g_live_sets.fetch_sub(1, std::memory_order_relaxed); }
 long ListSet::live_count() noexcept { return g_live_sets.load(std::memory_order_relaxed); }
@@ -102,14 +112,10 @@ Error ListSet::add(const ListConfig& c, std::shared_ptr<const HashList> entries_
         if (Error e = make_pdq_index("auto", entries.pdq, l->index, c.threshold)) return e;
     } else {
         if (entries.kind != ListKind::exact) return {Status::invalid_argument, where + " is exact but holds PDQ hashes"};
+        if (Error e = check_digest_kinds(entries, c)) return e;
         l->exact.reserve(entries.size());
-        for (std::size_t i = 0; i < entries.digests.size(); ++i) {
-            const Digest& d = entries.digests[i];
-            if (d.kind != c.kind)
-                return {Status::list_format, where + ": entry " + entries.ids[i] + " is a " + hash_kind_name(d.kind) +
-                                                 " digest in a " + hash_kind_name(c.kind) + " list"};
-            l->exact.emplace_back(prefix64(d), static_cast<std::uint32_t>(i));
-        }
+        for (std::size_t i = 0; i < entries.digests.size(); ++i)
+            l->exact.emplace_back(prefix64(entries.digests[i]), static_cast<std::uint32_t>(i));
         std::sort(l->exact.begin(), l->exact.end());
     }
     l->entries = std::move(entries_ptr);
@@ -343,7 +349,8 @@ Error Scanner::scan(const std::uint8_t* data, std::size_t len, ScanResult& out) 
         // Raw-byte digests: those some list needs, or all on request.
         auto t = Clock::now();
         for (HashKind k : {HashKind::md5, HashKind::sha1, HashKind::sha256}) {
-            if (!opt.all_digests && !(lists && lists->needs(k))) continue;
+            if (!opt.all_digests && !(opt.extra_digests & (1u << static_cast<int>(k))) && !(lists && lists->needs(k)))
+                continue;
             Digest& d = k == HashKind::md5 ? out.md5 : k == HashKind::sha1 ? out.sha1 : out.sha256;
             if (Error e = digest_of(k, data, len, d)) return e;
             (k == HashKind::md5 ? out.has_md5 : k == HashKind::sha1 ? out.has_sha1 : out.has_sha256) = true;

@@ -39,6 +39,10 @@ struct ListConfig {
     Role role = Role::block;
 };
 
+/// An exact list (config.kind md5/sha1/sha256) must hold only digests of that
+/// kind: list_format naming the first entry that is not.
+Error check_digest_kinds(const HashList& list, const ListConfig& config);
+
 /// One loaded list: its configuration, entries and lookup structure.
 struct LoadedList {
     ListConfig config;
@@ -77,6 +81,7 @@ struct ScanOptions {
     bool letterbox = true;                ///< also hash the content inside uniform borders
     int letterbox_tolerance = 24;         ///< per-channel difference still counted as "uniform"
     bool all_digests = false;             ///< compute MD5/SHA-1/SHA-256 even when no list needs them
+    unsigned extra_digests = 0;           ///< or some of them: bit (1 << HashKind) per digest
     std::size_t max_matches = 100;        ///< matches kept per result (the count of all is kept too)
     std::size_t cache_entries = 4096;     ///< seen-bytes cache; 0 disables it
     std::size_t cache_bytes = 16u << 20;  ///< memory bound for the cache's results
