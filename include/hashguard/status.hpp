@@ -26,6 +26,8 @@ enum class Status : int {
 
 /// Static, never-null description of a status ("ok", "decode failed", ...).
 HASHGUARD_API const char* status_str(Status s) noexcept;
+/// Short identifier of a status ("decode_failed"), as the C API's hg_status_name.
+HASHGUARD_API const char* status_name(Status s) noexcept;
 
 /// The result of a fallible call: a status and a message naming the cause.
 /// Converts to true when it holds an error.

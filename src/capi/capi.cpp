@@ -161,13 +161,8 @@ int hg_version_number(void) { return HG_VERSION_NUMBER; }
 const char* hg_kernel(void) { return hashguard::active_kernel(); }
 
 const char* hg_status_name(int s) {
-    static const char* const kNames[] = {"ok",           "invalid_argument", "unsupported_format", "decode_failed",
-                                         "limit_bytes",  "limit_pixels",     "limit_dimension",    "limit_frames",
-                                         "io_error",     "out_of_memory",    "internal",           "limit_scans",
-                                         "list_format"};
-    static_assert(sizeof kNames / sizeof kNames[0] == HG_ERR_LIST_FORMAT + 1);
     if (s < HG_OK || s > HG_ERR_LIST_FORMAT) return "unknown";
-    return kNames[s];
+    return hashguard::status_name(static_cast<Status>(s));
 }
 
 const char* hg_last_error(void) { return t_last_error.c_str(); }

@@ -302,7 +302,11 @@ std::string result_line(const Job& j, const hg::Result& r, bool csv) {
 
 // Paths already in a previous output; drops a trailing partial line (a kill
 // mid-write) by truncating the file to its last newline.
-bool read_resume(const std::string& path, bool csv, std::unordered_set<std::string>& done, bool& empty) {
+struct Prior {
+    std::uint64_t matched = 0, errors = 0;
+};
+
+bool read_resume(const std::string& path, bool csv, std::unordered_set<std::string>& done, bool& empty, Prior& prior) {
     empty = true;
     const int fd = ::open(path.c_str(), O_RDWR);
     if (fd < 0) return errno == ENOENT;  // nothing yet: start fresh
@@ -348,11 +352,15 @@ bool read_resume(const std::string& path, bool csv, std::unordered_set<std::stri
                 p = line.substr(0, line.find(','));
             }
             done.insert(p);
+            if (line.find(",match,") != std::string::npos) ++prior.matched;
+            else if (line.find(",error,") != std::string::npos) ++prior.errors;
         } else {
             hashguard::detail::JsonValue v;
             if (hashguard::detail::parse_json(line, path, v)) continue;  // not ours: rescanned
             if (const auto* p = v.get("path"); p && p->type == hashguard::detail::JsonValue::Type::string)
                 done.insert(p->string);
+            if (const auto* vd = v.get("verdict"); vd && vd->string == "match") ++prior.matched;
+            else if (vd && vd->string == "error") ++prior.errors;
         }
     }
     return true;
@@ -409,11 +417,12 @@ int run_batch(hg::Scanner& scanner, const BatchOptions& opt, BatchSummary& summa
 
     // Output and resume state.
     std::unordered_set<std::string> done;
+    Prior prior;  // verdicts already in a resumed output count towards the exit status
     int fd = 1;
     bool is_file = false, write_header = opt.csv;
     if (!opt.resume.empty()) {
         bool empty = true;
-        if (!read_resume(opt.resume, opt.csv, done, empty)) {
+        if (!read_resume(opt.resume, opt.csv, done, empty, prior)) {
             std::fprintf(stderr, "hashguard scan: cannot read %s: %s\n", opt.resume.c_str(), std::strerror(errno));
             return 2;
         }
@@ -608,7 +617,7 @@ int run_batch(hg::Scanner& scanner, const BatchOptions& opt, BatchSummary& summa
         progress = std::thread([&] {
             auto last_log = Clock::now();
             while (!finished) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(bar ? 250 : 200));
+                std::this_thread::sleep_for(std::chrono::duration<double>(bar ? 0.25 : std::min(0.25, opt.log_interval_s)));
                 if (finished) break;
                 const double el = seconds_since(t0);
                 if (!bar && seconds_since(last_log) < opt.log_interval_s) continue;
@@ -679,7 +688,7 @@ int run_batch(hg::Scanner& scanner, const BatchOptions& opt, BatchSummary& summa
         return 2;
     }
     if (summary.interrupted) return 130;
-    const bool failed = summary.errors > 0, matched = summary.matched > 0;
+    const bool failed = summary.errors + prior.errors > 0, matched = summary.matched + prior.matched > 0;
     return matched && failed ? 4 : matched ? 3 : failed ? 1 : 0;
 }
 

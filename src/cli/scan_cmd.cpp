@@ -31,7 +31,10 @@ const char* kScanUsage =
     "  --no-digests        skip MD5/SHA-256 unless a list needs them\n"
     "  --no-letterbox      do not also hash the inside of uniform borders\n"
     "  --max-bytes N, --max-pixels N   per-file limits\n"
+    "  --cache N           seen-bytes cache entries: identical files are decoded once\n"
+    "                      (default 4096; 0 disables)\n"
     "  --progress bar|lines|none       default: a bar on a terminal, else a line every 10 s\n"
+    "  --progress-interval S           seconds between progress lines (default 10)\n"
     "  --quiet             no progress, no summary\n"
     "  --summary FILE      also write the summary as JSON\n"
     "  Exit status: 0 clean, 1 some files failed, 3 something matched, 4 matched and\n"
@@ -58,7 +61,7 @@ int cmd_scan(int argc, char** argv) {
     std::string config;
     std::vector<std::string> lists;
     bool fast = false, digests = true, letterbox = true;
-    long long max_pixels = 100000000, threshold = -1;
+    long long max_pixels = 100000000, threshold = -1, cache = 4096;
     for (int i = 0; i < argc; ++i) {
         const std::string a = argv[i];
         const bool has = i + 1 < argc;
@@ -82,6 +85,8 @@ int cmd_scan(int argc, char** argv) {
         else if (a == "--progress" && has && std::strcmp(argv[i + 1], "bar") == 0) opt.progress = 1, ++i;
         else if (a == "--progress" && has && std::strcmp(argv[i + 1], "lines") == 0) opt.progress = 2, ++i;
         else if (a == "--progress" && has && std::strcmp(argv[i + 1], "none") == 0) opt.progress = 0, ++i;
+        else if (a == "--progress-interval" && has && std::atof(argv[i + 1]) > 0) opt.log_interval_s = std::atof(argv[++i]);
+        else if (a == "--cache" && has && parse_num(argv[i + 1], 0, 1ll << 30, v)) cache = v, ++i;
         else if (a == "--quiet" || a == "-q") opt.quiet = true;
         else if (a == "--summary" && has) opt.summary_json = argv[++i];
         else if (a == "-h" || a == "--help") {
@@ -112,6 +117,7 @@ int cmd_scan(int argc, char** argv) {
             .set(HG_OPT_LETTERBOX, letterbox ? 1 : 0)
             .set(HG_OPT_MAX_PIXELS, max_pixels)
             .set(HG_OPT_MAX_INPUT_BYTES, static_cast<long long>(opt.max_bytes))
+            .set(HG_OPT_CACHE_ENTRIES, cache)
             .set(HG_OPT_DIGESTS, digests ? (1 << HG_KIND_MD5) | (1 << HG_KIND_SHA256) : 0);
         scanner.set_lists(set);
         install_stop_handlers();

@@ -5,6 +5,16 @@ namespace hashguard {
 
 const char* version() noexcept { return HASHGUARD_VERSION_STRING; }
 
+const char* status_name(Status s) noexcept {
+    static const char* const kNames[] = {"ok",          "invalid_argument", "unsupported_format", "decode_failed",
+                                         "limit_bytes", "limit_pixels",     "limit_dimension",    "limit_frames",
+                                         "io_error",    "out_of_memory",    "internal",           "limit_scans",
+                                         "list_format"};
+    static_assert(sizeof kNames / sizeof kNames[0] == static_cast<int>(Status::list_format) + 1);
+    const int i = static_cast<int>(s);
+    return i >= 0 && i <= static_cast<int>(Status::list_format) ? kNames[i] : "unknown";
+}
+
 const char* status_str(Status s) noexcept {
     switch (s) {
         case Status::ok: return "ok";

@@ -187,7 +187,7 @@ std::string to_json(const ScanResult& r, const std::string& path) {
         json_key(o, "error");
         o += '{';
         json_key(o, "status");
-        json_string(o, status_str(r.error.code));
+        json_string(o, status_name(r.error.code));
         o += ',';
         json_key(o, "message");
         json_string(o, r.error.message);
