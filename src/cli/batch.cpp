@@ -617,7 +617,7 @@ int run_batch(hg::Scanner& scanner, const BatchOptions& opt, BatchSummary& summa
         progress = std::thread([&] {
             auto last_log = Clock::now();
             while (!finished) {
-                std::this_thread::sleep_for(std::chrono::duration<double>(bar ? 0.25 : std::min(0.25, opt.log_interval_s)));
+                std::this_thread::sleep_for(std::chrono::duration<double>(std::min(0.25, opt.log_interval_s)));
                 if (finished) break;
                 const double el = seconds_since(t0);
                 if (!bar && seconds_since(last_log) < opt.log_interval_s) continue;
