@@ -11,6 +11,7 @@
 #include <new>
 
 #include <turbojpeg.h>
+#include <zlib.h>
 
 #include "support/test_support.hpp"
 
@@ -294,6 +295,112 @@ TEST_CASE("Limits are configurable and name themselves") {
     DecodeOptions frame_opt;
     frame_opt.max_pixels = 1000;
     CHECK(decode(photo("formats/fruits.gif"), frame_opt).code == Status::limit_pixels);
+}
+
+namespace {
+
+// A real w x h 8-bit grey PNG (a gradient), written with zlib.
+Bytes make_png_grey(std::uint32_t w, std::uint32_t h) {
+    Bytes raw;
+    raw.reserve(static_cast<std::size_t>(w + 1) * h);
+    for (std::uint32_t y = 0; y < h; ++y) {
+        raw.push_back(0);  // filter: none
+        for (std::uint32_t x = 0; x < w; ++x) raw.push_back(static_cast<std::uint8_t>((x * 7 + y * 3) ^ (x * y)));
+    }
+    uLongf zlen = compressBound(static_cast<uLong>(raw.size()));
+    Bytes z(zlen);
+    REQUIRE(compress2(z.data(), &zlen, raw.data(), static_cast<uLong>(raw.size()), 1) == Z_OK);
+    z.resize(zlen);
+    Bytes png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    auto chunk = [&](const char* type, const Bytes& body) {
+        Bytes c(8 + body.size() + 4);
+        put_be32(c, 0, static_cast<std::uint32_t>(body.size()));
+        std::memcpy(&c[4], type, 4);
+        std::memcpy(&c[8], body.data(), body.size());
+        put_be32(c, 8 + body.size(), static_cast<std::uint32_t>(crc32(0, &c[4], static_cast<uInt>(4 + body.size()))));
+        png.insert(png.end(), c.begin(), c.end());
+    };
+    Bytes ihdr(13, 0);
+    put_be32(ihdr, 0, w);
+    put_be32(ihdr, 4, h);
+    ihdr[8] = 8;  // bit depth; colour type 0 (grey)
+    chunk("IHDR", ihdr);
+    chunk("IDAT", z);
+    chunk("IEND", {});
+    return png;
+}
+
+}  // namespace
+
+TEST_CASE("Decode memory and time budgets are limits with their own status") {
+    const Bytes b = photo("messi5.jpg");  // 548 x 342: ~1.3 MB of working memory as JPEG
+    DecodeOptions opt;
+    opt.max_memory_bytes = 1'000'000;
+    Error e = decode(b, opt);
+    CHECK(e.code == Status::limit_memory);
+    CHECK(e.message.find("548x342") != std::string::npos);
+    CHECK(e.message.find("max_memory_bytes limit of 1000000") != std::string::npos);
+    opt.max_memory_bytes = 2'000'000;
+    CHECK(decode(b, opt).ok());
+
+    // A bomb the pixel limit was raised for: refused on memory before any allocation.
+    DecodeOptions wide;
+    wide.max_pixels = std::uint64_t{1} << 40;
+    g_largest = 0;
+    g_track = true;
+    e = decode(png_header(60000, 60000), wide);
+    g_track = false;
+    CHECK(e.code == Status::limit_memory);
+    CHECK(g_largest.load() < (1u << 16));
+
+    // Time: a real 4000x4000 PNG stops mid-image (row callback); a 12 MP JPEG
+    // when TurboJPEG returns. Both decode fine without the budget.
+    const Bytes png = make_png_grey(4000, 4000);
+    DecodeOptions fast_budget;
+    fast_budget.max_decode_ms = 1;
+    e = decode(png, fast_budget);
+    CHECK(e.code == Status::limit_time);
+    CHECK(e.message.find("max_decode_ms limit of 1 ms") != std::string::npos);
+    CHECK(decode(png).ok());
+    tjhandle tj = tjInitCompress();
+    std::vector<unsigned char> rgb(4000 * 3000 * 3);
+    for (std::size_t i = 0; i < rgb.size(); ++i) rgb[i] = static_cast<unsigned char>(i * 31 >> 5);
+    unsigned char* jpeg = nullptr;
+    unsigned long size = 0;
+    REQUIRE(tjCompress2(tj, rgb.data(), 4000, 0, 3000, TJPF_RGB, &jpeg, &size, TJSAMP_420, 90, 0) == 0);
+    const Bytes big(jpeg, jpeg + size);
+    tjFree(jpeg);
+    tjDestroy(tj);
+    CHECK(decode(big, fast_budget).code == Status::limit_time);
+    CHECK(decode(big).ok());
+}
+
+TEST_CASE("A progressive JPEG with an enormous scan count is refused") {
+    // building-progressive.jpg with its first scan repeated 600 times before EOI.
+    const Bytes src = photo("formats/building-progressive.jpg");
+    std::size_t sos = 0, next = 0;
+    for (std::size_t i = 2; i + 1 < src.size(); ++i)
+        if (src[i] == 0xFF && src[i + 1] == 0xDA) {
+            sos = i;
+            break;
+        }
+    REQUIRE(sos > 0);
+    for (std::size_t i = sos + 2; i + 1 < src.size(); ++i)
+        if (src[i] == 0xFF && src[i + 1] != 0 && !(src[i + 1] >= 0xD0 && src[i + 1] <= 0xD7)) {
+            next = i;
+            break;
+        }
+    REQUIRE(next > sos);
+    Bytes bomb(src.begin(), src.end() - 2);  // without EOI
+    for (int k = 0; k < 600; ++k) bomb.insert(bomb.end(), src.begin() + static_cast<std::ptrdiff_t>(sos), src.begin() + static_cast<std::ptrdiff_t>(next));
+    bomb.push_back(0xFF);
+    bomb.push_back(0xD9);
+    DecodeOptions lenient;
+    lenient.strict = false;  // strict mode already stops at the first bogus rescan
+    const Error e = decode(bomb, lenient);
+    INFO(e.message);
+    CHECK(e.code == Status::limit_scans);
+    CHECK(decode(bomb).code != Status::ok);
 }
 
 TEST_CASE("read_file reports missing files and the byte limit") {

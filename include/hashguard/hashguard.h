@@ -70,7 +70,9 @@ typedef enum hg_status {
     HG_ERR_OUT_OF_MEMORY = 9,
     HG_ERR_INTERNAL = 10,           /* a bug: please report it with hg_last_error() */
     HG_ERR_LIMIT_SCANS = 11,        /* progressive JPEG with too many scans */
-    HG_ERR_LIST_FORMAT = 12         /* a hash list is malformed (message: file:line: reason) */
+    HG_ERR_LIST_FORMAT = 12,        /* a hash list is malformed (message: file:line: reason) */
+    HG_ERR_LIMIT_MEMORY = 13,       /* decoding would need more than HG_OPT_MAX_MEMORY_BYTES */
+    HG_ERR_LIMIT_TIME = 14          /* decoding ran past HG_OPT_MAX_DECODE_MS */
 } hg_status;
 
 /** Short name of a status ("decode_failed"); "unknown" for other values. Thread-safe. */
@@ -155,6 +157,8 @@ typedef enum hg_option {
     HG_OPT_MAX_MATCHES = 9,           /* matches kept per result; default 100 */
     HG_OPT_CACHE_ENTRIES = 10,        /* seen-bytes cache entries, 0 disables; default 4096 */
     HG_OPT_CACHE_BYTES = 11,          /* seen-bytes cache memory bound; default 16 MiB */
+    HG_OPT_MAX_MEMORY_BYTES = 13,     /* decoder working memory, estimated from the header; default 2 GiB */
+    HG_OPT_MAX_DECODE_MS = 14,        /* wall-clock budget per decode, 0 = none; default 10000 */
     HG_OPT_DIGESTS = 12,              /* digests always computed, as bits 1<<HG_KIND_MD5 | 1<<HG_KIND_SHA1 |
                                          1<<HG_KIND_SHA256 (lists' own kinds are computed anyway); default 0 */
     HG_OPT_CACHE_SIZE = 100,          /* read-only: results now cached */

@@ -83,6 +83,11 @@ namespace hashguard {
 
 /// Appends `from`'s entries to `into` (same kind), merging duplicates as the
 /// parser does (first id kept, metadata joined). Returns the number merged.
+/// Overwrites every hash, digest, id and metadata byte of `list` with zeros
+/// (explicit_bzero, not optimised away) and empties it. List contents are
+/// sensitive: the scanner frees every list it loaded this way.
+HASHGUARD_API void secure_clear(HashList& list) noexcept;
+
 HASHGUARD_API Error merge_hash_lists(HashList& into, const HashList& from, std::size_t* merged = nullptr) noexcept;
 
 /// Writes a binary snapshot: a versioned header, the hashes contiguous and
@@ -126,8 +131,15 @@ public:
     /// A HashList copy (for building indexes).
     Error to_list(HashList& out) const noexcept;
 
+    /// Verifies a snapshot held in memory (copied), e.g. from a blob store; the
+    /// same checks as open(). `name` labels error messages.
+    static Error from_bytes(const std::uint8_t* data, std::size_t len, std::unique_ptr<Snapshot>& out,
+                            const std::string& name = "snapshot") noexcept;
+
 private:
     Snapshot() = default;
+    static Error verify(std::unique_ptr<Snapshot>& s, const std::string& name);
+    std::vector<std::uint8_t> owned_;  ///< from_bytes: the copy base_ points into (else base_ is mapped)
     const std::uint8_t* base_ = nullptr;
     std::size_t bytes_ = 0, count_ = 0;
     ListKind kind_ = ListKind::pdq;

@@ -22,7 +22,11 @@ enum class Status : int {
     internal = 10,           ///< a bug: please report
     limit_scans = 11,        ///< progressive JPEG with more scans than allowed
     list_format = 12,        ///< a hash list line is malformed (message: file:line: reason)
+    limit_memory = 13,       ///< decoding would need more than DecodeOptions::max_memory_bytes
+    limit_time = 14,         ///< decoding ran past DecodeOptions::max_decode_ms
 };
+/// The highest Status value (for range checks).
+inline constexpr Status kLastStatus = Status::limit_time;
 
 /// Static, never-null description of a status ("ok", "decode failed", ...).
 HASHGUARD_API const char* status_str(Status s) noexcept;

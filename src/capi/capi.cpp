@@ -20,7 +20,8 @@ static_assert(HG_VERSION_MAJOR == HASHGUARD_VERSION_MAJOR && HG_VERSION_MINOR ==
               "C and C++ version macros disagree");
 static_assert(static_cast<int>(hashguard::Status::list_format) == HG_ERR_LIST_FORMAT &&
                   static_cast<int>(hashguard::Status::limit_scans) == HG_ERR_LIST_FORMAT - 1 &&
-                  static_cast<int>(hashguard::Status::decode_failed) == HG_ERR_DECODE_FAILED,
+                  static_cast<int>(hashguard::Status::decode_failed) == HG_ERR_DECODE_FAILED &&
+                  static_cast<int>(hashguard::kLastStatus) == HG_ERR_LIMIT_TIME,
               "hg_status must keep hashguard::Status's numbers");
 
 using hashguard::Error;
@@ -100,7 +101,7 @@ hg_status add_loaded(hg_lists* lists, scan::ListConfig config,
     hashguard::ListParseOptions po;
     po.kind = config.kind == hashguard::HashKind::pdq ? hashguard::ListKind::pdq : hashguard::ListKind::exact;
     po.skip_bad_lines = lists->skip_bad_lines;
-    auto entries = std::make_shared<hashguard::HashList>();
+    auto entries = scan::new_secure_list();
     hashguard::ListParseReport report;
     if (Error e = load(*entries, po, report)) return fail(e);
     if (Error e = scan::check_digest_kinds(*entries, config)) return fail(e);
@@ -161,7 +162,7 @@ int hg_version_number(void) { return HG_VERSION_NUMBER; }
 const char* hg_kernel(void) { return hashguard::active_kernel(); }
 
 const char* hg_status_name(int s) {
-    if (s < HG_OK || s > HG_ERR_LIST_FORMAT) return "unknown";
+    if (s < HG_OK || s > HG_ERR_LIMIT_TIME) return "unknown";
     return hashguard::status_name(static_cast<Status>(s));
 }
 
@@ -269,7 +270,9 @@ hg_status hg_lists_add_binary(hg_lists* lists, const char* name, const void* dat
             out = hashguard::HashList{};
             out.kind = po.kind;
             std::size_t merged = 0;
-            if (Error e = hashguard::merge_hash_lists(out, raw, &merged)) return e;
+            const Error me = hashguard::merge_hash_lists(out, raw, &merged);
+            hashguard::secure_clear(raw);
+            if (me) return me;
             rep = hashguard::ListParseReport{};
             rep.entries = out.size();
             rep.duplicates_merged = merged;
@@ -376,6 +379,14 @@ hg_status hg_scanner_set_int(hg_scanner* s, int key, long long v) {
                 if ((st = need(v >= 0, "HG_OPT_CACHE_BYTES must be >= 0"))) return st;
                 o.cache_bytes = static_cast<std::size_t>(v);
                 break;
+            case HG_OPT_MAX_MEMORY_BYTES:
+                if ((st = need(v > 0, "HG_OPT_MAX_MEMORY_BYTES must be > 0"))) return st;
+                o.decode.max_memory_bytes = static_cast<std::uint64_t>(v);
+                break;
+            case HG_OPT_MAX_DECODE_MS:
+                if ((st = need(v >= 0 && v <= 0xffffffffll, "HG_OPT_MAX_DECODE_MS must be 0..2^32-1"))) return st;
+                o.decode.max_decode_ms = static_cast<std::uint32_t>(v);
+                break;
             case HG_OPT_DIGESTS:
                 if ((st = need(v >= 0 && v <= 14 && (v & 1) == 0, "HG_OPT_DIGESTS takes bits 1<<HG_KIND_MD5..SHA256")))
                     return st;
@@ -406,6 +417,8 @@ hg_status hg_scanner_get_int(const hg_scanner* s, int key, long long* value) {
             case HG_OPT_CACHE_ENTRIES: *value = clamp_ll(o.cache_entries); break;
             case HG_OPT_CACHE_BYTES: *value = clamp_ll(o.cache_bytes); break;
             case HG_OPT_DIGESTS: *value = o.extra_digests; break;
+            case HG_OPT_MAX_MEMORY_BYTES: *value = clamp_ll(o.decode.max_memory_bytes); break;
+            case HG_OPT_MAX_DECODE_MS: *value = o.decode.max_decode_ms; break;
             case HG_OPT_CACHE_SIZE: *value = clamp_ll(s->scanner.cache_size()); break;
             case HG_OPT_GENERATION: *value = static_cast<long long>(s->scanner.generation()); break;
             case HG_OPT_LIST_COUNT: {

@@ -30,7 +30,9 @@ const char* kScanUsage =
     "  --all-files         scan non-image files too (for MD5/SHA lists)\n"
     "  --no-digests        skip MD5/SHA-256 unless a list needs them\n"
     "  --no-letterbox      do not also hash the inside of uniform borders\n"
-    "  --max-bytes N, --max-pixels N   per-file limits\n"
+    "  --max-bytes N, --max-pixels N   per-file limits (defaults 268435456, 100000000)\n"
+    "  --max-memory N, --max-decode-ms N   decoder working memory and time per file\n"
+    "                      (defaults 2147483648 bytes, 10000 ms; 0 ms = no time limit)\n"
     "  --cache N           seen-bytes cache entries: identical files are decoded once\n"
     "                      (default 4096; 0 disables)\n"
     "  --progress bar|lines|none       default: a bar on a terminal, else a line every 10 s\n"
@@ -62,7 +64,7 @@ int cmd_scan(int argc, char** argv) {
     std::string config;
     std::vector<std::string> lists;
     bool fast = false, digests = true, letterbox = true;
-    long long max_pixels = 100000000, threshold = -1, cache = 4096;
+    long long max_pixels = 100000000, threshold = -1, cache = 4096, max_memory = 2ll << 30, max_ms = 10000;
     for (int i = 0; i < argc; ++i) {
         const std::string a = argv[i];
         const bool has = i + 1 < argc;
@@ -87,6 +89,8 @@ int cmd_scan(int argc, char** argv) {
         else if (a == "--progress" && has && std::strcmp(argv[i + 1], "lines") == 0) opt.progress = 2, ++i;
         else if (a == "--progress" && has && std::strcmp(argv[i + 1], "none") == 0) opt.progress = 0, ++i;
         else if (a == "--progress-interval" && has && std::atof(argv[i + 1]) > 0) opt.log_interval_s = std::atof(argv[++i]);
+        else if (a == "--max-memory" && has && parse_num(argv[i + 1], 1, 1ll << 50, v)) max_memory = v, ++i;
+        else if (a == "--max-decode-ms" && has && parse_num(argv[i + 1], 0, 0xffffffffll, v)) max_ms = v, ++i;
         else if (a == "--cache" && has && parse_num(argv[i + 1], 0, 1ll << 30, v)) cache = v, ++i;
         else if (a == "--quiet" || a == "-q") opt.quiet = true;
         else if (a == "--summary" && has) opt.summary_json = argv[++i];
@@ -119,6 +123,8 @@ int cmd_scan(int argc, char** argv) {
             .set(HG_OPT_MAX_PIXELS, max_pixels)
             .set(HG_OPT_MAX_INPUT_BYTES, static_cast<long long>(opt.max_bytes))
             .set(HG_OPT_CACHE_ENTRIES, cache)
+            .set(HG_OPT_MAX_MEMORY_BYTES, max_memory)
+            .set(HG_OPT_MAX_DECODE_MS, max_ms)
             .set(HG_OPT_DIGESTS, digests ? (1 << HG_KIND_MD5) | (1 << HG_KIND_SHA256) : 0);
         scanner.set_lists(set);
         install_stop_handlers();

@@ -9,10 +9,10 @@ const char* status_name(Status s) noexcept {
     static const char* const kNames[] = {"ok",          "invalid_argument", "unsupported_format", "decode_failed",
                                          "limit_bytes", "limit_pixels",     "limit_dimension",    "limit_frames",
                                          "io_error",    "out_of_memory",    "internal",           "limit_scans",
-                                         "list_format"};
-    static_assert(sizeof kNames / sizeof kNames[0] == static_cast<int>(Status::list_format) + 1);
+                                         "list_format", "limit_memory",     "limit_time"};
+    static_assert(sizeof kNames / sizeof kNames[0] == static_cast<int>(kLastStatus) + 1);
     const int i = static_cast<int>(s);
-    return i >= 0 && i <= static_cast<int>(Status::list_format) ? kNames[i] : "unknown";
+    return i >= 0 && i <= static_cast<int>(kLastStatus) ? kNames[i] : "unknown";
 }
 
 const char* status_str(Status s) noexcept {
@@ -30,6 +30,8 @@ const char* status_str(Status s) noexcept {
         case Status::internal: return "internal error";
         case Status::limit_scans: return "jpeg scan limit exceeded";
         case Status::list_format: return "malformed hash list";
+        case Status::limit_memory: return "decode memory limit exceeded";
+        case Status::limit_time: return "decode time limit exceeded";
     }
     return "unknown status";
 }

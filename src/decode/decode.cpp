@@ -1,6 +1,7 @@
 // decode_image(): sniff, check limits from the header, dispatch to a decoder,
 // then normalise (alpha dropped, all-grey RGB collapsed to grey).
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <limits>
@@ -46,6 +47,28 @@ Format sniff_format(const std::uint8_t* d, std::size_t n) noexcept {
 }
 
 namespace detail {
+
+namespace {
+thread_local bool t_deadline_armed = false;
+thread_local std::chrono::steady_clock::time_point t_deadline;
+}  // namespace
+
+unsigned working_bytes_per_pixel(Format f) noexcept {
+    switch (f) {
+        case Format::jpeg: return 7;   // CMYK from TurboJPEG (4) + RGB out (3)
+        case Format::png: return 9;    // 16-bit RGB rows (6) + 8-bit out (3)
+        case Format::gif: return 10;   // canvas (3) + saved canvas (3) + out (3) + indices (1)
+        case Format::pnm: return 3;    // parsed in place into the output
+        default: return 11;            // OpenCV: a 16-bit RGBA Mat (8) + out (3)
+    }
+}
+
+bool past_deadline() noexcept { return t_deadline_armed && std::chrono::steady_clock::now() > t_deadline; }
+
+Error time_limit_error(const DecodeOptions& opt) {
+    return {Status::limit_time, "decoding took longer than the max_decode_ms limit of " +
+                                    std::to_string(opt.max_decode_ms) + " ms"};
+}
 
 Error check_dimensions(std::uint64_t w, std::uint64_t h, const DecodeOptions& opt, const char* what) {
     if (w == 0 || h == 0)
@@ -103,6 +126,12 @@ Error precheck(const std::uint8_t* data, std::size_t len, const DecodeOptions& o
     detail::HeaderInfo info;
     if (Error he = detail::probe_header(f, data, len, info)) return he;
     if (Error le = detail::check_dimensions(info.width, info.height, opt)) return le;
+    const std::uint64_t need = info.width * info.height * working_bytes_per_pixel(f);  // both <= 65535^2 * 11
+    if (need > opt.max_memory_bytes)
+        return {Status::limit_memory, std::string(format_name(f)) + " image of " + std::to_string(info.width) + "x" +
+                                          std::to_string(info.height) + " needs about " + std::to_string(need) +
+                                          " bytes to decode, above the max_memory_bytes limit of " +
+                                          std::to_string(opt.max_memory_bytes)};
     if (f != Format::gif && opt.frame > 0)
         return {Status::limit_frames, std::string(format_name(f)) + " image has 1 frame; frame " +
                                           std::to_string(opt.frame) + " requested"};
@@ -121,6 +150,13 @@ Error decode_image(const std::uint8_t* data, std::size_t len, Image& out, const 
         out.frame_count = 1;
         Format f;
         if (Error pe = detail::precheck(data, len, opt, f)) return pe;
+        struct Arm {  // the time budget, for this thread, for this call
+            explicit Arm(std::uint32_t ms) {
+                detail::t_deadline_armed = ms > 0;
+                detail::t_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+            }
+            ~Arm() { detail::t_deadline_armed = false; }
+        } arm(opt.max_decode_ms);
         Error de;
         switch (f) {
             case Format::jpeg: de = detail::decode_jpeg(data, len, opt, out); break;
@@ -130,6 +166,7 @@ Error decode_image(const std::uint8_t* data, std::size_t len, Image& out, const 
             default: de = detail::decode_opencv(f, data, len, opt, out); break;
         }
         if (de) return de;
+        if (detail::past_deadline()) return detail::time_limit_error(opt);
         out.format = f;
         if (opt.collapse_grey) detail::collapse_grey_if_uniform(out);
         return {};

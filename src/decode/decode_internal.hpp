@@ -33,6 +33,15 @@ Error decode_pnm(const std::uint8_t* data, std::size_t len, const DecodeOptions&
 Error decode_opencv(Format f, const std::uint8_t* data, std::size_t len, const DecodeOptions& opt,
                     Image& out);
 
+/// Bytes per pixel a decoder of format f may hold at once (output, intermediate
+/// and canvas buffers, worst case over its paths): the memory-limit estimate.
+unsigned working_bytes_per_pixel(Format f) noexcept;
+
+/// The decode time budget: decode_image() arms a per-thread deadline from
+/// DecodeOptions::max_decode_ms; decoders with loops poll past_deadline().
+bool past_deadline() noexcept;
+Error time_limit_error(const DecodeOptions& opt);
+
 /// Allocates out.pixels for w x h x channels (limits already checked).
 void allocate(Image& out, int width, int height, int channels);
 

@@ -63,6 +63,7 @@ Error decode_gif(const std::uint8_t* data, std::size_t len, const DecodeOptions&
     int prev_disposal = DISPOSAL_UNSPECIFIED, px = 0, py = 0, pw = 0, ph = 0;
     GifRecordType rec;
     do {
+        if (past_deadline()) return time_limit_error(opt);  // per record: frames of a long animation
         if (DGifGetRecordType(gif.g, &rec) == GIF_ERROR) {
             if (have_target) break;  // trailing garbage after the frame we need
             return gif_error("reading record", gif.g->Error);

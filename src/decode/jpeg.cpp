@@ -115,8 +115,10 @@ Error decode_jpeg(const std::uint8_t* data, std::size_t len, const DecodeOptions
     }
     if (tjDecompress2(tj, data, static_cast<unsigned long>(len), dst, w, 0, h, pf, flags) != 0) {
         const std::string msg = tjGetErrorStr2(tj);
-        if (msg.find("scan") != std::string::npos && msg.find("limit") != std::string::npos)
-            return {Status::limit_scans, "jpeg: " + msg + " (more than 500 progressive scans)"};
+        // libjpeg-turbo 2.1: "Progressive JPEG image has more than 500 scans".
+        if (msg.find("scans") != std::string::npos &&
+            (msg.find("more than") != std::string::npos || msg.find("limit") != std::string::npos))
+            return {Status::limit_scans, "jpeg: " + msg + " (the max_scans limit is TurboJPEG's 500)"};
         if (tjGetErrorCode(tj) == TJERR_FATAL || opt.strict)
             return {Status::decode_failed, "jpeg: " + msg};
     }

@@ -24,6 +24,7 @@ struct PngState {
     const std::uint8_t* data;
     std::size_t len, pos;
     char message[200];
+    bool timed_out;
 };
 
 extern "C" void png_on_error(png_structp png, png_const_charp msg) {
@@ -33,6 +34,14 @@ extern "C" void png_on_error(png_structp png, png_const_charp msg) {
 }
 
 extern "C" void png_on_warning(png_structp, png_const_charp) {}
+
+// After every row: stop a decode that has run past its time budget.
+extern "C" void png_on_row(png_structp png, png_uint_32, int) {
+    if (past_deadline()) {
+        static_cast<PngState*>(png_get_error_ptr(png))->timed_out = true;
+        png_error(png, "time budget exceeded");
+    }
+}
 
 extern "C" void png_on_read(png_structp png, png_bytep out, png_size_t n) {
     auto* st = static_cast<PngState*>(png_get_io_ptr(png));
@@ -79,6 +88,7 @@ int run_png(png_structp png, png_infop info, Decoded* d) {
     png_set_strip_alpha(png);  // also drops tRNS-derived alpha: never added
     if (png_get_bit_depth(png, info) == 16) png_set_swap(png);  // host order (little-endian)
     png_set_interlace_handling(png);
+    png_set_read_status_fn(png, png_on_row);
     png_read_update_info(png, info);
     d->channels = png_get_channels(png, info);
     d->bit_depth = png_get_bit_depth(png, info);
@@ -94,7 +104,7 @@ int run_png(png_structp png, png_infop info, Decoded* d) {
 }  // namespace
 
 Error decode_png(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out) {
-    PngState st{data, len, 0, {}};
+    PngState st{data, len, 0, {}, false};
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &st, png_on_error, png_on_warning);
     if (!png) return {Status::out_of_memory, "png: cannot create a decoder"};
     png_infop info = png_create_info_struct(png);
@@ -118,6 +128,7 @@ Error decode_png(const std::uint8_t* data, std::size_t len, const DecodeOptions&
     }
     png_destroy_read_struct(&png, &info, nullptr);
     if (code == 2) return {static_cast<Status>(d.limit_code), d.limit_msg};
+    if (code != 0 && st.timed_out) return time_limit_error(opt);
     if (code != 0) return {Status::decode_failed, std::string("png: ") + st.message};
 
     const int ch = d.channels;  // 1 (grey) or 3 (RGB): alpha stripped

@@ -287,6 +287,18 @@ Error parse_hash_list(std::string_view text, std::string_view source, HashList& 
     return e;
 }
 
+void secure_clear(HashList& list) noexcept {
+    if (!list.pdq.empty()) explicit_bzero(list.pdq.data(), list.pdq.size() * sizeof(Hash256));
+    if (!list.digests.empty()) explicit_bzero(list.digests.data(), list.digests.size() * sizeof(Digest));
+    for (auto* strings : {&list.ids, &list.metadata})
+        for (std::string& str : *strings)
+            if (str.capacity()) explicit_bzero(str.data(), str.capacity());
+    list.pdq.clear();
+    list.digests.clear();
+    list.ids.clear();
+    list.metadata.clear();
+}
+
 Error merge_hash_lists(HashList& into, const HashList& from, std::size_t* merged) noexcept {
     return detail::guard([&]() -> Error {
         if (merged) *merged = 0;

@@ -114,7 +114,8 @@ Error save_snapshot(const HashList& list, const std::string& path) noexcept {
 }
 
 Snapshot::~Snapshot() {
-    if (base_) ::munmap(const_cast<std::uint8_t*>(base_), bytes_);
+    if (base_ && owned_.empty()) ::munmap(const_cast<std::uint8_t*>(base_), bytes_);
+    if (!owned_.empty()) explicit_bzero(owned_.data(), owned_.size());
 }
 
 Error Snapshot::open(const std::string& path, std::unique_ptr<Snapshot>& out) noexcept {
@@ -128,10 +129,9 @@ Error Snapshot::open(const std::string& path, std::unique_ptr<Snapshot>& out) no
             return {Status::io_error, path + ": cannot stat"};
         }
         const auto size = static_cast<std::size_t>(st.st_size);
-        auto bad = [&](const std::string& why) -> Error { return {Status::list_format, path + ": " + why}; };
         if (size < kHeader) {
             ::close(fd);
-            return bad("not a hashguard snapshot (shorter than its header)");
+            return {Status::list_format, path + ": not a hashguard snapshot (shorter than its header)"};
         }
         void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
         ::close(fd);
@@ -139,51 +139,76 @@ Error Snapshot::open(const std::string& path, std::unique_ptr<Snapshot>& out) no
         std::unique_ptr<Snapshot> s(new Snapshot());
         s->base_ = static_cast<const std::uint8_t*>(m);
         s->bytes_ = size;
-        Header h;
-        std::memcpy(&h, s->base_, sizeof h);
-        if (std::memcmp(h.magic, kMagic, 8) != 0) return bad("not a hashguard snapshot (bad magic)");
-        if (h.version != kVersion)
-            return bad("snapshot version " + std::to_string(h.version) + " is not supported (expected 1)");
-        if (h.kind > 1) return bad("unknown list kind " + std::to_string(h.kind));
-        if (h.file_bytes != size)
-            return bad("truncated or extended: header says " + std::to_string(h.file_bytes) + " bytes, file has " +
-                       std::to_string(size));
-        const std::uint64_t rec = h.kind == 0 ? kPdqRecord : kExactRecord;
-        // Every bound checked without overflow (a crafted header may hold anything).
-        const bool in_file = h.count < (std::uint64_t{1} << 40) && h.index_off <= size && h.strings_off <= size &&
-                             h.hashes_bytes <= size && h.index_bytes <= size - h.index_off &&
-                             h.strings_bytes <= size - h.strings_off;
-        const bool sane = in_file && h.hashes_off == kHeader &&
-                          h.hashes_bytes == h.count * rec && h.index_off >= h.hashes_off + h.hashes_bytes &&
-                          h.index_bytes == (2 * h.count + 1) * 8 && h.strings_off >= h.index_off + h.index_bytes &&
-                          h.strings_off + h.strings_bytes == size && h.index_off % 8 == 0;
-        if (!sane) return bad("corrupt header (section bounds)");
-        if (XXH3_64bits(s->base_ + kHeader, size - kHeader) != h.checksum)
-            return bad("checksum mismatch: the snapshot is corrupt");
-        // Offsets must be non-decreasing and inside the strings section.
-        std::uint64_t prev = 0;
-        for (std::uint64_t k = 0; k < 2 * h.count + 1; ++k) {
-            std::uint64_t o;
-            std::memcpy(&o, s->base_ + h.index_off + 8 * k, 8);
-            if (o < prev || o > h.strings_bytes) return bad("corrupt string index");
-            prev = o;
-        }
-        if (h.kind == 1)
-            for (std::uint64_t i = 0; i < h.count; ++i) {
-                const std::uint8_t* r = s->base_ + h.hashes_off + i * rec;
-                const bool ok = (r[0] == 1 && r[1] == 16) || (r[0] == 2 && r[1] == 20) || (r[0] == 3 && r[1] == 32);
-                if (!ok) return bad("corrupt digest record " + std::to_string(i));
-            }
-        s->count_ = h.count;
-        s->kind_ = static_cast<ListKind>(h.kind);
-        s->hashes_off_ = h.hashes_off;
-        s->index_off_ = h.index_off;
-        s->strings_off_ = h.strings_off;
-        s->strings_bytes_ = h.strings_bytes;
-        s->checksum_ = h.checksum;
+        if (Error e = verify(s, path)) return e;
         out = std::move(s);
         return {};
     });
+}
+
+Error Snapshot::from_bytes(const std::uint8_t* data, std::size_t len, std::unique_ptr<Snapshot>& out,
+                           const std::string& name) noexcept {
+    return detail::guard([&]() -> Error {
+        out.reset();
+        if (!data && len) return {Status::invalid_argument, name + ": null data"};
+        if (len < kHeader) return {Status::list_format, name + ": not a hashguard snapshot (shorter than its header)"};
+        std::unique_ptr<Snapshot> s(new Snapshot());
+        s->owned_.assign(data, data + len);
+        s->base_ = s->owned_.data();
+        s->bytes_ = len;
+        if (Error e = verify(s, name)) return e;
+        out = std::move(s);
+        return {};
+    });
+}
+
+// Checks magic, version, kind, size, every section bound (overflow-safe), the
+// checksum, the string index and the digest records; fills the fields.
+Error Snapshot::verify(std::unique_ptr<Snapshot>& s, const std::string& path) {
+    const std::size_t size = s->bytes_;
+    auto bad = [&](const std::string& why) -> Error { return {Status::list_format, path + ": " + why}; };
+    Header h;
+    std::memcpy(&h, s->base_, sizeof h);
+    if (std::memcmp(h.magic, kMagic, 8) != 0) return bad("not a hashguard snapshot (bad magic)");
+    if (h.version != kVersion)
+        return bad("snapshot version " + std::to_string(h.version) + " is not supported (expected 1)");
+    if (h.kind > 1) return bad("unknown list kind " + std::to_string(h.kind));
+    if (h.file_bytes != size)
+        return bad("truncated or extended: header says " + std::to_string(h.file_bytes) + " bytes, file has " +
+                   std::to_string(size));
+    const std::uint64_t rec = h.kind == 0 ? kPdqRecord : kExactRecord;
+    // Every bound checked without overflow (a crafted header may hold anything).
+    const bool in_file = h.count < (std::uint64_t{1} << 40) && h.index_off <= size && h.strings_off <= size &&
+                         h.hashes_bytes <= size && h.index_bytes <= size - h.index_off &&
+                         h.strings_bytes <= size - h.strings_off;
+    const bool sane = in_file && h.hashes_off == kHeader && h.hashes_bytes == h.count * rec &&
+                      h.index_off >= h.hashes_off + h.hashes_bytes && h.index_bytes == (2 * h.count + 1) * 8 &&
+                      h.strings_off >= h.index_off + h.index_bytes && h.strings_off + h.strings_bytes == size &&
+                      h.index_off % 8 == 0;
+    if (!sane) return bad("corrupt header (section bounds)");
+    if (XXH3_64bits(s->base_ + kHeader, size - kHeader) != h.checksum)
+        return bad("checksum mismatch: the snapshot is corrupt");
+    // Offsets must be non-decreasing and inside the strings section.
+    std::uint64_t prev = 0;
+    for (std::uint64_t k = 0; k < 2 * h.count + 1; ++k) {
+        std::uint64_t o;
+        std::memcpy(&o, s->base_ + h.index_off + 8 * k, 8);
+        if (o < prev || o > h.strings_bytes) return bad("corrupt string index");
+        prev = o;
+    }
+    if (h.kind == 1)
+        for (std::uint64_t i = 0; i < h.count; ++i) {
+            const std::uint8_t* r = s->base_ + h.hashes_off + i * rec;
+            const bool ok = (r[0] == 1 && r[1] == 16) || (r[0] == 2 && r[1] == 20) || (r[0] == 3 && r[1] == 32);
+            if (!ok) return bad("corrupt digest record " + std::to_string(i));
+        }
+    s->count_ = h.count;
+    s->kind_ = static_cast<ListKind>(h.kind);
+    s->hashes_off_ = h.hashes_off;
+    s->index_off_ = h.index_off;
+    s->strings_off_ = h.strings_off;
+    s->strings_bytes_ = h.strings_bytes;
+    s->checksum_ = h.checksum;
+    return {};
 }
 
 const std::uint8_t* Snapshot::hash_bytes() const noexcept { return base_ + hashes_off_; }

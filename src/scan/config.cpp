@@ -107,7 +107,7 @@ Error load_list_entries(const ListSpec& spec, bool skip_bad_lines, std::shared_p
         ListParseOptions po;
         po.kind = spec.config.kind == HashKind::pdq ? ListKind::pdq : ListKind::exact;
         po.skip_bad_lines = skip_bad_lines;
-        auto list = std::make_shared<HashList>();
+        auto list = new_secure_list();
         if (Error e = load_list_file(spec.path, *list, po, report)) return e;
         if (Error e = check_digest_kinds(*list, spec.config)) return e;
         out = std::move(list);

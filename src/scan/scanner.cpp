@@ -79,6 +79,13 @@ const char* role_name(Role r) noexcept { return r == Role::allow ? "allow" : "bl
 
 // ---------------------------------------------------------------- ListSet
 
+std::shared_ptr<HashList> new_secure_list() {
+    return std::shared_ptr<HashList>(new HashList(), [](HashList* l) {
+        secure_clear(*l);
+        delete l;
+    });
+}
+
 Error check_digest_kinds(const HashList& list, const ListConfig& c) {
     if (c.kind == HashKind::pdq) return {};
     for (std::size_t i = 0; i < list.digests.size(); ++i)

@@ -39,6 +39,10 @@ struct ListConfig {
     Role role = Role::block;
 };
 
+/// A new, empty HashList whose memory is wiped (secure_clear) when the last
+/// owner lets go: how the scanner, the C API and the config loader hold lists.
+std::shared_ptr<HashList> new_secure_list();
+
 /// An exact list (config.kind md5/sha1/sha256) must hold only digests of that
 /// kind: list_format naming the first entry that is not.
 Error check_digest_kinds(const HashList& list, const ListConfig& config);

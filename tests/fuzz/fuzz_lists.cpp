@@ -1,0 +1,37 @@
+// libFuzzer target: the text list parser (PDQ and exact kinds, strict and
+// skipping bad lines), the JSON lists config and the JSON reader.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "common/json_parse.hpp"
+#include "hashguard/lists.hpp"
+#include "scan/config.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (size == 0) return 0;
+    const std::uint8_t mode = data[0];
+    const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
+    if (mode & 4) {
+        std::vector<hashguard::scan::ListSpec> specs;
+        const hashguard::Error e = hashguard::scan::parse_lists_config(text, "fuzz.json", "/nonexistent", specs);
+        if (e && e.message.rfind("fuzz.json:", 0) != 0) __builtin_trap();  // errors name file:line
+        return 0;
+    }
+    hashguard::ListParseOptions opt;
+    opt.kind = (mode & 1) ? hashguard::ListKind::exact : hashguard::ListKind::pdq;
+    opt.skip_bad_lines = mode & 2;
+    hashguard::HashList list;
+    hashguard::ListParseReport rep;
+    const hashguard::Error e = hashguard::parse_hash_list(text, "fuzz.txt", list, opt, &rep);
+    if (e) {
+        if (list.size() != 0) __builtin_trap();  // rejected whole
+        return 0;
+    }
+    const std::size_t n = list.size();
+    if (list.ids.size() != n || list.metadata.size() != n ||
+        (opt.kind == hashguard::ListKind::pdq ? list.pdq.size() : list.digests.size()) != n || rep.entries != n)
+        __builtin_trap();
+    return 0;
+}
