@@ -12,8 +12,10 @@ secs="${FUZZ_SECONDS:-60}"
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(fuzz_decode fuzz_scan fuzz_lists fuzz_snapshot)
 
+# The same configuration scripts/test.sh uses for its clang ASan+UBSan test
+# run, so the two share one build directory.
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHASHGUARD_FUZZ=ON \
-  -DHASHGUARD_BUILD_TESTS=OFF -DHASHGUARD_BUILD_BENCH=OFF -DHASHGUARD_BUILD_EXAMPLES=OFF >/dev/null
+  -DHASHGUARD_BUILD_BENCH=OFF >/dev/null
 cmake --build build-fuzz -j"$(nproc)" --target "${targets[@]}"
 
 declare -A seeds=(

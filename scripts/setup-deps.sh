@@ -4,7 +4,7 @@ set -euo pipefail
 PKGS=(g++ cmake make pkg-config
       libopencv-dev libturbojpeg0-dev libpng-dev libgif-dev zlib1g-dev
       libxxhash-dev libssl-dev libcpp-httplib-dev libbenchmark-dev catch2 libfaiss-dev
-      g++-aarch64-linux-gnu qemu-user)
+      g++-aarch64-linux-gnu qemu-user clang libclang-rt-14-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

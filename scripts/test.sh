@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up and runs the whole test suite: a release build, the AArch64 kernel
-# tests under qemu, then an ASan+UBSan build of the same tests, then a TSan
+# Sets up and runs the whole test suite: a release build (GCC), the AArch64
+# kernel tests under qemu, a clang ASan+UBSan build of the same tests followed
+# by every libFuzzer target for FUZZ_SECONDS (default 20) each, then a TSan
 # build of the concurrency tests. Tests that need ../shared skip (ctest
 # reports them as skipped) when it is absent.
 set -euo pipefail
@@ -16,14 +17,16 @@ cmake --build build -j"$jobs"
 echo "== AArch64 (NEON) kernels, cross-built, under qemu-user"
 bash scripts/test-neon.sh
 
-echo "== ASan+UBSan build + tests"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHASHGUARD_SANITIZE=ON -DHASHGUARD_BUILD_BENCH=OFF >/dev/null
-cmake --build build-asan -j"$jobs"
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+echo "== clang ASan+UBSan build (libFuzzer coverage) + tests, then each fuzzer for ${FUZZ_SECONDS:-20}s"
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHASHGUARD_FUZZ=ON \
+  -DHASHGUARD_BUILD_BENCH=OFF >/dev/null
+cmake --build build-fuzz -j"$jobs"
+(cd build-fuzz && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest --output-on-failure -j"$jobs")
+FUZZ_SECONDS="${FUZZ_SECONDS:-20}" bash scripts/fuzz.sh
 
-echo "== ThreadSanitizer build of the concurrency tests (parallel scans, hot reload, shared indexes)"
+echo "== ThreadSanitizer build of the concurrency tests (parallel scans, hot reload, shared indexes, the batch pipeline)"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHASHGUARD_TSAN=ON -DHASHGUARD_BUILD_BENCH=OFF >/dev/null
-cmake --build build-tsan -j"$jobs" --target test_scanner test_index
+cmake --build build-tsan -j"$jobs" --target test_scanner test_index test_batch hashguard_cli
 (cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-   ctest --output-on-failure -R '^(test_scanner|test_index)$')
+   ctest --output-on-failure -R '^(test_scanner|test_index|test_batch)$')

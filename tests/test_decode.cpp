@@ -316,7 +316,7 @@ Bytes make_png_grey(std::uint32_t w, std::uint32_t h) {
         Bytes c(8 + body.size() + 4);
         put_be32(c, 0, static_cast<std::uint32_t>(body.size()));
         std::memcpy(&c[4], type, 4);
-        std::memcpy(&c[8], body.data(), body.size());
+        if (!body.empty()) std::memcpy(&c[8], body.data(), body.size());
         put_be32(c, 8 + body.size(), static_cast<std::uint32_t>(crc32(0, &c[4], static_cast<uInt>(4 + body.size()))));
         png.insert(png.end(), c.begin(), c.end());
     };

@@ -6,8 +6,8 @@ namespace hashguard::detail {
 
 const JsonValue* JsonValue::get(std::string_view key) const noexcept {
     if (type != Type::object) return nullptr;
-    for (const auto& [k, v] : object)
-        if (k == key) return &v;
+    for (std::size_t i = 0; i < keys.size(); ++i)
+        if (keys[i] == key) return &members[i];
     return nullptr;
 }
 
@@ -165,7 +165,8 @@ struct Parser {
                 ++i;
                 JsonValue member;
                 if (!value(member, depth + 1)) return false;
-                v.object.emplace_back(std::move(key), std::move(member));
+                v.keys.push_back(std::move(key));
+                v.members.push_back(std::move(member));
                 skip_ws();
                 if (i < s.size() && s[i] == ',') {
                     ++i;

@@ -18,7 +18,10 @@ struct JsonValue {
     double number = 0;
     std::string string;
     std::vector<JsonValue> array;
-    std::vector<std::pair<std::string, JsonValue>> object;
+    /// Object members in order: keys[i] names members[i] (two vectors: a
+    /// vector of pair<string, JsonValue> would need JsonValue complete here).
+    std::vector<std::string> keys;
+    std::vector<JsonValue> members;
     int line = 0;  ///< where the value starts (1-based)
 
     /// Member `key` of an object, or nullptr.

@@ -10,7 +10,9 @@
 // -W(maybe-)uninitialized in every caller (GCC bug 105593); nothing here reads
 // an uninitialised value.
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 
 #include <algorithm>

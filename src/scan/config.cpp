@@ -33,8 +33,9 @@ Error parse_lists_config(std::string_view text, const std::string& source, const
         };
         const JsonValue* lists = &doc;
         if (doc.type == JsonValue::Type::object) {
-            for (const auto& [k, v] : doc.object)
-                if (k != "lists") return bad(v, "unknown key \"" + k + "\" (expected \"lists\")");
+            for (std::size_t i = 0; i < doc.keys.size(); ++i)
+                if (doc.keys[i] != "lists")
+                    return bad(doc.members[i], "unknown key \"" + doc.keys[i] + "\" (expected \"lists\")");
             lists = doc.get("lists");
             if (!lists) return bad(doc, "no \"lists\" array");
         }
@@ -43,7 +44,9 @@ Error parse_lists_config(std::string_view text, const std::string& source, const
             if (item.type != JsonValue::Type::object) return bad(item, "each list must be an object");
             ListSpec spec;
             bool have_name = false, have_path = false;
-            for (const auto& [k, v] : item.object) {
+            for (std::size_t m = 0; m < item.keys.size(); ++m) {
+                const std::string& k = item.keys[m];
+                const JsonValue& v = item.members[m];
                 auto want_string = [&]() -> Error {
                     return v.type == JsonValue::Type::string ? Error{} : bad(v, "\"" + k + "\" must be a string");
                 };
