@@ -171,7 +171,7 @@ TEST_CASE("dm_upload_server stores clean uploads, refuses listed ones, reloads l
             ts.emplace_back([&] {
                 httplib::Client c("127.0.0.1", server.port);
                 c.set_read_timeout(30, 0);
-                for (int i = 0; i < 200 && (!stop || i < 5); ++i) {
+                for (int i = 0; i < 2000 && !stop; ++i) {
                     auto r = c.Post("/upload", clean, "application/octet-stream");
                     if (!r) {
                         ++inconsistent;
@@ -191,13 +191,14 @@ TEST_CASE("dm_upload_server stores clean uploads, refuses listed ones, reloads l
                     }
                 }
             });
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        // Reload once uploads are flowing (a loaded machine may take a while to start them).
+        for (int k = 0; k < 2000 && before_ok.load() < 3; ++k) std::this_thread::sleep_for(std::chrono::milliseconds(5));
         auto rel = cli.Post("/admin/reload", "", "text/plain");
         REQUIRE(rel);
         CHECK(rel->status == 200);
         reload_gen = json_int(rel->body, "generation");
         CHECK(json_int(rel->body, "lists") == 2);
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        for (int k = 0; k < 2000 && after_refused.load() < 3; ++k) std::this_thread::sleep_for(std::chrono::milliseconds(5));
         stop = true;
         for (auto& t : ts) t.join();
         CHECK(inconsistent.load() == 0);
