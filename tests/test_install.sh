@@ -3,6 +3,8 @@
 # *installed* package, both through find_package(hashguard) and pkg-config;
 # runs the results and checks the shared library exports only hashguard's API.
 #   tests/test_install.sh BUILD_DIR SOURCE_DIR
+# No `grep -q` after a pipe: with pipefail, grep quitting early SIGPIPEs the writer
+# (ldd, nm) and fails the pipeline at random.
 set -euo pipefail
 build=$1 src=$2
 tmp=$(mktemp -d)
@@ -24,7 +26,7 @@ done
 # 1. CMake: find_package(hashguard) -> hashguard::hashguard
 cmake -S "$src/examples" -B "$tmp/b" -DCMAKE_PREFIX_PATH="$tmp/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$tmp/b" -j2 >/dev/null
-ldd "$tmp/b/scan_file" | grep -q "$tmp/prefix" || fail "scan_file does not link the installed library"
+ldd "$tmp/b/scan_file" | grep "$tmp/prefix" >/dev/null || fail "scan_file does not link the installed library"
 set +e
 out=$("$tmp/b/scan_file" --block demo="$src/data/lists/sample-blocklist.txt" \
       "$src/data/photos/messi5.jpg" "$src/data/photos/aero1.jpg")
@@ -32,10 +34,10 @@ rc=$?
 set -e
 echo "$out"
 [ $rc -eq 3 ] || fail "scan_file exit $rc, expected 3 (a match)"
-echo "$out" | grep -q "messi5.jpg: match" || fail "messi5 not matched"
-echo "$out" | grep -q "aero1.jpg: no_match" || fail "aero1 verdict wrong"
+echo "$out" | grep "messi5.jpg: match" >/dev/null || fail "messi5 not matched"
+echo "$out" | grep "aero1.jpg: no_match" >/dev/null || fail "aero1 verdict wrong"
 [ -x "$tmp/b/hash_file" ] || fail "hash_file (C++ API) not built"
-"$tmp/b/hash_file" "$src/data/photos/aero1.jpg" | grep -q a953b751964c9928 || fail "hash_file hash wrong"
+"$tmp/b/hash_file" "$src/data/photos/aero1.jpg" | grep a953b751964c9928 >/dev/null || fail "hash_file hash wrong"
 if pkg-config --exists cpp-httplib; then
   [ -x "$tmp/b/dm_upload_server" ] || fail "dm_upload_server not built against the installed package"
 fi
@@ -44,12 +46,12 @@ fi
 export PKG_CONFIG_PATH=$(dirname "$pc")
 cc -std=c99 -pedantic -Wall -Wextra -Werror "$src/examples/scan_file.c" $(pkg-config --cflags --libs hashguard) \
    -o "$tmp/scan_file_pc"
-LD_LIBRARY_PATH=$(dirname "$lib") "$tmp/scan_file_pc" "$src/data/photos/aero1.jpg" | grep -q "no_match" \
+LD_LIBRARY_PATH=$(dirname "$lib") "$tmp/scan_file_pc" "$src/data/photos/aero1.jpg" | grep "no_match" >/dev/null \
   || fail "pkg-config build does not run"
 
 # 3. Exported symbols: the C API (hg_*) and hashguard's C++ API, nothing of the dependencies.
 bad=$(nm -D --defined-only "$lib" | awk '{print $3}' | c++filt \
       | grep -v -E '^hg_|hashguard::|^HASHGUARD_0$' || true)
 [ -z "$bad" ] || { echo "$bad" | head -20; fail "libhashguard.so exports non-hashguard symbols"; }
-nm -D --defined-only "$lib" | grep -q -E ' T hg_scan(@@HASHGUARD_0)?$' || fail "hg_scan not exported"
+nm -D --defined-only "$lib" | grep -E ' T hg_scan(@@HASHGUARD_0)?$' >/dev/null || fail "hg_scan not exported"
 echo "install test: OK"

@@ -5,7 +5,11 @@
 #include <catch2/catch.hpp>
 #include <openssl/evp.h>
 
+#include <unistd.h>
+
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <thread>
 
@@ -494,4 +498,43 @@ TEST_CASE("hot reload while scanning: every verdict matches the generation that 
         CHECK(hashguard::scan::ListSet::live_count() == live_before + 1);
     }
     CHECK(hashguard::scan::ListSet::live_count() == live_before);
+}
+
+TEST_CASE("lists config file: settings applied, relative paths, all or nothing") {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / ("hg_cfg_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir / "lists");
+    const auto& r = ref("aero1.jpg");
+    {
+        std::ofstream(dir / "lists" / "bad.txt") << r.hashes[0] << ",case-9\n";
+        std::ofstream(dir / "lists" / "ok.txt") << flip(r.hashes[0], 20) << ",benign\n";
+        std::ofstream(dir / "cfg.json") << "{\"lists\": [\n"
+                                        << "  {\"name\": \"bad\", \"path\": \"lists/bad.txt\", \"threshold\": 12, "
+                                           "\"min_quality\": 70},\n"
+                                        << "  {\"name\": \"ok\", \"path\": \"lists/ok.txt\", \"role\": \"allow\"}\n]}\n";
+    }
+    hg::Lists lists;
+    hg::check(hg_lists_add_config(lists.get(), (dir / "cfg.json").c_str()));
+    REQUIRE(lists.size() == 2);
+    CHECK(lists.get("bad", HG_LIST_THRESHOLD) == 12);
+    CHECK(lists.get("bad", HG_LIST_MIN_QUALITY) == 70);
+    CHECK(lists.get("ok", HG_LIST_ROLE) == HG_ROLE_ALLOW);
+    CHECK(lists.get("ok", HG_LIST_ENTRIES) == 1);
+    hg::Scanner s = scanner_with(lists);
+    CHECK(s.scan_file(photo("aero1.jpg")).verdict() == HG_VERDICT_ALLOWED);
+
+    // A second config naming a missing file adds nothing at all.
+    {
+        std::ofstream(dir / "cfg2.json") << "{\"lists\": [{\"name\": \"x\", \"path\": \"lists/bad.txt\"},\n"
+                                         << "  {\"name\": \"y\", \"path\": \"lists/missing.txt\"}]}\n";
+    }
+    CHECK(hg_lists_add_config(lists.get(), (dir / "cfg2.json").c_str()) == HG_ERR_IO);
+    CHECK(std::string(hg_last_error()).find("missing.txt") != std::string::npos);
+    CHECK(lists.size() == 2);
+    // Syntax errors name file and line.
+    { std::ofstream(dir / "cfg3.json") << "{\"lists\": [\n  {\"name\": \"z\",\n   \"path\" \"lists/bad.txt\"}]}\n"; }
+    CHECK(hg_lists_add_config(lists.get(), (dir / "cfg3.json").c_str()) == HG_ERR_LIST_FORMAT);
+    CHECK(std::string(hg_last_error()).find("cfg3.json:3:") != std::string::npos);
+    fs::remove_all(dir);
 }
