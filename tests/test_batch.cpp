@@ -303,3 +303,27 @@ TEST_CASE("progress lines when stderr is not a terminal") {
     CHECK(bar.find('\r') != std::string::npos);  // the bar redraws in place
     CHECK(bar.find("] ") != std::string::npos);
 }
+
+TEST_CASE("hashguard bench runs end to end and prints a table and JSON") {
+    std::string out;
+    const int rc = hgtest::run(q(hgtest::cli_path()) +
+                                   " bench --images 4 --size 320x240 --lists 1e3,1e4 --seconds 0.2 --threads 2 2>/dev/null",
+                               out);
+    CHECK(rc == 0);
+    CHECK(out.find("TurboJPEG decode only (baseline)") != std::string::npos);
+    CHECK(out.find("folder scan") != std::string::npos);
+    const std::size_t brace = out.rfind("\n{");
+    REQUIRE(brace != std::string::npos);
+    std::string json = out.substr(brace + 1);
+    while (!json.empty() && (json.back() == '\n' || json.back() == '\r')) json.pop_back();
+    JsonValue v;
+    REQUIRE(hashguard::detail::parse_json(json, "bench", v).ok());
+    REQUIRE(v.get("lists"));
+    REQUIRE(v.get("lists")->array.size() == 2);
+    for (const auto& l : v.get("lists")->array) {
+        CHECK(l.get("images_per_s")->number > 0);
+        CHECK(l.get("matches_per_s")->number > 0);  // half the corpus is planted
+    }
+    CHECK(str(v, "kernel").size() > 0);
+    CHECK(v.get("folder_scan")->get("files_per_s")->number > 0);
+}
