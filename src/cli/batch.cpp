@@ -458,23 +458,18 @@ int run_batch(hg::Scanner& scanner, const BatchOptions& opt, BatchSummary& summa
 
     // Walker.
     std::thread walker = spawn([&] {
+        // Counts the path; true when a resumed output already has it (then skipped).
+        auto already_done = [&](const std::string& p) {
+            ++c.walked;
+            if (!done.count(p)) return false;
+            ++c.resumed;
+            return true;
+        };
         Walker w(
             opt.follow_symlinks,
-            [&](const std::string& p) {
-                ++c.walked;
-                if (done.count(p)) {
-                    ++c.resumed;
-                    return true;
-                }
-                return paths.push(Job{p, {}, {}, 0, {}});
-            },
+            [&](const std::string& p) { return already_done(p) || paths.push(Job{p, {}, {}, 0, {}}); },
             [&](const std::string& p, const std::string& status, const std::string& why) {
-                ++c.walked;
-                if (done.count(p)) {
-                    ++c.resumed;
-                    return true;
-                }
-                return paths.push(Job{p, status, why, 0, {}});
+                return already_done(p) || paths.push(Job{p, status, why, 0, {}});
             },
             [&] { ++c.special; });
         for_each_root(opt.inputs, [&](const std::string& r) { return w.root(r); });

@@ -110,7 +110,12 @@ double throughput(const std::vector<Bytes>& corpus, int threads, double seconds,
 
 double decode_rate(const std::vector<Bytes>& corpus, int threads, double seconds) {
     return throughput(corpus, threads, seconds, [](const Bytes& b) {
-        thread_local tjhandle tj = tjInitDecompress();
+        struct Handle {  // one decompressor per thread, destroyed with the thread
+            tjhandle h = tjInitDecompress();
+            ~Handle() { tjDestroy(h); }
+        };
+        thread_local Handle handle;
+        const tjhandle tj = handle.h;
         thread_local std::vector<unsigned char> rgb;
         int w = 0, h = 0, sub = 0, cs = 0;
         if (tjDecompressHeader3(tj, b.data(), static_cast<unsigned long>(b.size()), &w, &h, &sub, &cs) != 0) return;

@@ -49,6 +49,19 @@ Error digest_of(HashKind kind, const std::uint8_t* data, std::size_t len, Digest
     return {};
 }
 
+// Where a result keeps the digest of kind k (md5, sha1 or sha256) and its flag.
+struct DigestSlot {
+    Digest* digest;
+    bool* has;
+};
+DigestSlot digest_slot(ScanResult& r, HashKind k) noexcept {
+    switch (k) {
+        case HashKind::md5: return {&r.md5, &r.has_md5};
+        case HashKind::sha1: return {&r.sha1, &r.has_sha1};
+        default: return {&r.sha256, &r.has_sha256};
+    }
+}
+
 bool transient(Status s) noexcept {
     return s == Status::out_of_memory || s == Status::internal || s == Status::io_error;
 }
@@ -358,9 +371,9 @@ Error Scanner::scan(const std::uint8_t* data, std::size_t len, ScanResult& out) 
         for (HashKind k : {HashKind::md5, HashKind::sha1, HashKind::sha256}) {
             if (!opt.all_digests && !(opt.extra_digests & (1u << static_cast<int>(k))) && !(lists && lists->needs(k)))
                 continue;
-            Digest& d = k == HashKind::md5 ? out.md5 : k == HashKind::sha1 ? out.sha1 : out.sha256;
-            if (Error e = digest_of(k, data, len, d)) return e;
-            (k == HashKind::md5 ? out.has_md5 : k == HashKind::sha1 ? out.has_sha1 : out.has_sha256) = true;
+            const DigestSlot slot = digest_slot(out, k);
+            if (Error e = digest_of(k, data, len, *slot.digest)) return e;
+            *slot.has = true;
         }
         out.timings.digest_us = micros_since(t);
 
@@ -428,9 +441,9 @@ Error Scanner::scan(const std::uint8_t* data, std::size_t len, ScanResult& out) 
                               });
                 } else {
                     const HashKind k = l.config.kind;
-                    const bool have = k == HashKind::md5 ? out.has_md5 : k == HashKind::sha1 ? out.has_sha1 : out.has_sha256;
-                    if (!have) continue;
-                    const Digest& d = k == HashKind::md5 ? out.md5 : k == HashKind::sha1 ? out.sha1 : out.sha256;
+                    const DigestSlot slot = digest_slot(out, k);
+                    if (!*slot.has) continue;
+                    const Digest& d = *slot.digest;
                     const std::pair<std::uint64_t, std::uint32_t> lo{prefix64(d), 0};
                     for (auto it = std::lower_bound(l.exact.begin(), l.exact.end(), lo);
                          it != l.exact.end() && it->first == lo.first; ++it) {
