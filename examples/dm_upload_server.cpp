@@ -9,7 +9,10 @@
 //                        403 {"verdict":...,"reason":...} otherwise: a block-list match, or an
 //                        attachment that is not a decodable image (fail closed)
 //   POST /admin/reload   re-reads every list file and swaps them in atomically while uploads
-//                        continue; on a bad file the old lists stay (500 with the reason)
+//                        continue; on a bad or empty file the old lists stay (500 with the reason)
+//
+// A list file with no entries is refused (at start-up and on reload) unless
+// --allow-empty is given: a server must not quietly run without its hashes.
 //   GET  /healthz        200 ok
 //
 // With --port 0 the first line printed is "listening on http://HOST:PORT".
@@ -23,6 +26,7 @@
 #include <vector>
 
 #include "hashguard/hashguard.hpp"
+#include "hashguard/json.hpp"
 
 namespace {
 
@@ -30,20 +34,14 @@ struct ListArg {
     std::string name, role, kind, path;
 };
 
-std::string json_escape(const std::string& s) {
+// A JSON object text from key/value pairs (hashguard's public JSON writer).
+std::string json_object(std::initializer_list<std::pair<const char*, std::string>> fields, long long generation = -1) {
     std::string o;
-    for (char c : s) {
-        if (c == '"' || c == '\\') {
-            o += '\\';
-            o += c;
-        } else if (static_cast<unsigned char>(c) < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            o += buf;
-        } else {
-            o += c;
-        }
-    }
+    hashguard::json::Writer w(o);
+    w.begin_object();
+    for (const auto& [k, v] : fields) w.field(k, v);
+    if (generation >= 0) w.field("generation", generation);
+    w.end_object();
     return o;
 }
 
@@ -56,8 +54,9 @@ hg_kind parse_kind(const std::string& k) {
 }
 
 // Builds a list set from the files as they are now. Throws hg::Error naming file:line.
-hg::Lists load_lists(const std::vector<ListArg>& args) {
+hg::Lists load_lists(const std::vector<ListArg>& args, bool allow_empty) {
     hg::Lists lists;
+    lists.set_default(HG_LIST_ALLOW_EMPTY, allow_empty ? 1 : 0);
     for (const auto& a : args) {
         lists.add_file(a.name, a.path, parse_kind(a.kind));
         lists.set(a.name, HG_LIST_ROLE, a.role == "allow" ? HG_ROLE_ALLOW : HG_ROLE_BLOCK);
@@ -80,6 +79,7 @@ std::string reason(const hg::Result& r) {
 int main(int argc, char** argv) {
     std::string host = "127.0.0.1", store;
     int port = 8080;
+    bool allow_empty = false;
     std::vector<ListArg> list_args;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
         if (a == "--store") store = next();
         else if (a == "--host") host = next();
         else if (a == "--port") port = std::stoi(next());
+        else if (a == "--allow-empty") allow_empty = true;
         else if (a == "--list") {
             const std::string spec = next();
             ListArg l;
@@ -107,7 +108,8 @@ int main(int argc, char** argv) {
             l.path = spec.substr(p3 + 1);
             list_args.push_back(l);
         } else {
-            std::fprintf(stderr, "usage: dm_upload_server --store DIR [--host H] [--port N] --list NAME:ROLE:KIND:PATH...\n");
+            std::fprintf(stderr, "usage: dm_upload_server --store DIR [--host H] [--port N] [--allow-empty] "
+                                 "--list NAME:ROLE:KIND:PATH...\n");
             return 2;
         }
     }
@@ -118,7 +120,7 @@ int main(int argc, char** argv) {
 
     hg::Scanner scanner;
     try {
-        scanner.set_lists(load_lists(list_args));
+        scanner.set_lists(load_lists(list_args, allow_empty));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "dm_upload_server: %s\n", e.what());
         return 1;
@@ -136,7 +138,7 @@ int main(int argc, char** argv) {
             r = scanner.scan(body.data(), body.size());
         } catch (const hg::Error& e) {
             res.status = 503;
-            res.set_content(std::string("{\"error\":\"") + json_escape(e.what()) + "\"}", "application/json");
+            res.set_content(json_object({{"error", e.what()}}), "application/json");
             return;
         }
         const hg_verdict v = r.verdict();
@@ -155,27 +157,27 @@ int main(int argc, char** argv) {
             }
             std::rename(tmp.c_str(), (store + "/" + name).c_str());
             res.status = 201;
-            res.set_content("{\"stored\":\"" + name + "\",\"verdict\":\"" + verdict + "\",\"pdq\":\"" + r.pdq_hex() +
-                                "\",\"generation\":" + std::to_string(r.get(HG_RESULT_GENERATION)) + "}",
+            res.set_content(json_object({{"stored", name}, {"verdict", verdict}, {"pdq", r.pdq_hex()}},
+                                        r.get(HG_RESULT_GENERATION)),
                             "application/json");
             return;
         }
         res.status = 403;
-        res.set_content("{\"verdict\":\"" + verdict + "\",\"reason\":\"" + json_escape(reason(r)) +
-                            "\",\"generation\":" + std::to_string(r.get(HG_RESULT_GENERATION)) + "}",
+        res.set_content(json_object({{"verdict", verdict}, {"reason", reason(r)}}, r.get(HG_RESULT_GENERATION)),
                         "application/json");
     });
 
     svr.Post("/admin/reload", [&](const httplib::Request&, httplib::Response& res) {
         std::lock_guard<std::mutex> lock(reload_mu);
         try {
-            scanner.set_lists(load_lists(list_args));  // old lists stay live until this succeeds
-            res.set_content("{\"generation\":" + std::to_string(scanner.get(HG_OPT_GENERATION)) +
-                                ",\"lists\":" + std::to_string(scanner.get(HG_OPT_LIST_COUNT)) + "}",
-                            "application/json");
+            scanner.set_lists(load_lists(list_args, allow_empty));  // old lists stay live until this succeeds
+            std::string o;
+            hashguard::json::Writer(o).begin_object().field("generation", scanner.get(HG_OPT_GENERATION))
+                .field("lists", scanner.get(HG_OPT_LIST_COUNT)).end_object();
+            res.set_content(o, "application/json");
         } catch (const std::exception& e) {
             res.status = 500;
-            res.set_content(std::string("{\"error\":\"") + json_escape(e.what()) + "\"}", "application/json");
+            res.set_content(json_object({{"error", e.what()}}), "application/json");
         }
     });
 

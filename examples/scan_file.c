@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* hashguard's strings are NULL when absent (never ""). */
+static const char* or_dash(const char* s) { return s ? s : "-"; }
+
 static int add_list(hg_lists* lists, const char* spec, hg_kind kind, hg_role role) {
     char name[256];
     const char* eq = strchr(spec, '=');
@@ -69,13 +72,13 @@ int main(int argc, char** argv) {
         if (hg_result_str(r, HG_RESULT_PDQ_HEX))
             printf(" pdq=%s quality=%lld", hg_result_str(r, HG_RESULT_PDQ_HEX), hg_result_int(r, HG_RESULT_QUALITY));
         if (hg_result_status(r) != HG_OK)
-            printf(" (%s: %s)", hg_status_name(hg_result_status(r)), hg_result_str(r, HG_RESULT_ERROR));
+            printf(" (%s: %s)", hg_status_name(hg_result_status(r)), or_dash(hg_result_str(r, HG_RESULT_ERROR)));
         printf("\n");
         for (m = 0; m < hg_result_match_count(r); ++m)
             printf("  %s list=%s id=%s distance=%lld transform=%s%s\n",
                    hg_match_int(r, m, HG_MATCH_ROLE) == HG_ROLE_ALLOW ? "allow" : "block",
-                   hg_match_str(r, m, HG_MATCH_LIST), hg_match_str(r, m, HG_MATCH_ID),
-                   hg_match_int(r, m, HG_MATCH_DISTANCE), hg_match_str(r, m, HG_MATCH_TRANSFORM_NAME),
+                   or_dash(hg_match_str(r, m, HG_MATCH_LIST)), or_dash(hg_match_str(r, m, HG_MATCH_ID)),
+                   hg_match_int(r, m, HG_MATCH_DISTANCE), or_dash(hg_match_str(r, m, HG_MATCH_TRANSFORM_NAME)),
                    hg_match_int(r, m, HG_MATCH_INNER) ? " (inside borders)" : "");
         if (hg_result_verdict(r) == HG_VERDICT_MATCH) status = 3;
         hg_result_free(r);

@@ -1,25 +1,27 @@
 // `hashguard scan` over a generated tree: nested folders, non-media files, a
 // corrupt image, symlink loops, a directory cycle, broken and unreadable
-// entries; planted matches found; JSON Lines and CSV; stdin paths; progress
-// lines; and resume after SIGKILL / SIGINT giving the same set of results as
-// an uninterrupted run, every line whole.
+// entries; planted matches found; JSON Lines (checked by python3's json too)
+// and CSV; stdin paths; progress lines; and resume after SIGKILL / SIGINT
+// giving the same set of results as an uninterrupted run, every line whole.
+// Interruptions are placed by the test, not by timing: paths go through a
+// pipe the test holds, and the test waits for the progress line saying how
+// many files are done before it sends the signal.
 #include <catch2/catch.hpp>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
-#include <thread>
 
-#include "common/json_parse.hpp"
+#include "hashguard/json.hpp"
 #include "support/test_support.hpp"
 
 namespace fs = std::filesystem;
-using hashguard::detail::JsonValue;
+using JsonValue = hashguard::json::Value;
 
 namespace {
 
@@ -60,13 +62,16 @@ std::map<std::string, JsonValue> parse_jsonl(const std::string& text) {
         JsonValue v;
         const std::string line = text.substr(pos, end - pos);
         INFO(line);
-        REQUIRE(hashguard::detail::parse_json(line, "out", v).ok());
+        REQUIRE(hashguard::json::parse(line, "out", v).ok());
         const JsonValue* p = v.get("path");
         REQUIRE(p);
         CHECK(out.count(p->string) == 0);  // each path once
         out[p->string] = v;
         pos = end + 1;
     }
+    std::string why;  // and the same text through an independent parser
+    INFO(why);
+    CHECK(hgtest::python_jsonl_objects(text, why) == static_cast<long>(out.size()));
     return out;
 }
 
@@ -155,7 +160,7 @@ TEST_CASE("scan walks a tree: planted matches, errors reported, non-media skippe
     CHECK(str(*res.at((t.dir / "broken.jpg").string()).get("error"), "message") == "broken symlink");
 
     JsonValue s;
-    REQUIRE(hashguard::detail::parse_json(slurp(summary), "summary", s).ok());
+    REQUIRE(hashguard::json::parse(slurp(summary), "summary", s).ok());
     CHECK(s.get("files")->number == static_cast<double>(t.media.size()));
     CHECK(s.get("match")->number == 3);
     CHECK(s.get("errors")->number == 4);
@@ -198,81 +203,144 @@ TEST_CASE("scan walks a tree: planted matches, errors reported, non-media skippe
         CHECK(rc4 == 2);
         CHECK(err.find("lists.json:2: unknown key \"treshold\"") != std::string::npos);
     }
-    SECTION("an unreadable file is an error line, the rest go on") {
-        // Root reads anything: as root, run the CLI as nobody (setpriv) so the
-        // permission bits apply; the tree is world-readable, the locked file not.
-        const fs::path locked = t.dir / "locked.jpg";
-        fs::copy_file(photos() + "aero1.jpg", locked);
-        fs::permissions(locked, fs::perms::none);
-        fs::permissions(t.root, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                                    fs::perms::others_read | fs::perms::others_exec);
-        std::string prefix;
-        if (geteuid() == 0) prefix = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
-        std::string text;
-        const int rc5 = hgtest::run(prefix + q(hgtest::cli_path()) + " scan --quiet " + q(t.dir.string()) + " 2>/dev/null",
-                                    text);
-        if (rc5 == 126 || rc5 == 127 || text.empty()) {
-            WARN("skipped: cannot run the CLI as an unprivileged user here (exit " << rc5 << ")");
-        } else {
-            CHECK(rc5 == 1);  // failures, no lists so no match
-            const auto res5 = parse_jsonl(text);
-            CHECK(str(*res5.at(locked.string()).get("error"), "status") == "io_error");
-            CHECK(str(*res5.at(locked.string()).get("error"), "message").find("Permission denied") != std::string::npos);
-            CHECK(str(res5.at((t.dir / "top.jpg").string()), "verdict") == "no_match");
+}
+
+TEST_CASE("an unreadable file is an error line, the rest go on", "[skippable]") {
+    Tree t("hg_batch_locked_");
+    // Root reads anything: as root, run the CLI as nobody (setpriv) so the
+    // permission bits apply; the tree is world-readable, the locked file not.
+    const fs::path locked = t.dir / "locked.jpg";
+    fs::copy_file(photos() + "aero1.jpg", locked);
+    fs::permissions(locked, fs::perms::none);
+    fs::permissions(t.root, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                fs::perms::others_read | fs::perms::others_exec);
+    std::string prefix;
+    if (geteuid() == 0) prefix = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+    std::string text;
+    const int rc = hgtest::run(prefix + q(hgtest::cli_path()) + " scan --quiet " + q(t.dir.string()) + " 2>/dev/null",
+                               text);
+    if (rc == 126 || rc == 127 || text.empty())
+        HG_SKIP("cannot run the CLI as an unprivileged user here (exit " + std::to_string(rc) + ")");
+    CHECK(rc == 1);  // failures, no lists so no match
+    const auto res = parse_jsonl(text);
+    CHECK(str(*res.at(locked.string()).get("error"), "status") == "io_error");
+    CHECK(str(*res.at(locked.string()).get("error"), "message").find("Permission denied") != std::string::npos);
+    CHECK(str(res.at((t.dir / "top.jpg").string()), "verdict") == "no_match");
+}
+
+namespace {
+
+// The CLI as a child process: paths written to its stdin by the test, its
+// stderr read line by line (blocking), its stdout discarded.
+struct Child {
+    pid_t pid = -1;
+    int in = -1, err = -1;
+    std::string buffered;
+
+    explicit Child(const std::string& args) {
+        int pin[2], perr[2];
+        REQUIRE(pipe(pin) == 0);
+        REQUIRE(pipe(perr) == 0);
+        pid = fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            dup2(pin[0], 0);
+            dup2(perr[1], 2);
+            const int null = open("/dev/null", O_WRONLY);
+            dup2(null, 1);
+            for (int fd : {pin[0], pin[1], perr[0], perr[1], null}) close(fd);
+            const std::string cmd = "exec " + q(hgtest::cli_path()) + " " + args;
+            execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+            _exit(127);
+        }
+        close(pin[0]);
+        close(perr[1]);
+        in = pin[1];
+        err = perr[0];
+    }
+    ~Child() {
+        close_stdin();
+        if (err >= 0) close(err);
+        if (pid > 0) kill(pid, SIGKILL), waitpid(pid, nullptr, 0);
+    }
+    void send(const std::string& line) {
+        const std::string l = line + "\n";
+        REQUIRE(write(in, l.data(), l.size()) == static_cast<ssize_t>(l.size()));
+    }
+    void close_stdin() {
+        if (in >= 0) close(in);
+        in = -1;
+    }
+    // The next stderr line; false at end of file.
+    bool line(std::string& out) {
+        for (;;) {
+            if (const auto nl = buffered.find('\n'); nl != std::string::npos) {
+                out = buffered.substr(0, nl);
+                buffered.erase(0, nl + 1);
+                return true;
+            }
+            char buf[4096];
+            const ssize_t n = read(err, buf, sizeof buf);
+            if (n <= 0) return false;
+            buffered.append(buf, static_cast<std::size_t>(n));
         }
     }
-}
+    // Reads stderr until a line starts with `prefix`; false at end of file.
+    bool wait_for(const std::string& prefix) {
+        std::string l;
+        while (line(l))
+            if (l.rfind(prefix, 0) == 0) return true;
+        return false;
+    }
+    // Exit status, or 128 + signal.
+    int wait() {
+        int st = 0;
+        waitpid(pid, &st, 0);
+        pid = -1;
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    }
+};
+
+}  // namespace
 
 TEST_CASE("resume after SIGKILL or SIGINT gives the same results as one uninterrupted run") {
     Tree t("hg_batch_resume_");
-    // Enough files for a run to be interrupted part-way.
-    const fs::path many = t.dir / "many";
-    fs::create_directories(many);
     const char* srcs[] = {"aero1.jpg", "aero3.jpg", "baboon.jpg", "board.jpg", "fruits.jpg", "building.jpg"};
-    for (int i = 0; i < 150; ++i) {
-        const fs::path sub = many / numbered("s", i % 7);
+    for (int i = 0; i < 30; ++i) {
+        const fs::path sub = t.dir / "many" / numbered("s", i % 7);
         fs::create_directories(sub);
         fs::copy_file(photos() + srcs[i % 6], sub / numbered("p", i, ".jpg"));
     }
-    const std::string base = "scan --quiet --threads 1 --cache 0 --lists " + q(t.cfg.string()) + " ";
+    const std::string base = "scan --threads 1 --cache 0 --lists " + q(t.cfg.string()) + " ";
     std::string ignored;
     const fs::path full = t.root / "full.jsonl";
-    run_cli(base + "-o " + q(full.string()) + " " + q(t.dir.string()), ignored);
+    run_cli(base + "--quiet -o " + q(full.string()) + " " + q(t.dir.string()), ignored);
     const auto expected = parse_jsonl(slurp(full));
-    REQUIRE(expected.size() == t.media.size() + 150);
+    REQUIRE(expected.size() == t.media.size() + 30);
+    std::vector<std::string> paths;  // every path of the full run, fed through stdin
+    for (const auto& [p, v] : expected) paths.push_back(p);
 
+    const std::size_t kDone = 17;
     for (int sig : {SIGKILL, SIGINT}) {
         INFO("signal " << sig);
         const fs::path part = t.root / numbered("part", sig, ".jsonl");
-        const pid_t pid = fork();
-        REQUIRE(pid >= 0);
-        if (pid == 0) {
-            const std::string cmd = q(hgtest::cli_path()) + " " + base + "--resume " + q(part.string()) + " " +
-                                    q(t.dir.string()) + " >/dev/null 2>&1";
-            execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
-            _exit(127);
+        {
+            Child c(base + "--progress lines --progress-interval 0.001 --resume " + q(part.string()) + " -");
+            for (std::size_t i = 0; i < kDone; ++i) c.send(paths[i]);
+            // The CLI now waits for more paths; once it reports kDone files, exactly
+            // kDone lines are in the output and nothing more can come.
+            REQUIRE(c.wait_for("hashguard scan: " + std::to_string(kDone) + " files,"));
+            kill(c.pid, sig);
+            CHECK(c.wait() == (sig == SIGKILL ? 128 + SIGKILL : 130));
         }
-        // Wait for some lines, then interrupt.
-        for (int k = 0; k < 2000; ++k) {
-            std::error_code ec;
-            if (fs::exists(part, ec) && fs::file_size(part, ec) > 20000) break;
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-        kill(pid, sig);
-        int st = 0;
-        waitpid(pid, &st, 0);
-        if (sig == SIGINT) {
-            REQUIRE(WIFEXITED(st));
-            CHECK(WEXITSTATUS(st) == 130);
-        }
-        const std::string partial = slurp(part);
-        const std::size_t done_lines = static_cast<std::size_t>(std::count(partial.begin(), partial.end(), '\n'));
-        CHECK(done_lines > 0);
-        CHECK(done_lines < expected.size());  // really interrupted part-way
-        // Simulate a torn final write: resume must drop it.
-        { std::ofstream f(part, std::ios::app); f << "{\"path\":\"" << (t.dir / "top.jpg").string() << "\",\"size\":"; }
-        const int rc = run_cli(base + "--resume " + q(part.string()) + " " + q(t.dir.string()), ignored);
-        CHECK(rc == 4);
+        const auto partial = parse_jsonl(slurp(part));
+        CHECK(partial.size() == kDone);
+        // A torn final write (a kill in the middle of a line): resume must drop it.
+        { std::ofstream f(part, std::ios::app); f << "{\"path\":\"" << paths[kDone] << "\",\"size\":"; }
+        Child c(base + "--quiet --resume " + q(part.string()) + " -");
+        for (const auto& p : paths) c.send(p);
+        c.close_stdin();
+        CHECK(c.wait() == 4);  // matches and failures, counted over both runs
         const auto got = parse_jsonl(slurp(part));  // whole lines only, each path once
         REQUIRE(got.size() == expected.size());
         for (const auto& [p, v] : expected) {
@@ -284,24 +352,57 @@ TEST_CASE("resume after SIGKILL or SIGINT gives the same results as one uninterr
     }
 }
 
-TEST_CASE("progress lines when stderr is not a terminal") {
+TEST_CASE("resume counts matches and errors from the lines it parses (CSV too)") {
+    Tree t("hg_batch_resume_csv_");
+    const fs::path part = t.root / "part.csv";
+    // A previous run's output whose only match is a path that itself contains ",match,".
+    write_file(part, "path,size,verdict,pdq,quality,md5,sha256,matches,error\n"
+                     "\"/x/a,match,b.jpg\",10,no_match,,,,,,\n"
+                     "/x/c.jpg,10,match,,,,,ncmec:1:0:original,\n");
+    std::string ignored;
+    const int rc = run_cli("scan --quiet --format csv --lists " + q(t.cfg.string()) + " --resume " + q(part.string()) +
+                               " " + q((t.dir / "top.jpg").string()),
+                           ignored);
+    CHECK(rc == 3);  // no match this run, one in the resumed output
+    const std::string text = slurp(part);
+    CHECK(std::count(text.begin(), text.end(), '\n') == 4);  // the header is not repeated
+    write_file(part, "path,size,verdict,pdq,quality,md5,sha256,matches,error\n"
+                     "\"/x/a,match,b.jpg\",10,no_match,,,,,,\n");
+    CHECK(run_cli("scan --quiet --format csv --lists " + q(t.cfg.string()) + " --resume " + q(part.string()) + " " +
+                      q((t.dir / "top.jpg").string()),
+                  ignored) == 0);  // ",match," inside a path is not a match
+}
+
+TEST_CASE("progress lines when stderr is not a terminal, and the bar on request") {
     Tree t("hg_batch_progress_");
-    for (int i = 0; i < 60; ++i) fs::copy_file(photos() + "aero1.jpg", t.dir / numbered("b", i, ".jpg"));
+    for (int i = 0; i < 20; ++i) fs::copy_file(photos() + "aero1.jpg", t.dir / numbered("b", i, ".jpg"));
+    {
+        // Periodic lines while the run waits for input: one file done, then silence.
+        Child c("scan --threads 1 --cache 0 --progress lines --progress-interval 0.001 -o /dev/null -");
+        c.send((t.dir / "top.jpg").string());
+        REQUIRE(c.wait_for("hashguard scan: 1 files,"));
+        c.close_stdin();
+        std::string rest, l;
+        while (c.line(l)) rest += l + "\n";
+        CHECK(c.wait() == 0);
+        CHECK(rest.find(" files in ") != std::string::npos);  // the summary
+    }
+    // A tree: the counting walk gives a total, so the last line has 100% and an ETA.
     std::string err;
-    hgtest::run(q(hgtest::cli_path()) + " scan --threads 1 --cache 0 --progress lines --progress-interval 0.01 -o /dev/null " +
-                    q(t.dir.string()) + " 2>&1",
-                err);
-    CHECK(err.find("hashguard scan: ") != std::string::npos);
+    CHECK(hgtest::run(q(hgtest::cli_path()) + " scan --threads 1 --cache 0 --progress lines -o /dev/null " +
+                          q(t.dir.string()) + " 2>&1",
+                      err) == 1);  // the tree's broken entries are failures
+    CHECK(err.find("hashguard scan: 100% ") != std::string::npos);
     CHECK(err.find("files/s") != std::string::npos);
-    CHECK(err.find("ETA") != std::string::npos);
-    CHECK(err.find(" files in ") != std::string::npos);  // the summary
-    CHECK(err.find('\r') == std::string::npos);          // no bar redraws in a log
+    CHECK(err.find("ETA 0:00") != std::string::npos);
+    CHECK(err.find(" files in ") != std::string::npos);
+    CHECK(err.find('\r') == std::string::npos);  // no bar redraws in a log
     std::string bar;
-    hgtest::run(q(hgtest::cli_path()) + " scan --threads 1 --cache 0 --progress bar --progress-interval 0.01 -o /dev/null " + q(t.dir.string()) +
-                    " 2>&1",
+    hgtest::run(q(hgtest::cli_path()) + " scan --threads 1 --cache 0 --progress bar -o /dev/null " +
+                    q(t.dir.string()) + " 2>&1",
                 bar);
-    CHECK(bar.find('\r') != std::string::npos);  // the bar redraws in place
-    CHECK(bar.find("] ") != std::string::npos);
+    CHECK(bar.find("] 100% ") != std::string::npos);  // the bar, drawn in place
+    CHECK(bar.find('\r') != std::string::npos);
 }
 
 TEST_CASE("hashguard bench runs end to end and prints a table and JSON") {
@@ -317,7 +418,7 @@ TEST_CASE("hashguard bench runs end to end and prints a table and JSON") {
     std::string json = out.substr(brace + 1);
     while (!json.empty() && (json.back() == '\n' || json.back() == '\r')) json.pop_back();
     JsonValue v;
-    REQUIRE(hashguard::detail::parse_json(json, "bench", v).ok());
+    REQUIRE(hashguard::json::parse(json, "bench", v).ok());
     REQUIRE(v.get("lists"));
     REQUIRE(v.get("lists")->array.size() == 2);
     for (const auto& l : v.get("lists")->array) {

@@ -102,7 +102,7 @@ TEST_CASE("--max-pixels applies the limit and names it") {
     CHECK(out.find("max_pixels limit of 1000") != std::string::npos);
 }
 
-TEST_CASE("match: verdicts against the bundled sample list, exit 3 on a match") {
+TEST_CASE("match: the scanner's verdicts against the bundled sample list, exit 3 on a match") {
     const std::string list = hgtest::data_dir() + "/lists/sample-blocklist.txt";
     std::string out;
     const std::string cmd = quote(hgtest::cli_path()) + " match --list " + quote(list) + " " +
@@ -112,16 +112,42 @@ TEST_CASE("match: verdicts against the bundled sample list, exit 3 on a match") 
     CHECK(hgtest::run(cmd, out) == 3);
     const auto lines = hgtest::split(out, '\n');
     REQUIRE(lines.size() == 6);
-    CHECK(lines[0] == "match,0,original,demo-001 messi5 exact copy," + photos() + "/messi5.jpg");
-    CHECK(lines[1] == "match,0,rot90,demo-002 apple rotated 90 degrees," + photos() + "/apple.jpg");
-    CHECK(lines[2] == "match,12,original,demo-003 fruits with 12 bits of noise," + photos() + "/formats/fruits-lossy.webp");
-    CHECK(lines[3] == "no-match,,,," + photos() + "/baboon.jpg");
-    CHECK(lines[4] == "unhashable,,,," + photos() + "/formats/tiny-3x3.png");
-    // A tighter threshold turns the 12-bit match into no-match; nothing matched -> exit 0.
+    // verdict,distance,transform,list,id,metadata,path
+    CHECK(lines[0] == "match,0,original," + list + ",4,demo-001 messi5 exact copy," + photos() + "/messi5.jpg");
+    CHECK(lines[1] == "match,0,rot90," + list + ",5,demo-002 apple rotated 90 degrees," + photos() + "/apple.jpg");
+    CHECK(lines[2] == "match,12,original," + list + ",6,demo-003 fruits with 12 bits of noise," + photos() +
+                          "/formats/fruits-lossy.webp");
+    CHECK(lines[3] == "no_match,,,,,," + photos() + "/baboon.jpg");
+    CHECK(lines[4] == "below_quality,,,,,," + photos() + "/formats/tiny-3x3.png");  // the JSON's word
+    // A tighter threshold turns the 12-bit match into no_match; nothing matched -> exit 0.
     CHECK(hgtest::run(quote(hgtest::cli_path()) + " match --threshold 11 --list " + quote(list) + " " +
                           quote(photos() + "/formats/fruits-lossy.webp") + " " + quote(photos() + "/baboon.jpg"),
                       out) == 0);
-    CHECK(out.rfind("no-match,,,,", 0) == 0);
+    CHECK(out.rfind("no_match,,,,,,", 0) == 0);
+}
+
+TEST_CASE("match honours allow lists, letterboxes and errors like the scanner, and prints its JSON") {
+    const std::string list = hgtest::data_dir() + "/lists/sample-blocklist.txt";
+    const std::string allow = "/tmp/hashguard-cli-allow.txt";
+    { std::ofstream(allow) << "b53f17065f1b128671d1304f78589e0ea5b849e593e1f8c03eb51c3cba4bd9d1,meme-7\n"; }
+    std::string out;
+    // apple.jpg is listed (as its rot90) and, here, also allowed: allowed wins, exit 0.
+    CHECK(hgtest::run(quote(hgtest::cli_path()) + " match --list " + quote(list) + " --allow " + allow + " " +
+                          quote(photos() + "/apple.jpg"),
+                      out) == 0);
+    CHECK(out == "allowed,0,original," + allow + ",1,meme-7," + photos() + "/apple.jpg\n");
+    // A file that cannot be decoded: an error line (reason on stderr), exit 1.
+    CHECK(hgtest::run(quote(hgtest::cli_path()) + " match --list " + quote(list) + " " + allow + " 2>/dev/null", out) == 1);
+    CHECK(out == "error,,,,,," + allow + "\n");
+    // --json: the scanner's JSON, one object per line, checked by python3's json too.
+    CHECK(hgtest::run(quote(hgtest::cli_path()) + " match --json --list " + quote(list) + " " +
+                          quote(photos() + "/messi5.jpg") + " " + quote(photos() + "/baboon.jpg"),
+                      out) == 3);
+    std::string why;
+    CHECK(hgtest::python_jsonl_objects(out, why) == 2);
+    CHECK(out.find("{\"path\":\"" + photos() + "/messi5.jpg\",\"size\":") == 0);
+    CHECK(out.find("\"verdict\":\"match\"") != std::string::npos);
+    std::remove(allow.c_str());
 }
 
 TEST_CASE("match: a malformed list line is reported with file and line") {
@@ -145,7 +171,7 @@ TEST_CASE("list build/info: snapshot from text lists, verified, usable by match;
     CHECK(out.find("pdq list, 4 entries") != std::string::npos);
     CHECK(out.find("(verified)") != std::string::npos);
     CHECK(hgtest::run(quote(hgtest::cli_path()) + " match --list " + snap + " " + quote(photos() + "/messi5.jpg"), out) == 3);
-    CHECK(out == "match,0,original,demo-001 messi5 exact copy," + photos() + "/messi5.jpg\n");
+    CHECK(out == "match,0,original," + snap + ",4,demo-001 messi5 exact copy," + photos() + "/messi5.jpg\n");
     // Flip one byte of the payload: info and match both refuse the snapshot.
     auto bytes = hgtest::read_bytes(snap);
     bytes[bytes.size() - 3] ^= 0x20;

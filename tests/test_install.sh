@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the build into a temporary prefix and builds examples/ against the
-# *installed* package, both through find_package(hashguard) and pkg-config;
-# runs the results and checks the shared library exports only hashguard's API.
+# *installed* package, through find_package(hashguard) (shared and static
+# targets) and pkg-config; runs the results; checks the ABI rules: the soname,
+# the exported symbols (exactly the C API hashguard.h declares, each in a
+# version node, plus the C++ namespace), every enum value pinned.
 #   tests/test_install.sh BUILD_DIR SOURCE_DIR
 # No `grep -q` after a pipe: with pipefail, grep quitting early SIGPIPEs the writer
 # (ldd, nm) and fails the pipeline at random.
@@ -12,16 +14,46 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
 cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
-ls "$tmp/prefix/include/hashguard/hashguard.h" "$tmp/prefix/include/hashguard/hashguard.hpp" >/dev/null
+inc="$tmp/prefix/include/hashguard"
 pc=$(find "$tmp/prefix" -name hashguard.pc)
 cfg=$(find "$tmp/prefix" -name hashguardConfig.cmake)
-lib=$(find "$tmp/prefix" -name 'libhashguard.so.*' -type f)
+lib=$(find "$tmp/prefix" -name 'libhashguard.so.*.*.*' -type f)
 [ -n "$pc" ] && [ -n "$cfg" ] && [ -n "$lib" ] || fail "install lacks .pc, CMake config or shared library"
-# Only public headers are installed.
-for h in "$tmp"/prefix/include/hashguard/*; do
-  case $(basename "$h") in config.hpp|status.hpp|image.hpp|pdq.hpp|lists.hpp|index.hpp|hashguard.h|hashguard.hpp) ;;
-    *) fail "unexpected installed header $h" ;; esac
+[ -f "$(dirname "$lib")/libhashguard.a" ] || fail "install lacks the static library"
+# Only public headers are installed (version.h is generated from the project version).
+for h in "$inc"/*; do
+  case $(basename "$h") in
+    config.hpp|status.hpp|image.hpp|pdq.hpp|lists.hpp|index.hpp|json.hpp|csv.hpp|hashguard.h|hashguard.hpp|version.h) ;;
+    *) fail "unexpected installed header $h" ;;
+  esac
 done
+
+# Soname: major.minor while the major version is 0 (each 0.x may break the ABI).
+major=$(sed -n 's/^#define HG_VERSION_MAJOR \([0-9]*\)$/\1/p' "$inc/version.h")
+minor=$(sed -n 's/^#define HG_VERSION_MINOR \([0-9]*\)$/\1/p' "$inc/version.h")
+want=libhashguard.so.$major; [ "$major" = 0 ] && want=libhashguard.so.0.$minor
+soname=$(readelf -d "$lib" | sed -n 's/.*Library soname: \[\(.*\)\].*/\1/p')
+[ "$soname" = "$want" ] || fail "soname is '$soname', expected $want"
+
+# Exported C symbols = the functions hashguard.h declares, each in a version node.
+declared=$(sed -n 's/^\(HG_NODISCARD \)\?HG_API [^(]*[ *]\(hg_[a-z0-9_]*\)(.*/\2/p' "$inc/hashguard.h" | sort)
+exported=$(nm -D --defined-only "$lib" | awk '{print $3}' | sed -n 's/^\(hg_[a-z0-9_]*\)@@HASHGUARD_[0-9.]*$/\1/p' | sort)
+unversioned=$(nm -D --defined-only "$lib" | awk '{print $3}' | grep -E '^hg_' | grep -v '@@HASHGUARD_' || true)
+[ -z "$unversioned" ] || fail "exported without a version node: $unversioned"
+[ "$(echo "$declared" | wc -l)" -ge 30 ] || fail "could not read the declarations of hashguard.h"
+if [ "$declared" != "$exported" ]; then
+  diff <(echo "$declared") <(echo "$exported") || true
+  fail "exported hg_* symbols differ from hashguard.h's declarations"
+fi
+# Nothing else but hashguard's C++ API (no dependency's or libstdc++'s symbol).
+bad=$(nm -D --defined-only "$lib" | awk '{print $3}' | sed 's/@@.*//' | c++filt \
+      | grep -v -E '^hg_|hashguard::|^HASHGUARD_[0-9.]+$' || true)
+[ -z "$bad" ] || { echo "$bad" | head -20; fail "libhashguard.so exports non-hashguard symbols"; }
+echo "ABI: soname $soname, $(echo "$exported" | wc -l) hg_* functions, all versioned"
+
+# Every enum value pinned (C11, against the installed header).
+cc -std=c11 -pedantic -Wall -Wextra -Werror -I"$tmp/prefix/include" "$src/tests/abi/abi_values.c" -o "$tmp/abi" \
+  || fail "an enum value of hashguard.h changed (tests/abi/abi_values.c)"
 
 # 1. CMake: find_package(hashguard) -> hashguard::hashguard
 cmake -S "$src/examples" -B "$tmp/b" -DCMAKE_PREFIX_PATH="$tmp/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -42,16 +74,22 @@ if pkg-config --exists cpp-httplib; then
   [ -x "$tmp/b/dm_upload_server" ] || fail "dm_upload_server not built against the installed package"
 fi
 
-# 2. pkg-config, plain C99 with -pedantic -Werror
+# 2. The static archive through the exported hashguard::hashguard_static (find_dependency
+#    brings in what it links).
+cmake -S "$src/examples" -B "$tmp/s" -DCMAKE_PREFIX_PATH="$tmp/prefix" -DCMAKE_BUILD_TYPE=Release \
+  -DHASHGUARD_EXAMPLES_STATIC=ON >/dev/null
+cmake --build "$tmp/s" -j2 --target hash_file scan_file >/dev/null
+if ldd "$tmp/s/hash_file" | grep libhashguard >/dev/null; then fail "the static build links libhashguard.so"; fi
+"$tmp/s/hash_file" "$src/data/photos/aero1.jpg" | grep a953b751964c9928 >/dev/null || fail "static hash_file hash wrong"
+
+# 3. pkg-config, plain C99 with -pedantic -Werror
 export PKG_CONFIG_PATH=$(dirname "$pc")
 cc -std=c99 -pedantic -Wall -Wextra -Werror "$src/examples/scan_file.c" $(pkg-config --cflags --libs hashguard) \
    -o "$tmp/scan_file_pc"
 LD_LIBRARY_PATH=$(dirname "$lib") "$tmp/scan_file_pc" "$src/data/photos/aero1.jpg" | grep "no_match" >/dev/null \
   || fail "pkg-config build does not run"
 
-# 3. Exported symbols: the C API (hg_*) and hashguard's C++ API, nothing of the dependencies.
-bad=$(nm -D --defined-only "$lib" | awk '{print $3}' | c++filt \
-      | grep -v -E '^hg_|hashguard::|^HASHGUARD_0$' || true)
-[ -z "$bad" ] || { echo "$bad" | head -20; fail "libhashguard.so exports non-hashguard symbols"; }
-nm -D --defined-only "$lib" | grep -E ' T hg_scan(@@HASHGUARD_0)?$' >/dev/null || fail "hg_scan not exported"
+# 4. The installed CLI finds its library (relative RPATH) and uses only the public API.
+"$tmp/prefix/bin/hashguard" version | grep "hashguard $major.$minor" >/dev/null || fail "installed CLI does not run"
+ldd "$tmp/prefix/bin/hashguard" | grep "$tmp/prefix" >/dev/null || fail "the CLI does not link the installed library"
 echo "install test: OK"

@@ -270,7 +270,7 @@ TEST_CASE("exact digests of the raw bytes, for images and for anything else") {
     pdq_only.add_text("p", ref("aero1.jpg").hashes[0] + "\n", HG_KIND_PDQ);
     s.set_lists(pdq_only);
     CHECK(s.scan(jpg.data(), jpg.size()).str(HG_RESULT_MD5_HEX).empty());
-    s.set(HG_OPT_ALL_DIGESTS, 1);
+    s.set(HG_OPT_DIGESTS, HG_DIGESTS_ALL);
     CHECK(s.scan(jpg.data(), jpg.size()).str(HG_RESULT_MD5_HEX) == hex_digest(EVP_md5(), jpg));
 }
 

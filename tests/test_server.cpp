@@ -36,6 +36,11 @@ std::size_t stored_files(const fs::path& dir) {
     return n;
 }
 
+// Blocks until `counter` reaches n (the uploaders notify on every change).
+void wait_at_least(std::atomic<int>& counter, int n) {
+    for (int v = counter.load(); v < n; v = counter.load()) counter.wait(v);
+}
+
 long long json_int(const std::string& body, const std::string& key) {
     const auto p = body.find("\"" + key + "\":");
     REQUIRE(p != std::string::npos);
@@ -97,7 +102,19 @@ TEST_CASE("dm_upload_server stores clean uploads, refuses listed ones, reloads l
     REQUIRE(!aero_hash.empty());
     REQUIRE(!messi_hash.empty());
     write_file(dir / "block.txt", messi_hash + ",case-1\n");
-    write_file(dir / "md5.txt", "");
+    write_file(dir / "md5.txt", "0123456789abcdef0123456789abcdef,unrelated\n");
+
+    {  // An empty list file is refused at start-up (the server would store listed files) unless allowed.
+        write_file(dir / "empty.txt", "# nothing yet\n");
+        std::string err;
+        const std::string cmd = std::string(HG_TEST_SERVER) + " --store " + (dir / "store").string() +
+                                " --port 0 --list empty:block:md5:" + (dir / "empty.txt").string() + " 2>&1";
+        CHECK(hgtest::run(cmd, err) == 1);
+        CHECK(err.find("empty.txt: the list has no entries") != std::string::npos);
+        Server allowed({HG_TEST_SERVER, "--store", (dir / "store").string(), "--port", "0", "--allow-empty", "--list",
+                        "empty:block:md5:" + (dir / "empty.txt").string()});
+        CHECK(allowed.port > 0);
+    }
 
     Server server({HG_TEST_SERVER, "--store", (dir / "store").string(), "--port", "0", "--list",
                    "bad:block:pdq:" + (dir / "block.txt").string(), "--list",
@@ -171,7 +188,7 @@ TEST_CASE("dm_upload_server stores clean uploads, refuses listed ones, reloads l
             ts.emplace_back([&] {
                 httplib::Client c("127.0.0.1", server.port);
                 c.set_read_timeout(30, 0);
-                for (int i = 0; i < 2000 && !stop; ++i) {
+                for (int i = 0; i < 100000 && !stop; ++i) {
                     auto r = c.Post("/upload", clean, "application/octet-stream");
                     if (!r) {
                         ++inconsistent;
@@ -181,24 +198,26 @@ TEST_CASE("dm_upload_server stores clean uploads, refuses listed ones, reloads l
                     const long long rg = reload_gen.load();
                     // 201 only from the old lists; 403 only from the new ones.
                     if (r->status == 201) {
-                        ++before_ok;
                         if (rg >= 0 && g >= rg) ++inconsistent;
+                        ++before_ok;
+                        before_ok.notify_all();
                     } else if (r->status == 403) {
-                        ++after_refused;
                         if (r->body.find("entry 2") == std::string::npos) ++inconsistent;
+                        ++after_refused;
+                        after_refused.notify_all();
                     } else {
                         ++inconsistent;
                     }
                 }
             });
-        // Reload once uploads are flowing (a loaded machine may take a while to start them).
-        for (int k = 0; k < 2000 && before_ok.load() < 3; ++k) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        // Reload once uploads are flowing: wait (on the counter itself) for three stored ones.
+        wait_at_least(before_ok, 3);
         auto rel = cli.Post("/admin/reload", "", "text/plain");
         REQUIRE(rel);
         CHECK(rel->status == 200);
         reload_gen = json_int(rel->body, "generation");
         CHECK(json_int(rel->body, "lists") == 2);
-        for (int k = 0; k < 2000 && after_refused.load() < 3; ++k) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        wait_at_least(after_refused, 3);
         stop = true;
         for (auto& t : ts) t.join();
         CHECK(inconsistent.load() == 0);
@@ -218,6 +237,16 @@ TEST_CASE("dm_upload_server stores clean uploads, refuses listed ones, reloads l
         auto still = cli.Post("/upload", clean, "application/octet-stream");
         REQUIRE(still);
         CHECK(still->status == 403);
+
+        // An emptied list file is refused on reload too; the old lists stay.
+        write_file(dir / "block.txt", "# withdrawn\n");
+        auto emptied = cli.Post("/admin/reload", "", "text/plain");
+        REQUIRE(emptied);
+        CHECK(emptied->status == 500);
+        CHECK(emptied->body.find("block.txt: the list has no entries") != std::string::npos);
+        auto kept = cli.Post("/upload", listed, "application/octet-stream");
+        REQUIRE(kept);
+        CHECK(kept->status == 403);
     }
     fs::remove_all(dir);
 }

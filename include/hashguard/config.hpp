@@ -1,10 +1,12 @@
 // hashguard — build configuration shared by the public C++ headers.
 #pragma once
 
-#define HASHGUARD_VERSION_MAJOR 0
-#define HASHGUARD_VERSION_MINOR 2
-#define HASHGUARD_VERSION_PATCH 0
-#define HASHGUARD_VERSION_STRING "0.2.0"
+#include "hashguard/version.h"  // generated: HG_VERSION_MAJOR, _MINOR, _PATCH, _STRING, _NUMBER
+
+#define HASHGUARD_VERSION_MAJOR HG_VERSION_MAJOR
+#define HASHGUARD_VERSION_MINOR HG_VERSION_MINOR
+#define HASHGUARD_VERSION_PATCH HG_VERSION_PATCH
+#define HASHGUARD_VERSION_STRING HG_VERSION_STRING
 
 // The library is built with hidden visibility; only what carries this is exported.
 #define HASHGUARD_API __attribute__((visibility("default")))

@@ -1,35 +1,48 @@
 /*
  * hashguard — C API (C99). The library's only ABI-stable surface.
  *
- * Scan each image attachment against known-bad (and known-benign) hash lists
+ * Scan each attachment against known-bad (and known-benign) hash lists
  * before it is stored:
  *
  *     hg_lists* lists = hg_lists_create();
- *     hg_lists_add_file(lists, "ncmec", "ncmec-pdq.txt", HG_KIND_PDQ);
+ *     if (hg_lists_add_file(lists, "ncmec", "ncmec-pdq.txt", HG_KIND_PDQ) != HG_OK) ...
  *     hg_scanner* s = hg_scanner_create();
- *     hg_scanner_set_lists(s, lists);      // may be called again at any time (hot reload)
- *     hg_lists_free(lists);                 // the scanner keeps its own frozen copy
+ *     if (hg_scanner_set_lists(s, lists) != HG_OK) ...   // again at any time: hot reload
+ *     hg_lists_free(lists);                               // the scanner keeps its own frozen copy
  *     hg_result* r = NULL;
- *     if (hg_scan(s, bytes, len, &r) == HG_OK && hg_result_verdict(r) == HG_VERDICT_MATCH) ...
+ *     if (hg_scan(s, bytes, len, &r) == HG_OK && hg_result_verdict(r) == HG_VERDICT_NO_MATCH) store(...);
  *     hg_result_free(r);
  *     hg_scanner_free(s);
  *
  * Conventions
+ *  - Never fails open: a failure inside a scan (out of memory, an index or
+ *    digest error) is a result with HG_VERDICT_ERROR and its status, never
+ *    HG_VERDICT_NO_MATCH. Store an attachment only on NO_MATCH (or ALLOWED).
  *  - Every function that can fail returns an hg_status (or NULL) and sets the
  *    calling thread's last-error message (hg_last_error()). Nothing is ever
- *    printed, thrown or aborted across this API.
- *  - Options are set by key (hg_*_set_int) rather than through structs, so new
- *    options never change a layout. Enum values are explicit and never reused.
- *    Keys, kinds and other enum arguments are taken as int (as TurboJPEG 3 does):
- *    any value is safe to pass; unknown ones give HG_ERR_INVALID_ARGUMENT / -1 / NULL.
+ *    printed, thrown or aborted across this API. Ignoring a returned status is
+ *    a compiler warning (HG_NODISCARD).
+ *  - Options, settings and result fields are read and written by key (*_int,
+ *    *_str, *_bytes), never through structs, so new ones never change a layout.
+ *    Every enum value is explicit, pinned, and never reused or renumbered.
+ *    Keys, kinds and other enum arguments are taken as int (as TurboJPEG 3
+ *    does): any value is safe to pass; unknown ones give
+ *    HG_ERR_INVALID_ARGUMENT, -1 or NULL.
+ *  - Strings returned by the library: NULL means the value is absent (not
+ *    computed, out of range, an unknown key, or empty); a non-NULL string is
+ *    never empty. They stay valid until the object they came from is freed.
+ *    hg_last_error() is the exception: never NULL ("" before any failure).
  *  - *_free functions accept NULL.
- *  - Strings returned by the library stay valid until the object they came from
- *    is freed (or, for hg_last_error, until the thread's next failing call).
+ *  - ABI: the shared library's soname changes with every incompatible 0.x
+ *    release (libhashguard.so.0.3 here); within a release symbols only grow,
+ *    each in the symbol-version node of the release that added it.
  */
 #ifndef HASHGUARD_H
 #define HASHGUARD_H
 
 #include <stddef.h>
+
+#include "hashguard/version.h"
 
 #if defined(_WIN32)
 #define HG_API
@@ -37,19 +50,23 @@
 #define HG_API __attribute__((visibility("default")))
 #endif
 
+#if defined(__cplusplus) && __cplusplus >= 201703L
+#define HG_NODISCARD [[nodiscard]]
+#elif defined(__GNUC__) || defined(__clang__)
+#define HG_NODISCARD __attribute__((warn_unused_result))
+#else
+#define HG_NODISCARD
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* ------------------------------------------------------------------ version */
-#define HG_VERSION_MAJOR 0
-#define HG_VERSION_MINOR 2
-#define HG_VERSION_PATCH 0
-#define HG_VERSION_STRING "0.2.0"
-/** MAJOR * 10000 + MINOR * 100 + PATCH */
-#define HG_VERSION_NUMBER (HG_VERSION_MAJOR * 10000 + HG_VERSION_MINOR * 100 + HG_VERSION_PATCH)
+/* HG_VERSION_MAJOR, _MINOR, _PATCH, _STRING and
+ * HG_VERSION_NUMBER (MAJOR * 10000 + MINOR * 100 + PATCH) come from version.h. */
 
-/** The library's version string at run time ("0.2.0"). Thread-safe. */
+/** The library's version string at run time ("0.3.0"). Thread-safe. */
 HG_API const char* hg_version(void);
 /** The library's HG_VERSION_NUMBER at run time (compare with the header's). Thread-safe. */
 HG_API int hg_version_number(void);
@@ -66,28 +83,42 @@ typedef enum hg_status {
     HG_ERR_LIMIT_PIXELS = 5,        /* declared width*height above HG_OPT_MAX_PIXELS */
     HG_ERR_LIMIT_DIMENSION = 6,     /* a side above HG_OPT_MAX_DIMENSION */
     HG_ERR_LIMIT_FRAMES = 7,        /* more frames than HG_OPT_MAX_FRAMES */
-    HG_ERR_IO = 8,                  /* a file could not be read */
+    HG_ERR_IO = 8,                  /* a file could not be read (or is not a regular file) */
     HG_ERR_OUT_OF_MEMORY = 9,
-    HG_ERR_INTERNAL = 10,           /* a bug: please report it with hg_last_error() */
+    HG_ERR_INTERNAL = 10,           /* a bug or an injected failure: please report hg_last_error() */
     HG_ERR_LIMIT_SCANS = 11,        /* progressive JPEG with too many scans */
-    HG_ERR_LIST_FORMAT = 12,        /* a hash list is malformed (message: file:line: reason) */
+    HG_ERR_LIST_FORMAT = 12,        /* a hash list or lists config is malformed or empty (file:line: reason) */
     HG_ERR_LIMIT_MEMORY = 13,       /* decoding would need more than HG_OPT_MAX_MEMORY_BYTES */
     HG_ERR_LIMIT_TIME = 14          /* decoding ran past HG_OPT_MAX_DECODE_MS */
 } hg_status;
 
 /** Short name of a status ("decode_failed"); "unknown" for other values. Thread-safe. */
 HG_API const char* hg_status_name(int status);
-/** Message of the last failing call on this thread ("" if none yet). Thread-safe (per thread). */
+/** Message of the last failing call on this thread ("" if none yet; never NULL). Thread-safe. */
 HG_API const char* hg_last_error(void);
 
-/* ------------------------------------------------------------------ lists */
+/* ------------------------------------------------------------------ hashes */
 typedef enum hg_kind {
-    HG_KIND_PDQ = 0,     /* 64 hex digits: PDQ perceptual hashes, matched within a distance */
+    HG_KIND_PDQ = 0,     /* PDQ perceptual hashes (64 hex digits), matched within a distance */
     HG_KIND_MD5 = 1,     /* exact digests of the attachment's bytes */
     HG_KIND_SHA1 = 2,
     HG_KIND_SHA256 = 3
 } hg_kind;
 
+/** The dihedral variant of the attachment that matched (HG_MATCH_TRANSFORM),
+ *  in the reference CLI's column order; rotations are counter-clockwise. */
+typedef enum hg_transform {
+    HG_TRANSFORM_ORIGINAL = 0,
+    HG_TRANSFORM_ROT90 = 1,
+    HG_TRANSFORM_ROT180 = 2,
+    HG_TRANSFORM_ROT270 = 3,
+    HG_TRANSFORM_FLIPX = 4,
+    HG_TRANSFORM_FLIPY = 5,
+    HG_TRANSFORM_FLIPPLUS1 = 6,
+    HG_TRANSFORM_FLIPMINUS1 = 7
+} hg_transform;
+
+/* ------------------------------------------------------------------ lists */
 typedef enum hg_role {
     HG_ROLE_BLOCK = 0,  /* known-bad: a match makes the verdict HG_VERDICT_MATCH */
     HG_ROLE_ALLOW = 1   /* known-benign: a match overrides block matches (HG_VERDICT_ALLOWED) */
@@ -99,7 +130,8 @@ typedef enum hg_list_key {
     HG_LIST_THRESHOLD = 0,       /* PDQ: match at distance <= value, 0..256 (default 31) */
     HG_LIST_MIN_QUALITY = 1,     /* PDQ: skip images of lower quality, 0..100 (default 50) */
     HG_LIST_ROLE = 2,            /* an hg_role (default HG_ROLE_BLOCK) */
-    HG_LIST_SKIP_BAD_LINES = 3,  /* defaults only: 1 = skip malformed lines instead of failing (default 0) */
+    HG_LIST_SKIP_BAD_LINES = 3,  /* when loading (name NULL): 1 = skip malformed lines instead of failing (default 0) */
+    HG_LIST_ALLOW_EMPTY = 4,     /* when loading (name NULL): 1 = accept a list with no entries (default 0: an error) */
     HG_LIST_ENTRIES = 100,       /* read-only: unique entries loaded */
     HG_LIST_BAD_LINES = 101,     /* read-only: malformed lines skipped */
     HG_LIST_DUPLICATES = 102,    /* read-only: duplicate lines merged */
@@ -111,59 +143,74 @@ typedef enum hg_list_key {
 typedef struct hg_lists hg_lists;
 
 /** A new, empty list set; NULL when out of memory. */
-HG_API hg_lists* hg_lists_create(void);
+HG_NODISCARD HG_API hg_lists* hg_lists_create(void);
 /** Frees a list set (NULL is fine). Scanners it was given to keep their own copy. */
 HG_API void hg_lists_free(hg_lists* lists);
 
 /** Loads a list file (text: one hash per line, `hash,metadata`, `hash=...` or CSV with a
  *  header; or a binary snapshot from `hashguard list build`) under a unique `name`. On a
- *  malformed file nothing is added and the message names file and line. */
-HG_API hg_status hg_lists_add_file(hg_lists* lists, const char* name, const char* path, int kind);
+ *  malformed or empty file nothing is added and the message names file and line. */
+HG_NODISCARD HG_API hg_status hg_lists_add_file(hg_lists* lists, const char* name, const char* path, int kind);
 /** Same from text in memory; `source` names it in error messages (may be NULL). */
-HG_API hg_status hg_lists_add_text(hg_lists* lists, const char* name, const char* text, size_t len,
-                                   int kind, const char* source);
+HG_NODISCARD HG_API hg_status hg_lists_add_text(hg_lists* lists, const char* name, const char* text, size_t len,
+                                                int kind, const char* source);
 /** Adds a list from binary hashes: `count` entries of 32 bytes (PDQ: the bytes the 64 hex
  *  digits spell, in order), 16 (MD5), 20 (SHA-1) or 32 (SHA-256). Entry ids are 1..count,
  *  no metadata; duplicates are merged. */
-HG_API hg_status hg_lists_add_binary(hg_lists* lists, const char* name, const void* data, size_t count, int kind);
+HG_NODISCARD HG_API hg_status hg_lists_add_binary(hg_lists* lists, const char* name, const void* data, size_t count,
+                                                  int kind);
 /** Adds every list named in a JSON config file (shared with `hashguard scan --lists`):
  *    {"lists": [{"name": "ncmec", "path": "ncmec.txt", "kind": "pdq", "threshold": 31,
  *                "min_quality": 50, "role": "block"}, ...]}
- *  kind defaults to "pdq" (or "md5", "sha1", "sha256"), role to "block"; relative paths are
- *  relative to the config file. All or nothing: on any error no list is added and the
- *  message names the file and line. */
-HG_API hg_status hg_lists_add_config(hg_lists* lists, const char* path);
+ *  kind defaults to "pdq" (or "md5", "sha1", "sha256"), role to "block"; "skip_bad_lines"
+ *  and "allow_empty" (true/false) override the loading defaults per list; relative paths
+ *  are relative to the config file. Strict: unknown or repeated keys and an empty "lists"
+ *  array are errors. All or nothing: on any error no list is added and the message names
+ *  the file and line. */
+HG_NODISCARD HG_API hg_status hg_lists_add_config(hg_lists* lists, const char* path);
 /** Sets `key` of the list called `name`, or the default for lists added later when
  *  `name` is NULL. */
-HG_API hg_status hg_lists_set_int(hg_lists* lists, const char* name, int key, long long value);
+HG_NODISCARD HG_API hg_status hg_lists_set_int(hg_lists* lists, const char* name, int key, long long value);
 /** Reads `key` of the list called `name` (or a default when `name` is NULL). */
-HG_API hg_status hg_lists_get_int(const hg_lists* lists, const char* name, int key, long long* value);
+HG_NODISCARD HG_API hg_status hg_lists_get_int(const hg_lists* lists, const char* name, int key, long long* value);
 /** Number of lists in the set (0 for NULL). */
 HG_API size_t hg_lists_count(const hg_lists* lists);
 /** Name of the i-th list (in the order added), or NULL when out of range. */
 HG_API const char* hg_lists_name(const hg_lists* lists, size_t i);
 
 /* ------------------------------------------------------------------ scanner */
+
+/** Bits of HG_OPT_DIGESTS. */
+#define HG_DIGEST_MD5 (1 << HG_KIND_MD5)
+#define HG_DIGEST_SHA1 (1 << HG_KIND_SHA1)
+#define HG_DIGEST_SHA256 (1 << HG_KIND_SHA256)
+#define HG_DIGESTS_ALL (HG_DIGEST_MD5 | HG_DIGEST_SHA1 | HG_DIGEST_SHA256)
+
 typedef enum hg_option {
+    /* decode limits, checked against the header before any pixel buffer is allocated */
     HG_OPT_MAX_INPUT_BYTES = 0,       /* default 268435456 (256 MiB) */
-    HG_OPT_MAX_PIXELS = 1,            /* width*height from the header, before any allocation; default 100000000 */
-    HG_OPT_MAX_DIMENSION = 2,         /* default 65535 */
+    HG_OPT_MAX_PIXELS = 1,            /* width*height; default 100000000 */
+    HG_OPT_MAX_DIMENSION = 2,         /* per side; default 65535 */
     HG_OPT_MAX_FRAMES = 3,            /* animated images; default 1000 */
-    HG_OPT_FAST = 4,                  /* 1 = fast JPEG mode (DCT scaling, luma only): not reference-exact; default 0 */
-    HG_OPT_STRICT = 5,                /* 1 = refuse truncated/corrupt-but-decodable images; default 1 */
-    HG_OPT_LETTERBOX = 6,             /* 1 = also hash the content inside uniform borders; default 1 */
-    HG_OPT_LETTERBOX_TOLERANCE = 7,   /* per-channel difference still "uniform", 0..255; default 24 */
-    HG_OPT_ALL_DIGESTS = 8,           /* 1 = always compute MD5/SHA-1/SHA-256; default 0 (only those lists need) */
-    HG_OPT_MAX_MATCHES = 9,           /* matches kept per result; default 100 */
-    HG_OPT_CACHE_ENTRIES = 10,        /* seen-bytes cache entries, 0 disables; default 4096 */
-    HG_OPT_CACHE_BYTES = 11,          /* seen-bytes cache memory bound; default 16 MiB */
-    HG_OPT_MAX_MEMORY_BYTES = 13,     /* decoder working memory, estimated from the header; default 2 GiB */
-    HG_OPT_MAX_DECODE_MS = 14,        /* wall-clock budget per decode, 0 = none; default 10000 */
-    HG_OPT_DIGESTS = 12,              /* digests always computed, as bits 1<<HG_KIND_MD5 | 1<<HG_KIND_SHA1 |
-                                         1<<HG_KIND_SHA256 (lists' own kinds are computed anyway); default 0 */
-    HG_OPT_CACHE_SIZE = 100,          /* read-only: results now cached */
-    HG_OPT_GENERATION = 101,          /* read-only: bumped by every set_lists / set_int */
-    HG_OPT_LIST_COUNT = 102           /* read-only: lists in the active set */
+    HG_OPT_MAX_MEMORY_BYTES = 4,      /* decoder working memory, estimated from the header; default 2 GiB */
+    HG_OPT_MAX_DECODE_MS = 5,         /* wall-clock budget per decode, 0 = none; default 10000 */
+    /* decoding and hashing */
+    HG_OPT_STRICT = 10,               /* 1 = refuse truncated/corrupt-but-decodable images; default 1 */
+    HG_OPT_FAST = 11,                 /* 1 = fast JPEG mode (DCT scaling, luma only): not reference-exact; default 0 */
+    HG_OPT_LETTERBOX = 12,            /* 1 = also hash the content inside uniform borders; default 1 */
+    HG_OPT_LETTERBOX_TOLERANCE = 13,  /* per-channel difference still "uniform", 0..255; default 24 */
+    /* digests of the raw bytes */
+    HG_OPT_DIGESTS = 20,              /* HG_DIGEST_* bits always computed (those lists need are computed
+                                         anyway); HG_DIGESTS_ALL for all three; default 0 */
+    /* results */
+    HG_OPT_MAX_MATCHES = 30,          /* matches kept per result; default 100 */
+    /* the seen-bytes cache (keyed by the attachment's SHA-256) */
+    HG_OPT_CACHE_ENTRIES = 40,        /* entries, 0 disables; default 4096 */
+    HG_OPT_CACHE_BYTES = 41,          /* memory bound; default 16 MiB */
+    /* read-only */
+    HG_OPT_CACHE_SIZE = 100,          /* results now cached */
+    HG_OPT_GENERATION = 101,          /* bumped by every hg_scanner_set_lists / hg_scanner_set_int */
+    HG_OPT_LIST_COUNT = 102           /* lists in the active set */
 } hg_option;
 
 /** Scans attachments. hg_scan may be called from any number of threads at once
@@ -172,25 +219,27 @@ typedef enum hg_option {
 typedef struct hg_scanner hg_scanner;
 
 /** A new scanner with default options and no lists; NULL when out of memory. Thread-safe. */
-HG_API hg_scanner* hg_scanner_create(void);
+HG_NODISCARD HG_API hg_scanner* hg_scanner_create(void);
 /** Frees a scanner (NULL is fine). No scan may be running on it. */
 HG_API void hg_scanner_free(hg_scanner* scanner);
 /** Sets an option for scans that start afterwards. Thread-safe. */
-HG_API hg_status hg_scanner_set_int(hg_scanner* scanner, int key, long long value);
+HG_NODISCARD HG_API hg_status hg_scanner_set_int(hg_scanner* scanner, int key, long long value);
 /** Reads an option or a read-only figure. Thread-safe. */
-HG_API hg_status hg_scanner_get_int(const hg_scanner* scanner, int key, long long* value);
+HG_NODISCARD HG_API hg_status hg_scanner_get_int(const hg_scanner* scanner, int key, long long* value);
 /** Atomically replaces the scanner's lists with a frozen copy of `lists` (NULL: none),
  *  building the indexes in the calling thread first. Scans in progress finish with the
  *  old lists, which are freed when the last of them returns. Clears the seen-bytes
- *  cache. Thread-safe with hg_scan; `lists` is only read. */
-HG_API hg_status hg_scanner_set_lists(hg_scanner* scanner, const hg_lists* lists);
+ *  cache. On failure the old lists stay in use. Thread-safe with hg_scan; `lists` is
+ *  only read. */
+HG_NODISCARD HG_API hg_status hg_scanner_set_lists(hg_scanner* scanner, const hg_lists* lists);
 
 /* ------------------------------------------------------------------ scanning */
 typedef enum hg_verdict {
-    HG_VERDICT_NO_MATCH = 0,       /* scanned, no list matched */
+    HG_VERDICT_NO_MATCH = 0,       /* fully checked, no list matched: safe to store */
     HG_VERDICT_MATCH = 1,          /* a block list matched (and no allow list) */
     HG_VERDICT_ALLOWED = 2,        /* an allow list matched: overrides block matches */
-    HG_VERDICT_ERROR = 3,          /* not decodable/hashable and no exact-digest match; see hg_result_status */
+    HG_VERDICT_ERROR = 3,          /* could not be checked completely (a bad attachment, or a failure
+                                      inside the scan); see hg_result_status. Never store as clean. */
     HG_VERDICT_BELOW_QUALITY = 4   /* decoded, but too flat/small for some PDQ list's min quality; no match */
 } hg_verdict;
 
@@ -198,26 +247,37 @@ typedef struct hg_result hg_result;
 
 /** Scans one attachment: decodes it once, computes its PDQ hash (8 dihedral variants;
  *  also inside letterbox borders) and the digests lists need, and looks all of it up.
- *  On HG_OK, *result is a new result to free with hg_result_free, even when the
- *  attachment itself was bad (verdict HG_VERDICT_ERROR, cause in hg_result_status).
- *  Other statuses mean no result (*result is NULL): NULL arguments, out of memory.
- *  Thread-safe. */
-HG_API hg_status hg_scan(hg_scanner* scanner, const void* data, size_t len, hg_result** result);
-/** Reads the file (up to HG_OPT_MAX_INPUT_BYTES) and scans it; an unreadable file is
- *  HG_ERR_IO with no result. Thread-safe. */
-HG_API hg_status hg_scan_file(hg_scanner* scanner, const char* path, hg_result** result);
+ *  On HG_OK, *result is a new result to free with hg_result_free — also when the
+ *  attachment was bad or the scan failed inside (verdict HG_VERDICT_ERROR, cause in
+ *  hg_result_status). Other statuses mean no result (*result is NULL): invalid
+ *  arguments, or no memory for the result object itself. Thread-safe. */
+HG_NODISCARD HG_API hg_status hg_scan(hg_scanner* scanner, const void* data, size_t len, hg_result** result);
+/** Reads the file (a regular file of up to HG_OPT_MAX_INPUT_BYTES) and scans it; an
+ *  unreadable file is HG_ERR_IO with no result, a larger one a result with verdict
+ *  HG_VERDICT_ERROR and status HG_ERR_LIMIT_BYTES. Thread-safe. */
+HG_NODISCARD HG_API hg_status hg_scan_file(hg_scanner* scanner, const char* path, hg_result** result);
+/** Looks up a hash the caller already has (hash-sharing pipelines), with the same
+ *  lists and verdict rules as hg_scan:
+ *   - HG_KIND_PDQ: `len` 32 (one hash, the bytes its 64 hex digits spell) or 256 (the
+ *     8 dihedral variants in hg_transform order), and its PDQ `quality` 0..100;
+ *   - HG_KIND_MD5 / SHA1 / SHA256: the 16 / 20 / 32 digest bytes; `quality` is ignored.
+ *  Never cached. Thread-safe. */
+HG_NODISCARD HG_API hg_status hg_scan_hash(hg_scanner* scanner, int kind, const void* hash, size_t len, int quality,
+                                           hg_result** result);
 
 /** Frees a result (NULL is fine). Results are independent of their scanner. */
 HG_API void hg_result_free(hg_result* result);
 
 /* Result accessors: read-only; one result may be read from several threads. */
+/** The verdict; HG_VERDICT_ERROR for a NULL result. */
 HG_API hg_verdict hg_result_verdict(const hg_result* result);
+/** "no_match", "match", "allowed", "error", "below_quality"; "unknown" for other values. */
 HG_API const char* hg_verdict_name(int verdict);
-/** Why the attachment could not be hashed (HG_OK when it was). */
+/** Why the verdict is HG_VERDICT_ERROR (HG_OK when the attachment was checked). */
 HG_API hg_status hg_result_status(const hg_result* result);
 
 typedef enum hg_result_key {
-    HG_RESULT_HAS_PDQ = 0,        /* 1 when a PDQ hash was computed */
+    HG_RESULT_HAS_PDQ = 0,        /* 1 when a PDQ hash was computed (or given) */
     HG_RESULT_QUALITY = 1,        /* PDQ quality 0..100 */
     HG_RESULT_WIDTH = 2,
     HG_RESULT_HEIGHT = 3,
@@ -242,20 +302,30 @@ typedef enum hg_result_str_key {
     HG_RESULT_MD5_HEX = 2,
     HG_RESULT_SHA1_HEX = 3,
     HG_RESULT_SHA256_HEX = 4,
-    HG_RESULT_ERROR = 5,          /* message for hg_result_status */
-    HG_RESULT_FORMAT = 6,         /* "jpeg", "png", ... ("unknown") */
-    HG_RESULT_JSON = 7            /* the whole result as one JSON object */
+    HG_RESULT_ERROR = 5,          /* message for hg_result_status (NULL when HG_OK) */
+    HG_RESULT_FORMAT = 6,         /* "jpeg", "png", ... (NULL when not recognised) */
+    HG_RESULT_JSON = 7            /* the whole result as one JSON object (NULL only when out of memory) */
 } hg_result_str_key;
-/** A string field; NULL when not computed (e.g. no PDQ hash) or an unknown key. */
+/** A string field; NULL when absent (see the conventions above). */
 HG_API const char* hg_result_str(const hg_result* result, int key);
+
+typedef enum hg_result_bytes_key {
+    HG_BYTES_PDQ = 0,             /* 32: the original-orientation hash, the bytes its hex digits spell */
+    HG_BYTES_PDQ_DIHEDRAL = 1,    /* 256: the 8 dihedral variants in hg_transform order (as hg_scan_hash takes) */
+    HG_BYTES_INNER_PDQ = 2,       /* 32: inside the letterbox borders */
+    HG_BYTES_MD5 = 3,             /* 16 */
+    HG_BYTES_SHA1 = 4,            /* 20 */
+    HG_BYTES_SHA256 = 5           /* 32 */
+} hg_result_bytes_key;
+/** Raw hash bytes; NULL (and *len = 0) when absent. `len` may be NULL. */
+HG_API const unsigned char* hg_result_bytes(const hg_result* result, int key, size_t* len);
 
 /** Matches kept in the result. */
 HG_API size_t hg_result_match_count(const hg_result* result);
 
 typedef enum hg_match_key {
     HG_MATCH_DISTANCE = 0,   /* PDQ Hamming distance; 0 for exact digests */
-    HG_MATCH_TRANSFORM = 1,  /* which dihedral variant of the attachment matched: 0 original, 1 rot90,
-                                2 rot180, 3 rot270, 4 flipx, 5 flipy, 6 flipplus1, 7 flipminus1 */
+    HG_MATCH_TRANSFORM = 1,  /* the hg_transform of the attachment that matched */
     HG_MATCH_ROLE = 2,       /* hg_role of the list */
     HG_MATCH_KIND = 3,       /* hg_kind of the list */
     HG_MATCH_INNER = 4       /* 1 when the content inside letterbox borders matched */
@@ -266,10 +336,10 @@ HG_API long long hg_match_int(const hg_result* result, size_t i, int key);
 typedef enum hg_match_str_key {
     HG_MATCH_LIST = 0,            /* the list's name */
     HG_MATCH_ID = 1,              /* the entry's id (id column, else its line number) */
-    HG_MATCH_METADATA = 2,        /* the rest of the entry's line */
-    HG_MATCH_TRANSFORM_NAME = 3   /* "original", "rot90", ... */
+    HG_MATCH_METADATA = 2,        /* the rest of the entry's line (NULL when it has none) */
+    HG_MATCH_TRANSFORM_NAME = 3   /* "original", "rot90", ... (NULL for exact digests) */
 } hg_match_str_key;
-/** A string field of match i; NULL when i or key is out of range. */
+/** A string field of match i; NULL when absent or i or key is out of range. */
 HG_API const char* hg_match_str(const hg_result* result, size_t i, int key);
 
 #ifdef __cplusplus

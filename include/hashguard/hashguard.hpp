@@ -55,10 +55,13 @@ public:
     const char* verdict_name() const noexcept { return hg_verdict_name(verdict()); }
     hg_status status() const noexcept { return hg_result_status(r_.get()); }
     long long get(hg_result_key key) const noexcept { return hg_result_int(r_.get(), key); }
-    /// Empty when the field was not computed.
-    std::string str(hg_result_str_key key) const {
-        const char* s = hg_result_str(r_.get(), key);
-        return s ? s : "";
+    /// Empty when the field is absent (hg_result_str's NULL).
+    std::string str(hg_result_str_key key) const { return or_empty(hg_result_str(r_.get(), key)); }
+    /// Raw hash bytes (HG_BYTES_*); empty when absent.
+    std::vector<unsigned char> bytes(hg_result_bytes_key key) const {
+        std::size_t n = 0;
+        const unsigned char* p = hg_result_bytes(r_.get(), key, &n);
+        return p ? std::vector<unsigned char>(p, p + n) : std::vector<unsigned char>();
     }
     std::string error() const { return str(HG_RESULT_ERROR); }
     std::string pdq_hex() const { return str(HG_RESULT_PDQ_HEX); }
@@ -72,10 +75,10 @@ public:
         out.reserve(n);
         for (std::size_t i = 0; i < n; ++i) {
             MatchInfo m;
-            m.list = hg_match_str(r_.get(), i, HG_MATCH_LIST);
-            m.id = hg_match_str(r_.get(), i, HG_MATCH_ID);
-            m.metadata = hg_match_str(r_.get(), i, HG_MATCH_METADATA);
-            m.transform = hg_match_str(r_.get(), i, HG_MATCH_TRANSFORM_NAME);
+            m.list = or_empty(hg_match_str(r_.get(), i, HG_MATCH_LIST));
+            m.id = or_empty(hg_match_str(r_.get(), i, HG_MATCH_ID));
+            m.metadata = or_empty(hg_match_str(r_.get(), i, HG_MATCH_METADATA));
+            m.transform = or_empty(hg_match_str(r_.get(), i, HG_MATCH_TRANSFORM_NAME));
             m.distance = static_cast<int>(hg_match_int(r_.get(), i, HG_MATCH_DISTANCE));
             m.role = static_cast<hg_role>(hg_match_int(r_.get(), i, HG_MATCH_ROLE));
             m.kind = static_cast<hg_kind>(hg_match_int(r_.get(), i, HG_MATCH_KIND));
@@ -86,6 +89,7 @@ public:
     }
 
 private:
+    static std::string or_empty(const char* s) { return s ? s : ""; }
     struct Free {
         void operator()(hg_result* r) const noexcept { hg_result_free(r); }
     };
@@ -103,6 +107,14 @@ public:
         check(hg_lists_add_file(l_.get(), name.c_str(), path.c_str(), kind));
         return *this;
     }
+    Lists& add_binary(const std::string& name, const void* data, std::size_t count, hg_kind kind) {
+        check(hg_lists_add_binary(l_.get(), name.c_str(), data, count, kind));
+        return *this;
+    }
+    Lists& add_config(const std::string& path) {
+        check(hg_lists_add_config(l_.get(), path.c_str()));
+        return *this;
+    }
     Lists& add_text(const std::string& name, const std::string& text, hg_kind kind, const std::string& source = {}) {
         check(hg_lists_add_text(l_.get(), name.c_str(), text.data(), text.size(), kind,
                                 source.empty() ? nullptr : source.c_str()));
@@ -113,7 +125,8 @@ public:
         check(hg_lists_set_int(l_.get(), name.c_str(), key, value));
         return *this;
     }
-    /// Sets the default `key` for lists added afterwards.
+    /// Sets the default `key` for lists added afterwards (and the loading keys
+    /// HG_LIST_SKIP_BAD_LINES, HG_LIST_ALLOW_EMPTY).
     Lists& set_default(hg_list_key key, long long value) {
         check(hg_lists_set_int(l_.get(), nullptr, key, value));
         return *this;
@@ -161,6 +174,12 @@ public:
     Result scan_file(const std::string& path) const {
         hg_result* r = nullptr;
         check(hg_scan_file(s_.get(), path.c_str(), &r));
+        return Result(r);
+    }
+    /// A hash the caller already has (see hg_scan_hash).
+    Result scan_hash(hg_kind kind, const void* hash, std::size_t len, int quality = 100) const {
+        hg_result* r = nullptr;
+        check(hg_scan_hash(s_.get(), kind, hash, len, quality, &r));
         return Result(r);
     }
 

@@ -1,5 +1,5 @@
 // hashguard — hash lists: PDQ lists and exact-hash (MD5/SHA-1/SHA-256) lists,
-// read from the text formats lists are shared in.
+// read from the text formats lists are shared in, and binary snapshots.
 #pragma once
 #include <array>
 #include <cstddef>
@@ -48,6 +48,10 @@ struct ListParseOptions {
     /// By default one malformed line rejects the whole list (nothing is
     /// returned). With skip_bad_lines they are skipped, counted and reported.
     bool skip_bad_lines = false;
+    /// By default a list with no entries (an empty file, only blank lines,
+    /// comments or a header, every line skipped, a 0-entry snapshot) is an
+    /// error: a scanner must not silently run without the hashes it was given.
+    bool allow_empty = false;
     std::size_t max_line_bytes = 64 * 1024;  ///< longer lines are malformed
 };
 
@@ -68,27 +72,33 @@ struct ListParseReport {
 ///     optionally double-quoted.
 /// Metadata is the rest of the line after the hash (reference form) or the
 /// other columns as `name=value` joined by `;` (CSV). Blank lines and lines
-/// starting with '#' are ignored; a UTF-8 BOM and CR line ends are accepted.
-/// Errors name the source and line. Never throws.
+/// starting with '#' are ignored; a UTF-8 BOM is skipped; lines end with LF,
+/// CRLF or a lone CR. Errors name the source and line. Never throws.
 HASHGUARD_API Error parse_hash_list(std::string_view text, std::string_view source, HashList& out,
                                     const ListParseOptions& options = {}, ListParseReport* report = nullptr) noexcept;
 
-/// Reads and parses a list file (size capped at 4 GiB).
+/// Reads and parses a text list file (a regular file of at most 4 GiB).
 HASHGUARD_API Error load_hash_list(const std::string& path, HashList& out, const ListParseOptions& options = {},
                                    ListParseReport* report = nullptr) noexcept;
 
-}  // namespace hashguard
+/// Loads a list file of either form: a binary snapshot (recognised by its magic;
+/// its kind must equal options.kind) or a text list (parse_hash_list rules).
+HASHGUARD_API Error load_list_file(const std::string& path, HashList& out, const ListParseOptions& options = {},
+                                   ListParseReport* report = nullptr) noexcept;
 
-namespace hashguard {
+/// True when the file at `path` starts with the snapshot magic.
+HASHGUARD_API bool is_snapshot_file(const std::string& path) noexcept;
 
 /// Appends `from`'s entries to `into` (same kind), merging duplicates as the
-/// parser does (first id kept, metadata joined). Returns the number merged.
-/// Overwrites every hash, digest, id and metadata byte of `list` with zeros
-/// (explicit_bzero, not optimised away) and empties it. List contents are
-/// sensitive: the scanner frees every list it loaded this way.
-HASHGUARD_API void secure_clear(HashList& list) noexcept;
-
+/// parser does (first id kept, metadata joined). `merged` receives the number
+/// of entries of `from` that were duplicates.
 HASHGUARD_API Error merge_hash_lists(HashList& into, const HashList& from, std::size_t* merged = nullptr) noexcept;
+
+/// Overwrites every hash, digest, id and metadata byte of `list` (the whole
+/// capacity of each buffer, with explicit_bzero: not optimised away) and
+/// empties it. List contents are sensitive: the library clears every list it
+/// loads this way before freeing it.
+HASHGUARD_API void secure_clear(HashList& list) noexcept;
 
 /// Writes a binary snapshot: a versioned header, the hashes contiguous and
 /// 64-byte aligned, ids and metadata behind an offset table, and an XXH3-64
@@ -99,14 +109,6 @@ HASHGUARD_API Error save_snapshot(const HashList& list, const std::string& path)
 /// A snapshot mapped read-only into memory. open() checks the header, the
 /// section bounds and the checksum before anything is used; nothing is parsed.
 /// Immutable: safe to read from many threads.
-/// Loads a list file of either form: a binary snapshot (recognised by its magic;
-/// its kind must equal options.kind) or a text list (parse_hash_list rules).
-HASHGUARD_API Error load_list_file(const std::string& path, HashList& out, const ListParseOptions& options = {},
-                                   ListParseReport* report = nullptr) noexcept;
-
-/// True when the file at `path` starts with the snapshot magic.
-HASHGUARD_API bool is_snapshot_file(const std::string& path) noexcept;
-
 class HASHGUARD_API Snapshot {
 public:
     ~Snapshot();
@@ -125,7 +127,7 @@ public:
     std::string_view id(std::size_t i) const noexcept;
     std::string_view metadata(std::size_t i) const noexcept;
     /// The raw hash section: 32 bytes per PDQ hash (words 0..15, little-endian)
-    /// or 33 per digest (kind, then 32 bytes).
+    /// or 40 per digest (kind, size, 6 zero bytes, then 32 digest bytes).
     const std::uint8_t* hash_bytes() const noexcept;
 
     /// A HashList copy (for building indexes).

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "hashguard/config.hpp"
 #include "hashguard/image.hpp"
@@ -24,6 +25,10 @@ struct HASHGUARD_API Hash256 {
     std::string to_hex() const;
     /// Parses exactly 64 hex digits (either case); false on anything else.
     static bool from_hex(std::string_view hex, Hash256& out) noexcept;
+    /// The 32 bytes the 64 hex digits spell, in order (how binary hash lists
+    /// and the C API's hg_result_bytes carry a PDQ hash).
+    void to_bytes(std::uint8_t out[32]) const noexcept;
+    static Hash256 from_bytes(const std::uint8_t in[32]) noexcept;
 
     friend bool operator==(const Hash256&, const Hash256&) = default;
 };
@@ -96,5 +101,13 @@ HASHGUARD_API const char* active_kernel() noexcept;
 HASHGUARD_API Error pdq_hash_bytes(const std::uint8_t* data, std::size_t len, PdqDihedral& out,
                                    const DecodeOptions& decode_options = {},
                                    const PdqOptions& pdq_options = {}) noexcept;
+
+/// Every frame of an attachment, hashed: one entry for a still image; for an
+/// animated GIF each frame as composited (what DecodeOptions::frame = N gives),
+/// in one pass over the file (time linear in the number of frames).
+/// decode_options.frame is ignored; max_frames and the other limits apply.
+HASHGUARD_API Error pdq_hash_frames(const std::uint8_t* data, std::size_t len, std::vector<PdqDihedral>& out,
+                                    const DecodeOptions& decode_options = {},
+                                    const PdqOptions& pdq_options = {}) noexcept;
 
 }  // namespace hashguard

@@ -43,7 +43,8 @@ struct BatchSummary {
 
 /// Runs a batch scan with `scanner` (lists and options already set). Returns
 /// the exit status: 0 clean, 1 some files failed, 3 something matched, 4 both,
-/// 130 interrupted, 2 on a setup error (message on stderr).
+/// 130 interrupted, 2 on a setup error (message on stderr), including a thread
+/// that could not be created.
 int run_batch(hg::Scanner& scanner, const BatchOptions& opt, BatchSummary& summary);
 
 /// Installs SIGINT/SIGTERM handlers that ask running batches to stop.

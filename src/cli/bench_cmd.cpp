@@ -16,8 +16,10 @@
 #include <thread>
 #include <vector>
 
-#include "cli/batch.hpp"
-#include "cli/commands.hpp"
+#include "args.hpp"
+#include "batch.hpp"
+#include "commands.hpp"
+#include "hashguard/json.hpp"
 
 namespace hgcli {
 
@@ -25,17 +27,6 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 using Clock = std::chrono::steady_clock;
-
-const char* kBenchUsage =
-    "usage: hashguard bench [options]\n"
-    "  --images N          corpus size (default 48)\n"
-    "  --size WxH          image size (default 1920x1080)\n"
-    "  --lists A,B,...     list sizes (default 1e5,1e6; 1e7 needs ~1.5 GB and a minute)\n"
-    "  --threads N         threads (default: one per core)\n"
-    "  --seconds S         minimum time per measurement (default 2)\n"
-    "  --json FILE         also write the figures as JSON\n"
-    "  Prints a table and a JSON line. All figures come from one process: compare the\n"
-    "  ratios (the 'vs decode' column), not absolute numbers across machines.\n";
 
 struct Rng {
     std::uint64_t s;
@@ -142,170 +133,197 @@ ScanRate scan_rate(hg::Scanner& s, const std::vector<Bytes>& corpus, int threads
     return r;
 }
 
+struct BenchArgs {
+    long long images = 48, threads = 0;
+    double seconds = 2;
+    std::string size = "1920x1080", lists = "1e5,1e6", json_path;
+    int width = 1920, height = 1080;
+    std::vector<double> sizes;
+};
+
+// "1e5,1e6" -> list sizes; false on anything that is not a number 1..1e8.
+bool parse_sizes(const std::string& s, std::vector<double>& out) {
+    out.clear();
+    for (std::size_t p = 0; p <= s.size();) {
+        const std::size_t q = std::min(s.find(',', p), s.size());
+        double v = 0;
+        if (!parse_real(s.substr(p, q - p), v) || v < 1 || v > 1e8) return false;
+        out.push_back(v);
+        p = q + 1;
+    }
+    return !out.empty();
+}
+
+// The corpus and, for every other image, its PDQ hash with 4 bits flipped:
+// the planted near-copies every list gets.
+std::vector<Bytes> make_corpus(const BenchArgs& a, std::vector<std::uint8_t>& planted, std::size_t& total_bytes) {
+    std::fprintf(stderr, "hashguard bench: generating %lld %dx%d JPEGs...\n", a.images, a.width, a.height);
+    std::vector<Bytes> corpus;
+    total_bytes = 0;
+    for (long long i = 0; i < a.images; ++i) {
+        corpus.push_back(make_jpeg(a.width, a.height, 1000 + static_cast<std::uint64_t>(i)));
+        if (corpus.back().empty()) throw hg::Error(HG_ERR_INTERNAL, "TurboJPEG could not encode the corpus");
+        total_bytes += corpus.back().size();
+    }
+    hg::Scanner plain;
+    plain.set(HG_OPT_CACHE_ENTRIES, 0);
+    for (std::size_t i = 0; i < corpus.size(); i += 2) {
+        const std::vector<unsigned char> h = plain.scan(corpus[i].data(), corpus[i].size()).bytes(HG_BYTES_PDQ);
+        if (h.size() != 32) throw hg::Error(HG_ERR_INTERNAL, "a generated image has no PDQ hash");
+        planted.insert(planted.end(), h.begin(), h.end());
+        for (int b = 0; b < 4; ++b) planted[planted.size() - 32 + static_cast<std::size_t>(b * 7)] ^= 1;
+    }
+    return corpus;
+}
+
+// n random hashes with the planted ones at the end.
+hg::Lists make_list(std::size_t n, const std::vector<std::uint8_t>& planted, Rng& rng) {
+    const std::size_t nplant = planted.size() / 32;
+    std::vector<std::uint8_t> hashes((n > nplant ? n - nplant : 0) * 32);
+    for (std::size_t k = 0; k < hashes.size(); k += 8) {
+        const std::uint64_t v = rng.next();
+        std::memcpy(&hashes[k], &v, 8);
+    }
+    hashes.insert(hashes.end(), planted.begin(), planted.end());
+    hg::Lists lists;
+    lists.add_binary("bench", hashes.data(), hashes.size() / 32, HG_KIND_PDQ);
+    return lists;
+}
+
+// One row of the table per list size; the first list is kept for the folder scan.
+void bench_lists(const BenchArgs& a, const std::vector<Bytes>& corpus, const std::vector<std::uint8_t>& planted,
+                 double dec_n, hashguard::json::Writer& w, std::unique_ptr<hg::Lists>& first) {
+    const int threads = static_cast<int>(a.threads);
+    Rng rng{42};
+    w.key("lists").begin_array();
+    for (std::size_t li = 0; li < a.sizes.size(); ++li) {
+        const auto tb = Clock::now();
+        hg::Lists lists = make_list(static_cast<std::size_t>(a.sizes[li]), planted, rng);
+        hg::Scanner s;
+        s.set(HG_OPT_CACHE_ENTRIES, 0);  // every scan decodes: no repeated-bytes shortcut
+        s.set_lists(lists);
+        const double build_s = std::chrono::duration<double>(Clock::now() - tb).count();
+        if (li == 0) first = std::make_unique<hg::Lists>(std::move(lists));
+        const ScanRate rn = scan_rate(s, corpus, threads, a.seconds);
+        const ScanRate r1 = threads > 1 ? scan_rate(s, corpus, 1, a.seconds) : rn;
+        char label[32];
+        std::snprintf(label, sizeof label, "%.0e", a.sizes[li]);
+        std::printf("%-10s %9.2f %14.1f %14.1f %9.2fx %12.0f %12.1f %10.2fx\n", label, build_s, rn.images_per_s,
+                    r1.images_per_s, dec_n / rn.images_per_s, r1.lookups_per_s, rn.matches_per_s,
+                    rn.images_per_s / r1.images_per_s);
+        w.begin_object().field("hashes", static_cast<long long>(a.sizes[li])).field("build_s", build_s, 3);
+        w.field("images_per_s", rn.images_per_s, 2).field("images_per_s_1thread", r1.images_per_s, 2);
+        w.field("time_vs_decode_only", dec_n / rn.images_per_s, 3).field("lookups_per_s", r1.lookups_per_s, 1);
+        w.field("matches_per_s", rn.matches_per_s, 2).end_object();
+    }
+    w.end_array();
+}
+
+// Writes the corpus into a temporary folder; returns its path.
+std::string write_corpus(const std::vector<Bytes>& corpus) {
+    char tmpl[] = "/tmp/hashguard-bench-XXXXXX";
+    if (!mkdtemp(tmpl)) throw hg::Error(HG_ERR_IO, "cannot create a temporary directory");
+    const std::string dir = tmpl;
+    for (std::size_t i = 0; i < corpus.size(); ++i) {
+        const std::string p = dir + "/img" + std::to_string(i) + ".jpg";
+        std::FILE* f = std::fopen(p.c_str(), "wb");
+        const bool ok = f && std::fwrite(corpus[i].data(), 1, corpus[i].size(), f) == corpus[i].size();
+        if ((f && std::fclose(f) != 0) || !ok) throw hg::Error(HG_ERR_IO, "cannot write " + p);
+    }
+    return dir;
+}
+
+// `hashguard scan`'s pipeline over the corpus as files: with its default
+// digests and without, on all threads and on one.
+void bench_folder(const BenchArgs& a, const std::vector<Bytes>& corpus, const hg::Lists* lists, double dec_n,
+                  double dec_1, hashguard::json::Writer& w) {
+    const std::string dir = write_corpus(corpus);
+    const int threads = static_cast<int>(a.threads);
+    double rate[2][2] = {{0, 0}, {0, 0}};  // [digests on/off][threads N / 1]
+    for (int dg = 0; dg < 2; ++dg)
+        for (int k = 0; k < 2; ++k) {
+            hg::Scanner s;
+            s.set(HG_OPT_CACHE_ENTRIES, 0).set(HG_OPT_DIGESTS, dg == 0 ? HG_DIGEST_MD5 | HG_DIGEST_SHA256 : 0);
+            if (lists) s.set_lists(*lists);
+            BatchOptions bo;
+            bo.threads = k == 0 ? threads : 1;
+            bo.quiet = true;
+            bo.output = "/dev/null";
+            bo.fsync_every_lines = SIZE_MAX;
+            const int reps = std::max(1, static_cast<int>(a.seconds * dec_n / a.images / (k == 0 ? 1 : threads)));
+            for (int r = 0; r < reps; ++r) bo.inputs.push_back(dir);  // repeat the folder: ~`seconds` per run
+            BatchSummary sum;
+            run_batch(s, bo, sum);
+            rate[dg][k] = sum.elapsed_s > 0 ? static_cast<double>(sum.files) / sum.elapsed_s : 0;
+        }
+    for (std::size_t i = 0; i < corpus.size(); ++i) std::remove((dir + "/img" + std::to_string(i) + ".jpg").c_str());
+    ::rmdir(dir.c_str());
+    std::printf("\nfolder scan (the 'hashguard scan' pipeline over the corpus as files, first list):\n");
+    std::printf("%-22s %14s %10s %14s %10s %11s\n", "", "files/s", "vs decode", "1 thread", "vs decode", "scaling");
+    for (int dg = 0; dg < 2; ++dg)
+        std::printf("%-22s %14.1f %9.2fx %14.1f %9.2fx %10.2fx\n", dg == 0 ? "with MD5 + SHA-256" : "--no-digests",
+                    rate[dg][0], dec_n / rate[dg][0], rate[dg][1], dec_1 / rate[dg][1], rate[dg][0] / rate[dg][1]);
+    w.key("folder_scan").begin_object().field("files_per_s", rate[0][0], 2).field("files_per_s_1thread", rate[0][1], 2);
+    w.field("time_vs_decode_only", dec_n / rate[0][0], 3).field("no_digests_files_per_s", rate[1][0], 2);
+    w.field("no_digests_files_per_s_1thread", rate[1][1], 2);
+    w.field("no_digests_time_vs_decode_only", dec_n / rate[1][0], 3).end_object();
+}
+
+int parse_bench_args(int argc, char** argv, BenchArgs& a) {
+    Args args("hashguard bench", "[options]",
+              "Detection throughput on a generated corpus: images/s end to end, lookups/s per list\n"
+              "size, against TurboJPEG decoding the same bytes in the same process.",
+              "All figures come from one process: compare the ratios (the 'vs decode' column), not\n"
+              "absolute numbers across machines.");
+    args.integer("--images", "N", a.images, 2, 100000, "corpus size (default 48)")
+        .text("--size", "WxH", a.size, "image size (default 1920x1080)")
+        .text("--lists", "A,B,...", a.lists, "list sizes (default 1e5,1e6; 1e7 needs ~1.5 GB and a minute)")
+        .integer("--threads", "N", a.threads, 1, 1024, "threads (default: one per core)")
+        .real("--seconds", "S", a.seconds, 0.1, 3600, "minimum time per measurement (default 2)")
+        .text("--json", "FILE", a.json_path, "also write the figures as JSON");
+    if (const int rc = args.parse(argc, argv); rc >= 0) return rc;
+    if (std::sscanf(a.size.c_str(), "%dx%d", &a.width, &a.height) != 2 || a.width < 16 || a.height < 16 ||
+        a.width > 16384 || a.height > 16384)
+        return std::fprintf(stderr, "hashguard bench: --size needs WxH, 16..16384 a side\n"), 2;
+    if (!parse_sizes(a.lists, a.sizes))
+        return std::fprintf(stderr, "hashguard bench: --lists needs sizes 1..1e8, comma-separated\n"), 2;
+    if (a.threads == 0) a.threads = static_cast<long long>(std::max(1u, std::thread::hardware_concurrency()));
+    return -1;
+}
+
 }  // namespace
 
 int cmd_bench(int argc, char** argv) {
-    int images = 48, width = 1920, height = 1080;
-    int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    double seconds = 2;
-    std::vector<double> sizes = {1e5, 1e6};
-    std::string json_path;
-    for (int i = 0; i < argc; ++i) {
-        const std::string a = argv[i];
-        const bool has = i + 1 < argc;
-        if (a == "--images" && has) images = std::max(2, std::atoi(argv[++i]));
-        else if (a == "--size" && has && std::sscanf(argv[i + 1], "%dx%d", &width, &height) == 2 && width >= 16 &&
-                 height >= 16 && width <= 16384 && height <= 16384)
-            ++i;
-        else if (a == "--threads" && has) threads = std::max(1, std::atoi(argv[++i]));
-        else if (a == "--seconds" && has) seconds = std::max(0.1, std::atof(argv[++i]));
-        else if (a == "--json" && has) json_path = argv[++i];
-        else if (a == "--lists" && has) {
-            sizes.clear();
-            std::string s = argv[++i];
-            for (std::size_t p = 0; p <= s.size();) {
-                const std::size_t q = std::min(s.find(',', p), s.size());
-                const double v = std::atof(s.substr(p, q - p).c_str());
-                if (v >= 1 && v <= 1e8) sizes.push_back(v);
-                p = q + 1;
-            }
-        } else if (a == "-h" || a == "--help") {
-            std::fputs(kBenchUsage, stdout);
-            return 0;
-        } else {
-            std::fprintf(stderr, "hashguard bench: unknown or incomplete option '%s'\n%s", a.c_str(), kBenchUsage);
-            return 2;
-        }
-    }
+    BenchArgs a;
+    if (const int rc = parse_bench_args(argc, argv, a); rc >= 0) return rc;
     std::setvbuf(stdout, nullptr, _IOLBF, 0);  // the table appears as it is measured
-    try {
-        std::fprintf(stderr, "hashguard bench: generating %d %dx%d JPEGs...\n", images, width, height);
-        std::vector<Bytes> corpus;
-        std::size_t total_bytes = 0;
-        for (int i = 0; i < images; ++i) {
-            corpus.push_back(make_jpeg(width, height, 1000 + static_cast<std::uint64_t>(i)));
-            if (corpus.back().empty()) throw hg::Error(HG_ERR_INTERNAL, "TurboJPEG could not encode the corpus");
-            total_bytes += corpus.back().size();
-        }
-        // Hashes of the corpus: every other image is planted (4 bits flipped) in each list.
-        hg::Scanner plain;
-        plain.set(HG_OPT_CACHE_ENTRIES, 0);
-        std::vector<std::uint8_t> planted;
-        for (int i = 0; i < images; i += 2) {
-            const std::string hex = plain.scan(corpus[i].data(), corpus[i].size()).pdq_hex();
-            for (std::size_t k = 0; k + 1 < hex.size(); k += 2)
-                planted.push_back(static_cast<std::uint8_t>(std::stoi(hex.substr(k, 2), nullptr, 16)));
-            for (int b = 0; b < 4; ++b) planted[planted.size() - 32 + static_cast<std::size_t>(b * 7)] ^= 1;
-        }
-
-        const double dec_n = decode_rate(corpus, threads, seconds);
-        const double dec_1 = threads > 1 ? decode_rate(corpus, 1, seconds) : dec_n;
-
-        std::printf("hashguard bench: %d generated %dx%d JPEGs (q90, %.0f KB average), kernel %s, %d threads\n",
-                    images, width, height, total_bytes / 1024.0 / images, hg_kernel(), threads);
-        std::printf("TurboJPEG decode only (baseline): %.1f images/s (1 thread: %.1f)\n\n", dec_n, dec_1);
-        std::printf("%-10s %9s %14s %14s %10s %12s %12s %11s\n", "list", "build s", "scan img/s", "1 thread",
-                    "vs decode", "lookups/s", "matches/s", "2t scaling");
-        std::string json = "{\"images\":" + std::to_string(images) + ",\"width\":" + std::to_string(width) +
-                           ",\"height\":" + std::to_string(height) + ",\"kernel\":\"" + hg_kernel() +
-                           "\",\"threads\":" + std::to_string(threads) + ",\"decode_only_images_per_s\":" +
-                           std::to_string(dec_n) + ",\"decode_only_1thread_images_per_s\":" + std::to_string(dec_1) +
-                           ",\"lists\":[";
-        Rng rng{42};
-        std::unique_ptr<hg::Lists> first_lists;  // reused by the folder scan below
-        for (std::size_t li = 0; li < sizes.size(); ++li) {
-            const std::size_t n = static_cast<std::size_t>(sizes[li]);
-            const std::size_t nplant = planted.size() / 32;
-            std::vector<std::uint8_t> hashes((n > nplant ? n - nplant : 0) * 32);
-            for (std::size_t k = 0; k < hashes.size(); k += 8) {
-                const std::uint64_t v = rng.next();
-                std::memcpy(&hashes[k], &v, 8);
-            }
-            hashes.insert(hashes.end(), planted.begin(), planted.end());
-            const auto tb = Clock::now();
-            hg::Lists lists;
-            hg::check(hg_lists_add_binary(lists.get(), "bench", hashes.data(), hashes.size() / 32, HG_KIND_PDQ));
-            hg::Scanner s;
-            s.set(HG_OPT_CACHE_ENTRIES, 0);  // every scan decodes: no repeated-bytes shortcut
-            s.set_lists(lists);
-            const double build_s = std::chrono::duration<double>(Clock::now() - tb).count();
-            hashes.clear();
-            hashes.shrink_to_fit();
-            if (li == 0) first_lists = std::make_unique<hg::Lists>(std::move(lists));
-            const ScanRate rn = scan_rate(s, corpus, threads, seconds);
-            const ScanRate r1 = threads > 1 ? scan_rate(s, corpus, 1, seconds) : rn;
-            char label[32];
-            std::snprintf(label, sizeof label, "%.0e", sizes[li]);
-            std::printf("%-10s %9.2f %14.1f %14.1f %9.2fx %12.0f %12.1f %10.2fx\n", label, build_s, rn.images_per_s,
-                        r1.images_per_s, dec_n / rn.images_per_s, r1.lookups_per_s, rn.matches_per_s,
-                        rn.images_per_s / r1.images_per_s);
-            char buf[512];
-            std::snprintf(buf, sizeof buf,
-                          "%s{\"hashes\":%zu,\"build_s\":%.3f,\"images_per_s\":%.2f,\"images_per_s_1thread\":%.2f,"
-                          "\"time_vs_decode_only\":%.3f,\"lookups_per_s\":%.1f,\"matches_per_s\":%.2f}",
-                          li ? "," : "", n, build_s, rn.images_per_s, r1.images_per_s, dec_n / rn.images_per_s,
-                          r1.lookups_per_s, rn.matches_per_s);
-            json += buf;
-        }
-        json += "]";
-
-        // The same corpus as files: `hashguard scan`'s pipeline over a folder.
-        char tmpl[] = "/tmp/hashguard-bench-XXXXXX";
-        if (!mkdtemp(tmpl)) throw hg::Error(HG_ERR_IO, "cannot create a temporary directory");
-        const std::string dir = tmpl;
-        for (int i = 0; i < images; ++i) {
-            const std::string p = dir + "/img" + std::to_string(i) + ".jpg";
-            std::FILE* f = std::fopen(p.c_str(), "wb");
-            if (!f || std::fwrite(corpus[i].data(), 1, corpus[i].size(), f) != corpus[i].size() || std::fclose(f))
-                throw hg::Error(HG_ERR_IO, "cannot write " + p);
-        }
-        // [digests on/off][threads N / 1]
-        double folder_rate[2][2] = {{0, 0}, {0, 0}};
-        for (int dg = 0; dg < 2; ++dg)
-            for (int k = 0; k < 2; ++k) {
-                hg::Scanner s;  // `hashguard scan`'s defaults (MD5 + SHA-256 unless dg), the first list, no cache
-                s.set(HG_OPT_CACHE_ENTRIES, 0)
-                    .set(HG_OPT_DIGESTS, dg == 0 ? (1 << HG_KIND_MD5) | (1 << HG_KIND_SHA256) : 0);
-                if (first_lists) s.set_lists(*first_lists);
-                BatchOptions bo;
-                bo.threads = k == 0 ? threads : 1;
-                bo.quiet = true;
-                bo.output = "/dev/null";
-                bo.fsync_every_lines = SIZE_MAX;
-                // Repeat the folder so the run lasts about `seconds`.
-                const int reps = std::max(1, static_cast<int>(seconds * dec_n / images / (k == 0 ? 1 : threads)));
-                for (int r = 0; r < reps; ++r) bo.inputs.push_back(dir);
-                BatchSummary sum;
-                run_batch(s, bo, sum);
-                folder_rate[dg][k] = sum.elapsed_s > 0 ? static_cast<double>(sum.files) / sum.elapsed_s : 0;
-            }
-        for (int i = 0; i < images; ++i) std::remove((dir + "/img" + std::to_string(i) + ".jpg").c_str());
-        ::rmdir(dir.c_str());
-        std::printf("\nfolder scan (the 'hashguard scan' pipeline over the corpus as files, first list):\n");
-        std::printf("%-22s %14s %10s %14s %10s %11s\n", "", "files/s", "vs decode", "1 thread", "vs decode", "scaling");
-        for (int dg = 0; dg < 2; ++dg)
-            std::printf("%-22s %14.1f %9.2fx %14.1f %9.2fx %10.2fx\n", dg == 0 ? "with MD5 + SHA-256" : "--no-digests",
-                        folder_rate[dg][0], dec_n / folder_rate[dg][0], folder_rate[dg][1], dec_1 / folder_rate[dg][1],
-                        folder_rate[dg][0] / folder_rate[dg][1]);
-        char buf[512];
-        std::snprintf(buf, sizeof buf,
-                      ",\"folder_scan\":{\"files_per_s\":%.2f,\"files_per_s_1thread\":%.2f,\"time_vs_decode_only\":%.3f,"
-                      "\"no_digests_files_per_s\":%.2f,\"no_digests_files_per_s_1thread\":%.2f,"
-                      "\"no_digests_time_vs_decode_only\":%.3f}}",
-                      folder_rate[0][0], folder_rate[0][1], dec_n / folder_rate[0][0], folder_rate[1][0],
-                      folder_rate[1][1], dec_n / folder_rate[1][0]);
-        json += buf;
-        std::printf("%s\n", json.c_str());
-        if (!json_path.empty()) {
-            std::FILE* f = std::fopen(json_path.c_str(), "w");
-            if (!f || std::fprintf(f, "%s\n", json.c_str()) < 0 || std::fclose(f) != 0)
-                throw hg::Error(HG_ERR_IO, "cannot write " + json_path);
-        }
-        return 0;
-    } catch (const hg::Error& e) {
-        std::fprintf(stderr, "hashguard bench: %s\n", e.what());
-        return 2;
+    std::vector<std::uint8_t> planted;
+    std::size_t total_bytes = 0;
+    const std::vector<Bytes> corpus = make_corpus(a, planted, total_bytes);
+    const int threads = static_cast<int>(a.threads);
+    const double dec_n = decode_rate(corpus, threads, a.seconds);
+    const double dec_1 = threads > 1 ? decode_rate(corpus, 1, a.seconds) : dec_n;
+    std::printf("hashguard bench: %lld generated %dx%d JPEGs (q90, %.0f KB average), kernel %s, %d threads\n",
+                a.images, a.width, a.height, total_bytes / 1024.0 / static_cast<double>(a.images), hg_kernel(), threads);
+    std::printf("TurboJPEG decode only (baseline): %.1f images/s (1 thread: %.1f)\n\n", dec_n, dec_1);
+    std::printf("%-10s %9s %14s %14s %10s %12s %12s %11s\n", "list", "build s", "scan img/s", "1 thread", "vs decode",
+                "lookups/s", "matches/s", "2t scaling");
+    std::string json;
+    hashguard::json::Writer w(json);
+    w.begin_object().field("images", a.images).field("width", a.width).field("height", a.height);
+    w.field("kernel", hg_kernel()).field("threads", threads).field("decode_only_images_per_s", dec_n, 2);
+    w.field("decode_only_1thread_images_per_s", dec_1, 2);
+    std::unique_ptr<hg::Lists> first;
+    bench_lists(a, corpus, planted, dec_n, w, first);
+    bench_folder(a, corpus, first.get(), dec_n, dec_1, w);
+    w.end_object();
+    std::printf("%s\n", json.c_str());
+    if (!a.json_path.empty()) {
+        std::FILE* f = std::fopen(a.json_path.c_str(), "w");
+        if (!f || std::fprintf(f, "%s\n", json.c_str()) < 0 || std::fclose(f) != 0)
+            throw hg::Error(HG_ERR_IO, "cannot write " + a.json_path);
     }
+    return 0;
 }
 
 }  // namespace hgcli

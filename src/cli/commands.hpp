@@ -1,7 +1,12 @@
-// Subcommands implemented outside main.cpp.
+// The subcommands of the `hashguard` CLI. Each takes the arguments after its
+// name and returns the process exit status. The CLI uses the public API only.
 #pragma once
 
 namespace hgcli {
-int cmd_scan(int argc, char** argv);   // src/cli/scan_cmd.cpp
-int cmd_bench(int argc, char** argv);  // src/cli/bench_cmd.cpp
+int cmd_hash(int argc, char** argv);    // src/cli/hash_cmd.cpp (also `decode`)
+int cmd_decode(int argc, char** argv);  // src/cli/hash_cmd.cpp
+int cmd_match(int argc, char** argv);   // src/cli/match_cmd.cpp
+int cmd_list(int argc, char** argv);    // src/cli/list_cmd.cpp
+int cmd_scan(int argc, char** argv);    // src/cli/scan_cmd.cpp
+int cmd_bench(int argc, char** argv);   // src/cli/bench_cmd.cpp
 }  // namespace hgcli

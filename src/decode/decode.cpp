@@ -140,6 +140,57 @@ Error precheck(const std::uint8_t* data, std::size_t len, const DecodeOptions& o
 
 }  // namespace detail
 
+namespace detail {
+
+namespace {
+
+// The time budget, for this thread, for one decode call.
+struct ArmDeadline {
+    explicit ArmDeadline(std::uint32_t ms) {
+        t_deadline_armed = ms > 0;
+        t_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    }
+    ~ArmDeadline() { t_deadline_armed = false; }
+};
+
+Error dispatch(Format f, const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out) {
+    switch (f) {
+        case Format::jpeg: return decode_jpeg(data, len, opt, out);
+        case Format::png: return decode_png(data, len, opt, out);
+        case Format::gif: return decode_gif(data, len, opt, out);
+        case Format::pnm: return decode_pnm(data, len, opt, out);
+        default: return decode_opencv(f, data, len, opt, out);
+    }
+}
+
+}  // namespace
+
+Error decode_frames(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, const FrameSink& sink) {
+    return guard([&]() -> Error {
+        Format f;
+        DecodeOptions first = opt;
+        first.frame = 0;
+        if (Error pe = precheck(data, len, first, f)) return pe;
+        if (f != Format::gif) {
+            Image img;
+            if (Error e = decode_image(data, len, img, first)) return e;
+            return sink(img);
+        }
+        const ArmDeadline arm(opt.max_decode_ms);
+        Image norm;
+        return decode_gif_frames(data, len, first, [&](const Image& frame) -> Error {
+            if (past_deadline()) return time_limit_error(opt);
+            norm.width = frame.width, norm.height = frame.height, norm.channels = frame.channels;
+            norm.pixels = frame.pixels;
+            norm.format = Format::gif;
+            if (opt.collapse_grey) collapse_grey_if_uniform(norm);
+            return sink(norm);
+        });
+    });
+}
+
+}  // namespace detail
+
 Error decode_image(const std::uint8_t* data, std::size_t len, Image& out, const DecodeOptions& opt) noexcept {
     Error e = detail::guard([&]() -> Error {
         // The pixel buffer is not cleared: decoders overwrite every byte, and a
@@ -150,22 +201,8 @@ Error decode_image(const std::uint8_t* data, std::size_t len, Image& out, const 
         out.frame_count = 1;
         Format f;
         if (Error pe = detail::precheck(data, len, opt, f)) return pe;
-        struct Arm {  // the time budget, for this thread, for this call
-            explicit Arm(std::uint32_t ms) {
-                detail::t_deadline_armed = ms > 0;
-                detail::t_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-            }
-            ~Arm() { detail::t_deadline_armed = false; }
-        } arm(opt.max_decode_ms);
-        Error de;
-        switch (f) {
-            case Format::jpeg: de = detail::decode_jpeg(data, len, opt, out); break;
-            case Format::png: de = detail::decode_png(data, len, opt, out); break;
-            case Format::gif: de = detail::decode_gif(data, len, opt, out); break;
-            case Format::pnm: de = detail::decode_pnm(data, len, opt, out); break;
-            default: de = detail::decode_opencv(f, data, len, opt, out); break;
-        }
-        if (de) return de;
+        const detail::ArmDeadline arm(opt.max_decode_ms);
+        if (Error de = detail::dispatch(f, data, len, opt, out)) return de;
         if (detail::past_deadline()) return detail::time_limit_error(opt);
         out.format = f;
         if (opt.collapse_grey) detail::collapse_grey_if_uniform(out);
@@ -176,33 +213,6 @@ Error decode_image(const std::uint8_t* data, std::size_t len, Image& out, const 
         out.pixels.clear();
     }
     return e;
-}
-
-Error read_file(const std::string& path, std::vector<std::uint8_t>& out, std::size_t max_bytes) noexcept {
-    return detail::guard([&]() -> Error {
-        out.clear();
-        std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-        if (!f) return {Status::io_error, "cannot open: " + std::string(std::strerror(errno))};
-        if (std::fseek(f.get(), 0, SEEK_END) == 0) {
-            const long size = std::ftell(f.get());
-            if (size > 0 && static_cast<unsigned long>(size) > max_bytes)
-                return {Status::limit_bytes, "file is " + std::to_string(size) +
-                                                 " bytes, above the max_input_bytes limit of " +
-                                                 std::to_string(max_bytes)};
-            if (size > 0) out.reserve(static_cast<std::size_t>(size));
-            std::rewind(f.get());
-        }
-        std::uint8_t buf[1 << 16];
-        for (;;) {
-            const std::size_t n = std::fread(buf, 1, sizeof buf, f.get());
-            if (n == 0) break;
-            if (out.size() + n > max_bytes)
-                return {Status::limit_bytes, "file is above the max_input_bytes limit of " + std::to_string(max_bytes)};
-            out.insert(out.end(), buf, buf + n);
-        }
-        if (std::ferror(f.get())) return {Status::io_error, "read error: " + std::string(std::strerror(errno))};
-        return {};
-    });
 }
 
 }  // namespace hashguard

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "hashguard/image.hpp"
@@ -27,6 +28,14 @@ Error check_dimensions(std::uint64_t width, std::uint64_t height, const DecodeOp
 
 Error decode_jpeg(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
 Error decode_gif(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
+
+/// Receives decoded frames one after the other.
+using FrameSink = std::function<Error(const Image&)>;
+/// Every frame of a GIF, composited, to `sink` (one pass; opt.frame ignored).
+Error decode_gif_frames(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, const FrameSink& sink);
+/// Every frame of an attachment (one for still images) to `sink`, checked and
+/// normalised exactly as decode_image() does for each frame index.
+Error decode_frames(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, const FrameSink& sink);
 Error decode_png(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
 Error decode_pnm(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
 /// WebP, BMP, TIFF through OpenCV's imdecode (IMREAD_UNCHANGED).

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/errors.hpp"
+#include "common/fault.hpp"
 #include "hashguard/index.hpp"
 #include "kernels/kernels.hpp"
 
@@ -397,16 +398,20 @@ private:
 }  // namespace
 
 Error PdqIndex::range_search(const Hash256* queries, std::size_t n, int radius, std::vector<IndexMatch>& out) const noexcept {
-    return detail::guard([&]() -> Error {
+    const std::size_t start = out.size();
+    Error e = detail::guard([&]() -> Error {
         if (!queries && n) return {Status::invalid_argument, "null queries with a non-zero count"};
         if (radius < 0 || radius > 256) return {Status::invalid_argument, "radius must be 0..256"};
-        const std::size_t start = out.size();
+        if (detail::inject_fault(detail::FaultSite::index_lookup))
+            return {Status::internal, "injected failure: index_lookup"};
         range_batch(queries, n, radius, out);
         std::sort(out.begin() + static_cast<std::ptrdiff_t>(start), out.end(), [](const IndexMatch& a, const IndexMatch& b) {
             return a.query != b.query ? a.query < b.query : a.entry < b.entry;
         });
         return {};
     });
+    if (e) out.resize(std::min(out.size(), start));  // no partial answer
+    return e;
 }
 
 Error PdqIndex::nearest(const Hash256* queries, std::size_t n, std::vector<IndexMatch>& out) const noexcept {

@@ -1,5 +1,10 @@
 // Hash-list text formats: bare hashes, the reference tools' `hash,meta` and
 // `hash=...,k=v` lines, and CSV with a header naming the hash column.
+//
+// List contents are sensitive. Every buffer holding them is reserved once at
+// its final size (no growth frees an unwiped copy), merged metadata replaces
+// its old string only after wiping it, and the raw file text is wiped when
+// freed (SecureBytes).
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
@@ -10,6 +15,10 @@
 #include <xxhash.h>
 
 #include "common/errors.hpp"
+#include "common/hex.hpp"
+#include "common/io.hpp"
+#include "common/secure.hpp"
+#include "hashguard/csv.hpp"
 #include "hashguard/lists.hpp"
 
 namespace hashguard {
@@ -24,24 +33,9 @@ const char* hash_kind_name(HashKind k) noexcept {
     return "unknown";
 }
 
-std::string Digest::to_hex() const {
-    static const char kDigits[] = "0123456789abcdef";
-    std::string s(2 * size, '0');
-    for (int i = 0; i < size; ++i) {
-        s[2 * i] = kDigits[bytes[i] >> 4];
-        s[2 * i + 1] = kDigits[bytes[i] & 15];
-    }
-    return s;
-}
+std::string Digest::to_hex() const { return detail::hex_string(bytes.data(), size); }
 
 namespace {
-
-int hexval(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 bool parse_digest(std::string_view hex, Digest& d) {
     switch (hex.size()) {
@@ -52,12 +46,7 @@ bool parse_digest(std::string_view hex, Digest& d) {
     }
     d.size = static_cast<std::uint8_t>(hex.size() / 2);
     d.bytes.fill(0);
-    for (std::size_t i = 0; i < d.size; ++i) {
-        const int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0) return false;
-        d.bytes[i] = static_cast<std::uint8_t>(hi << 4 | lo);
-    }
-    return true;
+    return detail::hex_decode(hex, d.bytes.data());
 }
 
 std::string_view trim(std::string_view s) {
@@ -66,53 +55,28 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-std::string lower(std::string_view s) {
-    std::string r(s);
-    for (auto& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return r;
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
 }
 
-// Splits a CSV line; fields may be double-quoted ("" is a quote inside).
-// False on an unterminated quote.
-bool split_csv(std::string_view line, std::vector<std::string>& fields) {
-    fields.clear();
-    std::string cur;
-    bool quoted = false, was_quoted = false;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (quoted) {
-            if (c == '"') {
-                if (i + 1 < line.size() && line[i + 1] == '"') {
-                    cur += '"';
-                    ++i;
-                } else {
-                    quoted = false;
-                }
-            } else {
-                cur += c;
-            }
-        } else if (c == '"' && trim(cur).empty()) {
-            quoted = was_quoted = true;
-            cur.clear();
-        } else if (c == ',') {
-            fields.push_back(was_quoted ? cur : std::string(trim(cur)));
-            cur.clear();
-            was_quoted = false;
-        } else {
-            cur += c;
-        }
-    }
-    if (quoted) return false;
-    fields.push_back(was_quoted ? cur : std::string(trim(cur)));
-    return true;
-}
-
-bool is_hash_column(const std::string& name) {
+bool is_hash_column(std::string_view name) {
     static const char* kNames[] = {"hash", "pdq", "pdq_hash", "signal", "signal_value", "md5", "sha1", "sha-1",
                                    "sha256", "sha-256", "sha_256", "sha_1"};
     for (const char* n : kNames)
-        if (name == n) return true;
+        if (iequals(name, n)) return true;
     return false;
+}
+
+// Whether `meta` is one of the " | "-separated parts of `joined`.
+bool has_part(std::string_view joined, std::string_view meta) {
+    for (std::size_t pos = 0;;) {
+        const std::size_t end = joined.find(" | ", pos);
+        if (joined.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos) == meta) return true;
+        if (end == std::string_view::npos) return false;
+        pos = end + 3;
+    }
 }
 
 // The unique entries of a list, keyed by XXH3 of the hash. A duplicate keeps
@@ -123,13 +87,23 @@ struct EntryIndex {
     std::unordered_map<std::uint64_t, std::vector<std::size_t>> buckets;
 
     EntryIndex(HashList& l, std::size_t cap) : list(l), meta_cap(cap) {
-        const bool pdq = l.kind == ListKind::pdq;
-        for (std::size_t i = 0; i < l.size(); ++i)
-            buckets[key(pdq ? l.pdq[i] : Hash256{}, pdq ? Digest{} : l.digests[i])].push_back(i);
+        for (std::size_t i = 0; i < l.size(); ++i) buckets[key_of(i)].push_back(i);
     }
 
     std::uint64_t key(const Hash256& h, const Digest& d) const {
         return list.kind == ListKind::pdq ? XXH3_64bits(h.w.data(), sizeof h.w) : XXH3_64bits(d.bytes.data(), d.size);
+    }
+    std::uint64_t key_of(std::size_t i) const {
+        return list.kind == ListKind::pdq ? key(list.pdq[i], Digest{}) : key(Hash256{}, list.digests[i]);
+    }
+
+    void join_metadata(std::string& m, std::string_view meta) const {
+        if (meta.empty() || has_part(m, meta) || m.size() + meta.size() >= meta_cap) return;
+        std::string joined;
+        joined.reserve(m.size() + 3 + meta.size());
+        joined.append(m).append(m.empty() ? "" : " | ").append(meta);
+        detail::wipe(m);
+        m = std::move(joined);
     }
 
     // Adds the entry; false when it was a duplicate (merged).
@@ -138,9 +112,9 @@ struct EntryIndex {
         for (std::size_t e : bucket) {
             const bool same = list.kind == ListKind::pdq ? list.pdq[e] == h : list.digests[e] == d;
             if (!same) continue;
-            std::string& m = list.metadata[e];
-            const bool known = (" | " + m + " | ").find(" | " + meta + " | ") != std::string::npos;
-            if (!meta.empty() && !known && m.size() + meta.size() < meta_cap) m += (m.empty() ? "" : " | ") + meta;
+            join_metadata(list.metadata[e], meta);
+            detail::wipe(meta);
+            detail::wipe(id);
             return false;
         }
         bucket.push_back(list.ids.size());
@@ -152,17 +126,50 @@ struct EntryIndex {
     }
 };
 
+// Reserves room for `n` more entries in every column, so that adding them
+// never reallocates (a reallocation would free an unwiped copy).
+void reserve_entries(HashList& l, std::size_t n) {
+    const std::size_t total = l.size() + n;
+    if (l.kind == ListKind::pdq) l.pdq.reserve(total);
+    else l.digests.reserve(total);
+    l.ids.reserve(total);
+    l.metadata.reserve(total);
+}
+
+// Calls f(line_number, line) for each line; lines end with LF, CRLF or CR.
+template <class F>
+std::size_t for_each_line(std::string_view text, F&& f) {
+    std::size_t n = 0, pos = 0;
+    while (pos < text.size()) {
+        const std::size_t end = text.find_first_of("\r\n", pos);
+        const std::size_t stop = end == std::string_view::npos ? text.size() : end;
+        f(++n, text.substr(pos, stop - pos));
+        pos = stop + 1;
+        if (stop < text.size() && text[stop] == '\r' && pos < text.size() && text[pos] == '\n') ++pos;
+    }
+    return n;
+}
+
+std::size_t count_lines(std::string_view text) {
+    return for_each_line(text, [](std::size_t, std::string_view) {});
+}
+
 struct Parser {
+    Parser(std::string_view src, const ListParseOptions& o, HashList& l, ListParseReport& r)
+        : source(src), opt(o), out(l), rep(r), entries(l, o.max_line_bytes) {}
     std::string_view source;
     const ListParseOptions& opt;
     HashList& out;
     ListParseReport& rep;
     EntryIndex entries;
-    // CSV state
     bool header_seen = false, csv = false;
-    std::vector<std::string> header;
+    std::vector<std::string> header, fields;
     int hash_col = -1, id_col = -1;
-    std::vector<std::string> fields;
+
+    ~Parser() {
+        for (auto* v : {&header, &fields})
+            for (std::string& s : *v) detail::wipe(s);
+    }
 
     std::string where(std::size_t line) const { return std::string(source) + ":" + std::to_string(line); }
 
@@ -179,7 +186,7 @@ struct Parser {
     // Parses one hash field; false when malformed.
     bool parse_hash(std::string_view hex, Hash256& h, Digest& d) const {
         hex = trim(hex);
-        if (hex.size() > 5 && lower(hex.substr(0, 5)) == "hash=") hex.remove_prefix(5);
+        if (hex.size() > 5 && iequals(hex.substr(0, 5), "hash=")) hex.remove_prefix(5);
         return opt.kind == ListKind::pdq ? Hash256::from_hex(hex, h) : parse_digest(hex, d);
     }
 
@@ -188,12 +195,40 @@ struct Parser {
             ++rep.duplicates_merged;
     }
 
+    // The first non-blank line is either data or a CSV header naming the hash column.
+    void read_header(std::size_t n, std::string_view text) {
+        if (!csv::split(text, header)) return problem(n, "unterminated quote in header");
+        for (std::size_t i = 0; i < header.size(); ++i) {
+            if (hash_col < 0 && is_hash_column(header[i])) hash_col = static_cast<int>(i);
+            if (id_col < 0 && iequals(header[i], "id")) id_col = static_cast<int>(i);
+        }
+        if (hash_col < 0) return problem(n, bad_hash_reason() + ", and not a CSV header naming a hash column");
+        csv = true;
+        ++rep.ignored_lines;
+    }
+
+    void csv_line(std::size_t n, std::string_view text) {
+        if (!csv::split(text, fields)) return problem(n, "unterminated quote");
+        if (fields.size() != header.size())
+            return problem(n, "has " + std::to_string(fields.size()) + " fields, the header has " +
+                                  std::to_string(header.size()));
+        Hash256 h;
+        Digest d;
+        const auto hc = static_cast<std::size_t>(hash_col);
+        if (!parse_hash(fields[hc], h, d)) return problem(n, bad_hash_reason() + " in column '" + header[hc] + "'");
+        std::string meta;
+        for (std::size_t i = 0; i < fields.size(); ++i) {
+            if (static_cast<int>(i) == hash_col || static_cast<int>(i) == id_col) continue;
+            if (!meta.empty()) meta += ';';
+            meta.append(header[i]).append("=").append(fields[i]);
+        }
+        add(n, h, d, id_col >= 0 ? fields[static_cast<std::size_t>(id_col)] : std::string(), std::move(meta));
+    }
+
     void line(std::size_t n, std::string_view text) {
         ++rep.lines;
-        if (text.size() > opt.max_line_bytes) {
-            problem(n, "line longer than " + std::to_string(opt.max_line_bytes) + " bytes");
-            return;
-        }
+        if (text.size() > opt.max_line_bytes)
+            return problem(n, "line longer than " + std::to_string(opt.max_line_bytes) + " bytes");
         text = trim(text);
         if (text.empty() || text.front() == '#') {
             ++rep.ignored_lines;
@@ -201,112 +236,83 @@ struct Parser {
         }
         Hash256 h;
         Digest d;
+        const auto comma = text.find(',');
+        const bool is_data = parse_hash(text.substr(0, comma), h, d);
         if (!header_seen) {
             header_seen = true;
-            const auto comma = text.find(',');
-            if (!parse_hash(text.substr(0, comma), h, d)) {
-                // Not data: it must be a CSV header naming the hash column.
-                if (!split_csv(text, header)) {
-                    problem(n, "unterminated quote in header");
-                    return;
-                }
-                for (std::size_t i = 0; i < header.size(); ++i) {
-                    const std::string name = lower(header[i]);
-                    if (hash_col < 0 && is_hash_column(name)) hash_col = static_cast<int>(i);
-                    if (id_col < 0 && name == "id") id_col = static_cast<int>(i);
-                }
-                if (hash_col < 0) {
-                    problem(n, bad_hash_reason() + ", and not a CSV header naming a hash column");
-                    return;
-                }
-                csv = true;
-                ++rep.ignored_lines;
-                return;
-            }
+            if (!is_data) return read_header(n, text);
         }
-        if (csv) {
-            if (!split_csv(text, fields)) {
-                problem(n, "unterminated quote");
-                return;
-            }
-            if (fields.size() != header.size()) {
-                problem(n, "has " + std::to_string(fields.size()) + " fields, the header has " +
-                               std::to_string(header.size()));
-                return;
-            }
-            if (!parse_hash(fields[static_cast<std::size_t>(hash_col)], h, d)) {
-                problem(n, bad_hash_reason() + " in column '" + header[static_cast<std::size_t>(hash_col)] + "'");
-                return;
-            }
-            std::string meta;
-            for (std::size_t i = 0; i < fields.size(); ++i) {
-                if (static_cast<int>(i) == hash_col || static_cast<int>(i) == id_col) continue;
-                if (!meta.empty()) meta += ';';
-                meta += header[i] + "=" + fields[i];
-            }
-            add(n, h, d, id_col >= 0 ? fields[static_cast<std::size_t>(id_col)] : std::string(), std::move(meta));
-            return;
-        }
-        const auto comma = text.find(',');
-        if (!parse_hash(text.substr(0, comma), h, d)) {
-            problem(n, bad_hash_reason());
-            return;
-        }
-        add(n, h, d, std::string(), comma == std::string_view::npos ? std::string() : std::string(trim(text.substr(comma + 1))));
+        if (csv) return csv_line(n, text);
+        if (!is_data) return problem(n, bad_hash_reason());
+        add(n, h, d, std::string(),
+            comma == std::string_view::npos ? std::string() : std::string(trim(text.substr(comma + 1))));
     }
 };
+
+Error no_entries(std::string_view source, const ListParseReport& rep) {
+    std::string why = std::string(source) + ": the list has no entries";
+    if (rep.lines == 0) why += " (empty)";
+    else if (rep.bad_lines) why += " (every entry line was malformed and skipped)";
+    else why += " (only blank lines, comments or a header)";
+    return {Status::list_format, why + "; a list may be empty only when allowed explicitly"};
+}
 
 }  // namespace
 
 Error parse_hash_list(std::string_view text, std::string_view source, HashList& out, const ListParseOptions& opt,
                       ListParseReport* report) noexcept {
     Error e = detail::guard([&]() -> Error {
-        out = HashList{};
+        secure_clear(out);
         out.kind = opt.kind;
         ListParseReport local;
         ListParseReport& rep = report ? *report : local;
         rep = ListParseReport{};
         if (text.size() >= 3 && std::memcmp(text.data(), "\xEF\xBB\xBF", 3) == 0) text.remove_prefix(3);
-        Parser p{source, opt, out, rep, EntryIndex(out, opt.max_line_bytes), false, false, {}, -1, -1, {}};
-        std::size_t n = 0, pos = 0;
-        while (pos < text.size()) {
-            const std::size_t end = text.find('\n', pos);
-            const std::size_t stop = end == std::string_view::npos ? text.size() : end;
-            p.line(++n, text.substr(pos, stop - pos));
-            pos = stop + 1;
-        }
+        reserve_entries(out, count_lines(text));
+        Parser p(source, opt, out, rep);
+        for_each_line(text, [&](std::size_t n, std::string_view line) { p.line(n, line); });
         rep.entries = out.size();
         if (rep.bad_lines && !opt.skip_bad_lines) {
             std::string msg = rep.problems.front();
             if (rep.bad_lines > 1) msg += " (and " + std::to_string(rep.bad_lines - 1) + " more malformed lines)";
             return {Status::list_format, msg};
         }
+        if (out.size() == 0 && !opt.allow_empty) return no_entries(source, rep);
         return {};
     });
-    if (e) out = HashList{};
+    if (e) secure_clear(out);
     return e;
 }
 
 void secure_clear(HashList& list) noexcept {
-    if (!list.pdq.empty()) explicit_bzero(list.pdq.data(), list.pdq.size() * sizeof(Hash256));
-    if (!list.digests.empty()) explicit_bzero(list.digests.data(), list.digests.size() * sizeof(Digest));
-    for (auto* strings : {&list.ids, &list.metadata})
-        for (std::string& str : *strings)
-            if (str.capacity()) explicit_bzero(str.data(), str.capacity());
-    list.pdq.clear();
-    list.digests.clear();
-    list.ids.clear();
-    list.metadata.clear();
+    detail::wipe(list.pdq);
+    detail::wipe(list.digests);
+    for (auto* strings : {&list.ids, &list.metadata}) {
+        for (std::string& str : *strings) detail::wipe(str);
+        strings->clear();
+    }
 }
 
 Error merge_hash_lists(HashList& into, const HashList& from, std::size_t* merged) noexcept {
     return detail::guard([&]() -> Error {
         if (merged) *merged = 0;
         if (into.kind != from.kind) return {Status::invalid_argument, "cannot merge a PDQ list with an exact-hash list"};
+        if (into.size() + from.size() > into.ids.capacity()) {  // grow once, by copies that are wiped
+            HashList grown;
+            grown.kind = into.kind;
+            reserve_entries(grown, into.size() + from.size());
+            grown.pdq = into.pdq;
+            grown.digests = into.digests;
+            grown.ids = into.ids;
+            grown.metadata = into.metadata;
+            secure_clear(into);
+            into = std::move(grown);
+        }
         EntryIndex entries(into, SIZE_MAX);  // same rule as the parser, without its line-length cap
         const bool pdq = from.kind == ListKind::pdq;
         for (std::size_t i = 0; i < from.size(); ++i)
-            if (!entries.add(pdq ? from.pdq[i] : Hash256{}, pdq ? Digest{} : from.digests[i], from.ids[i], from.metadata[i]) &&
+            if (!entries.add(pdq ? from.pdq[i] : Hash256{}, pdq ? Digest{} : from.digests[i], from.ids[i],
+                             from.metadata[i]) &&
                 merged)
                 ++*merged;
         return {};
@@ -315,13 +321,16 @@ Error merge_hash_lists(HashList& into, const HashList& from, std::size_t* merged
 
 Error load_hash_list(const std::string& path, HashList& out, const ListParseOptions& opt,
                      ListParseReport* report) noexcept {
-    std::vector<std::uint8_t> bytes;
-    if (Error e = read_file(path, bytes, std::size_t{4} << 30)) {
-        e.message = path + ": " + e.message;
-        return e;
-    }
-    return parse_hash_list(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path, out,
-                           opt, report);
+    Error e = detail::guard([&]() -> Error {
+        detail::SecureBytes bytes;
+        if (Error re = detail::read_regular_file(path, bytes, std::size_t{4} << 30)) {
+            re.message = path + ": " + re.message;
+            return re;
+        }
+        return parse_hash_list(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path,
+                               out, opt, report);
+    });
+    return e;
 }
 
 }  // namespace hashguard

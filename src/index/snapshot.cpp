@@ -25,6 +25,8 @@
 #include <xxhash.h>
 
 #include "common/errors.hpp"
+#include "common/io.hpp"
+#include "common/secure.hpp"
 #include "hashguard/lists.hpp"
 
 static_assert(std::endian::native == std::endian::little, "snapshots are little-endian");
@@ -71,7 +73,7 @@ Error save_snapshot(const HashList& list, const std::string& path) noexcept {
         h.strings_bytes = sb;
         h.file_bytes = h.strings_off + h.strings_bytes;
 
-        std::vector<std::uint8_t> buf(h.file_bytes, 0);
+        detail::SecureBytes buf(h.file_bytes, 0);  // list contents: wiped when freed
         for (std::size_t i = 0; i < n; ++i) {
             std::uint8_t* r = buf.data() + h.hashes_off + i * rec;
             if (list.kind == ListKind::pdq) {
@@ -121,24 +123,15 @@ Snapshot::~Snapshot() {
 Error Snapshot::open(const std::string& path, std::unique_ptr<Snapshot>& out) noexcept {
     return detail::guard([&]() -> Error {
         out.reset();
-        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) return {Status::io_error, path + ": cannot open: " + std::strerror(errno)};
-        struct stat st;
-        if (::fstat(fd, &st) != 0) {
-            ::close(fd);
-            return {Status::io_error, path + ": cannot stat"};
-        }
-        const auto size = static_cast<std::size_t>(st.st_size);
-        if (size < kHeader) {
-            ::close(fd);
-            return {Status::list_format, path + ": not a hashguard snapshot (shorter than its header)"};
-        }
-        void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-        ::close(fd);
+        detail::FileDescriptor fd(-1);
+        std::uint64_t size = 0;
+        if (Error e = detail::open_regular_file(path, fd, size)) return {e.code, path + ": " + e.message};
+        if (size < kHeader) return {Status::list_format, path + ": not a hashguard snapshot (shorter than its header)"};
+        void* m = ::mmap(nullptr, static_cast<std::size_t>(size), PROT_READ, MAP_PRIVATE, fd.fd, 0);
         if (m == MAP_FAILED) return {Status::io_error, path + ": cannot map: " + std::strerror(errno)};
         std::unique_ptr<Snapshot> s(new Snapshot());
         s->base_ = static_cast<const std::uint8_t*>(m);
-        s->bytes_ = size;
+        s->bytes_ = static_cast<std::size_t>(size);
         if (Error e = verify(s, path)) return e;
         out = std::move(s);
         return {};
@@ -251,8 +244,11 @@ std::string_view Snapshot::metadata(std::size_t i) const noexcept {
 
 Error Snapshot::to_list(HashList& out) const noexcept {
     return detail::guard([&]() -> Error {
-        out = HashList{};
+        secure_clear(out);
         out.kind = kind_;
+        (kind_ == ListKind::pdq ? out.pdq.reserve(count_) : out.digests.reserve(count_));
+        out.ids.reserve(count_);
+        out.metadata.reserve(count_);
         for (std::size_t i = 0; i < count_; ++i) {
             if (kind_ == ListKind::pdq) out.pdq.push_back(pdq(i));
             else out.digests.push_back(digest(i));
@@ -264,12 +260,12 @@ Error Snapshot::to_list(HashList& out) const noexcept {
 }
 
 bool is_snapshot_file(const std::string& path) noexcept {
-    char magic[8] = {};
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) return false;
-    const bool ok = std::fread(magic, 1, sizeof magic, f) == sizeof magic && std::memcmp(magic, kMagic, 8) == 0;
-    std::fclose(f);
-    return ok;
+    detail::FileDescriptor fd(-1);
+    std::uint64_t size = 0;
+    if (detail::open_regular_file(path, fd, size) || size < sizeof kMagic) return false;
+    char magic[sizeof kMagic] = {};
+    return ::read(fd.fd, magic, sizeof magic) == static_cast<ssize_t>(sizeof magic) &&
+           std::memcmp(magic, kMagic, sizeof kMagic) == 0;
 }
 
 Error load_list_file(const std::string& path, HashList& out, const ListParseOptions& opt,
@@ -282,6 +278,9 @@ Error load_list_file(const std::string& path, HashList& out, const ListParseOpti
             return {Status::list_format, path + ": snapshot holds a " +
                                              std::string(snap->kind() == ListKind::pdq ? "PDQ" : "exact-hash") +
                                              " list, not the kind asked for"};
+        if (snap->size() == 0 && !opt.allow_empty)
+            return {Status::list_format, path + ": the snapshot has no entries; a list may be empty only when "
+                                                "allowed explicitly"};
         if (Error e = snap->to_list(out)) return e;
         if (report) {
             *report = ListParseReport{};

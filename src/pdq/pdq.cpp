@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/errors.hpp"
+#include "common/hex.hpp"
 #include "kernels/kernels.hpp"
 #include "pdq/pdq_core.hpp"
 
@@ -23,33 +24,29 @@ int Hash256::popcount() const noexcept {
     return n;
 }
 
-std::string Hash256::to_hex() const {
-    static const char kDigits[] = "0123456789abcdef";
-    std::string s(64, '0');
-    for (int i = 0; i < 16; ++i) {
-        const unsigned v = w[15 - i];
-        for (int d = 0; d < 4; ++d) s[i * 4 + d] = kDigits[(v >> (12 - 4 * d)) & 15];
+void Hash256::to_bytes(std::uint8_t out[32]) const noexcept {
+    for (int i = 0; i < 16; ++i) {  // word 15 first, each big-endian: the printed order
+        out[2 * i] = static_cast<std::uint8_t>(w[15 - i] >> 8);
+        out[2 * i + 1] = static_cast<std::uint8_t>(w[15 - i] & 0xff);
     }
-    return s;
+}
+
+Hash256 Hash256::from_bytes(const std::uint8_t in[32]) noexcept {
+    Hash256 h;
+    for (int i = 0; i < 16; ++i) h.w[15 - i] = static_cast<std::uint16_t>((in[2 * i] << 8) | in[2 * i + 1]);
+    return h;
+}
+
+std::string Hash256::to_hex() const {
+    std::uint8_t b[32];
+    to_bytes(b);
+    return detail::hex_string(b, sizeof b);
 }
 
 bool Hash256::from_hex(std::string_view hex, Hash256& out) noexcept {
-    if (hex.size() != 64) return false;
-    Hash256 h;
-    for (int i = 0; i < 16; ++i) {
-        unsigned v = 0;
-        for (int d = 0; d < 4; ++d) {
-            const char c = hex[i * 4 + d];
-            unsigned x;
-            if (c >= '0' && c <= '9') x = c - '0';
-            else if (c >= 'a' && c <= 'f') x = c - 'a' + 10;
-            else if (c >= 'A' && c <= 'F') x = c - 'A' + 10;
-            else return false;
-            v = (v << 4) | x;
-        }
-        h.w[15 - i] = static_cast<std::uint16_t>(v);
-    }
-    out = h;
+    std::uint8_t b[32];
+    if (hex.size() != 64 || !detail::hex_decode(hex, b)) return false;
+    out = from_bytes(b);
     return true;
 }
 

@@ -1,50 +1,60 @@
 #include "scan/cache.hpp"
 
-#include <xxhash.h>
+#include "common/errors.hpp"
+#include "common/fault.hpp"
 
 namespace hashguard::scan {
 
-CacheKey cache_key(const std::uint8_t* data, std::size_t len) noexcept {
-    const XXH128_hash_t h = XXH3_128bits(data, len);
-    return {h.low64, h.high64};
+namespace {
+Error injected(detail::FaultSite s) { return {Status::internal, std::string("injected failure: ") + detail::fault_site_name(s)}; }
+}  // namespace
+
+void ResultCache::erase(std::list<Entry>::iterator it) {
+    bytes_ -= it->bytes;
+    map_.erase(it->key);
+    lru_.erase(it);
 }
 
-std::shared_ptr<const ScanResult> ResultCache::find(const CacheKey& key, std::uint64_t generation) {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = map_.find(key);
-    if (it == map_.end()) return nullptr;
-    if (it->second->result->lists_generation != generation) {  // computed under other lists
-        bytes_ -= it->second->bytes;
-        lru_.erase(it->second);
-        map_.erase(it);
-        return nullptr;
-    }
-    lru_.splice(lru_.begin(), lru_, it->second);
-    return it->second->result;
+Error ResultCache::find(const CacheKey& key, std::uint64_t generation, std::shared_ptr<const ScanResult>& out) {
+    out.reset();
+    if (detail::inject_fault(detail::FaultSite::cache_find)) return injected(detail::FaultSite::cache_find);
+    return detail::guard([&]() -> Error {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = map_.find(key);
+        if (it == map_.end()) return {};
+        if (it->second->result->lists_generation != generation) {  // computed under other lists
+            erase(it->second);
+            return {};
+        }
+        lru_.splice(lru_.begin(), lru_, it->second);
+        out = it->second->result;
+        return {};
+    });
 }
 
-void ResultCache::insert(const CacheKey& key, std::shared_ptr<const ScanResult> result, std::size_t max_entries,
-                         std::size_t max_bytes) {
-    const std::size_t bytes = result->memory_bytes() + sizeof(Entry) + 64;
-    if (max_entries == 0 || bytes > max_bytes) return;
-    std::lock_guard<std::mutex> lock(mu_);
-    if (auto it = map_.find(key); it != map_.end()) {
-        bytes_ -= it->second->bytes;
-        lru_.erase(it->second);
-        map_.erase(it);
-    }
-    lru_.push_front(Entry{key, std::move(result), bytes});
-    map_.emplace(key, lru_.begin());
-    bytes_ += bytes;
-    evict_to(max_entries, max_bytes);
+Error ResultCache::insert(const CacheKey& key, std::shared_ptr<const ScanResult> result, std::size_t max_entries,
+                          std::size_t max_bytes) {
+    if (detail::inject_fault(detail::FaultSite::cache_insert)) return injected(detail::FaultSite::cache_insert);
+    return detail::guard([&]() -> Error {
+        const std::size_t bytes = result->memory_bytes() + sizeof(Entry) + 64;
+        if (max_entries == 0 || bytes > max_bytes) return {};
+        std::lock_guard<std::mutex> lock(mu_);
+        if (auto it = map_.find(key); it != map_.end()) erase(it->second);
+        lru_.push_front(Entry{key, std::move(result), bytes});
+        try {
+            map_.emplace(key, lru_.begin());
+        } catch (...) {
+            lru_.pop_front();  // keep the list and the map in step
+            throw;
+        }
+        bytes_ += bytes;
+        evict_to(max_entries, max_bytes);
+        return {};
+    });
 }
 
 void ResultCache::evict_to(std::size_t max_entries, std::size_t max_bytes) {
-    while (!lru_.empty() && (lru_.size() > max_entries || bytes_ > max_bytes)) {
-        bytes_ -= lru_.back().bytes;
-        map_.erase(lru_.back().key);
-        lru_.pop_back();
-    }
+    while (!lru_.empty() && (lru_.size() > max_entries || bytes_ > max_bytes)) erase(std::prev(lru_.end()));
 }
 
 void ResultCache::clear() {

@@ -9,10 +9,13 @@
 //     {"name": "md5",   "path": "md5.txt", "kind": "md5"}
 //   ]}
 //
-// kind defaults to pdq, role to block, threshold 31, min_quality 50; relative
-// paths are relative to the config file's directory; unknown keys are errors.
+// kind defaults to pdq, role to block, threshold 31, min_quality 50;
+// "skip_bad_lines" and "allow_empty" (booleans) default to the loader's
+// defaults; relative paths are relative to the config file's directory.
+// Strict: unknown or repeated keys, a missing "lists" array, an empty one,
+// and values of the wrong type or range are errors naming file and line.
 #pragma once
-#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,18 +27,11 @@ namespace hashguard::scan {
 struct ListSpec {
     ListConfig config;
     std::string path;
+    std::optional<bool> skip_bad_lines, allow_empty;  ///< unset: the loader's defaults
 };
 
 Error parse_lists_config(std::string_view text, const std::string& source, const std::string& base_dir,
                          std::vector<ListSpec>& out);
 Error load_lists_config(const std::string& path, std::vector<ListSpec>& out);
-
-/// Reads one list file (text or snapshot) of the spec's kind; an exact list must
-/// hold only digests of its kind.
-Error load_list_entries(const ListSpec& spec, bool skip_bad_lines, std::shared_ptr<const HashList>& out,
-                        ListParseReport* report = nullptr);
-
-/// Loads every list of a config into a new ListSet.
-Error build_list_set(const std::vector<ListSpec>& specs, bool skip_bad_lines, std::shared_ptr<const ListSet>& out);
 
 }  // namespace hashguard::scan

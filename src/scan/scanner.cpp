@@ -8,7 +8,8 @@
 #include <unordered_map>
 
 #include "common/errors.hpp"
-#include "common/json.hpp"
+#include "common/fault.hpp"
+#include "hashguard/json.hpp"
 #include "scan/cache.hpp"
 
 namespace hashguard::scan {
@@ -29,6 +30,10 @@ std::uint32_t micros_since(Clock::time_point t0) {
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count());
 }
 
+Error injected(detail::FaultSite s) {
+    return {Status::internal, std::string("injected failure: ") + detail::fault_site_name(s)};
+}
+
 const EVP_MD* evp_for(HashKind k) noexcept {
     switch (k) {
         case HashKind::md5: return EVP_md5();
@@ -39,6 +44,7 @@ const EVP_MD* evp_for(HashKind k) noexcept {
 }
 
 Error digest_of(HashKind kind, const std::uint8_t* data, std::size_t len, Digest& out) noexcept {
+    if (detail::inject_fault(detail::FaultSite::digest)) return injected(detail::FaultSite::digest);
     const EVP_MD* md = evp_for(kind);
     unsigned int n = 0;
     out = Digest{};
@@ -62,17 +68,59 @@ DigestSlot digest_slot(ScanResult& r, HashKind k) noexcept {
     }
 }
 
+// Computes the digest of kind k into the result unless it is there already.
+Error add_digest(ScanResult& r, HashKind k, const std::uint8_t* data, std::size_t len) {
+    const DigestSlot slot = digest_slot(r, k);
+    if (*slot.has) return {};
+    if (Error e = digest_of(k, data, len, *slot.digest)) return e;
+    *slot.has = true;
+    return {};
+}
+
 bool transient(Status s) noexcept {
     return s == Status::out_of_memory || s == Status::internal || s == Status::io_error;
 }
 
-// Whether pixel (x, y) lies within tol of `ref` on every channel.
+// Whether pixel p lies within tol of `ref` on every channel.
 inline bool near(const std::uint8_t* p, const std::uint8_t* ref, int ch, int tol) noexcept {
     for (int c = 0; c < ch; ++c) {
         const int d = static_cast<int>(p[c]) - static_cast<int>(ref[c]);
         if (d > tol || d < -tol) return false;
     }
     return true;
+}
+
+// Per-thread scratch, reused across scans (and across Scanner instances).
+struct Work {
+    Image image;
+    PdqHasher hasher;
+    std::vector<IndexMatch> hits;
+    std::unordered_map<std::uint32_t, Match> best;
+};
+
+Work& thread_work() {
+    thread_local Work w;
+    return w;
+}
+
+// A huge attachment's pixel buffer is not kept for the thread's lifetime.
+void release_large_scratch(Work& w) noexcept {
+    if (w.image.pixels.capacity() > Scanner::kMaxKeptScratch) std::vector<std::uint8_t>().swap(w.image.pixels);
+    if (w.hits.capacity() > (std::size_t{1} << 16)) std::vector<IndexMatch>().swap(w.hits);
+}
+
+// Marks a result as failed by the scan itself, without allocating when the
+// message fits the string's inline buffer (it does for "out of memory").
+void fail_result(ScanResult& out, Status code, const char* message) noexcept {
+    out.matches.clear();
+    out.match_count = 0;
+    out.verdict = Verdict::error;
+    out.error.code = code;
+    try {
+        out.error.message = message;
+    } catch (...) {
+        out.error.message.clear();
+    }
 }
 
 }  // namespace
@@ -186,89 +234,213 @@ std::size_t ScanResult::memory_bytes() const noexcept {
     return n;
 }
 
-std::string to_json(const ScanResult& r, const std::string& path) {
-    using detail::json_key;
-    using detail::json_string;
+namespace {
+
+void write_matches(json::Writer& w, const std::vector<Match>& matches) {
+    w.key("matches").begin_array();
+    for (const Match& m : matches) {
+        w.begin_object().field("list", m.list).field("role", role_name(m.role)).field("kind", hash_kind_name(m.kind));
+        w.field("id", m.id).field("metadata", m.metadata).field("distance", m.distance);
+        if (m.kind == HashKind::pdq) w.field("transform", transform_name(m.transform)).field("inner", m.inner);
+        w.end_object();
+    }
+    w.end_array();
+}
+
+void write_hashes(json::Writer& w, const ScanResult& r) {
+    if (r.format != Format::unknown)
+        w.field("format", format_name(r.format)).field("width", r.width).field("height", r.height);
+    if (r.has_pdq) w.field("pdq", r.pdq[0].to_hex()).field("quality", r.quality);
+    if (r.letterboxed) {
+        const Rect& b = r.inner_rect;
+        w.key("letterbox").begin_object().field("x", b.x).field("y", b.y).field("width", b.width);
+        w.field("height", b.height).field("pdq", r.inner_pdq[0].to_hex()).field("quality", r.inner_quality);
+        w.end_object();
+    }
+    if (r.has_md5) w.field("md5", r.md5.to_hex());
+    if (r.has_sha1) w.field("sha1", r.sha1.to_hex());
+    if (r.has_sha256) w.field("sha256", r.sha256.to_hex());
+}
+
+}  // namespace
+
+std::string to_json(const ScanResult& r) {
     std::string o;
     o.reserve(512);
-    o += '{';
-    if (!path.empty()) {
-        json_key(o, "path");
-        json_string(o, path);
-        o += ',';
-    }
-    json_key(o, "size");
-    o += std::to_string(r.input_bytes);
-    o += ',';
-    json_key(o, "verdict");
-    json_string(o, verdict_name(r.verdict));
+    json::Writer w(o);
+    w.begin_object().field("size", r.input_bytes).field("verdict", verdict_name(r.verdict));
     if (r.error.code != Status::ok) {
-        o += ',';
-        json_key(o, "error");
-        o += '{';
-        json_key(o, "status");
-        json_string(o, status_name(r.error.code));
-        o += ',';
-        json_key(o, "message");
-        json_string(o, r.error.message);
-        o += '}';
+        w.key("error").begin_object().field("status", status_name(r.error.code));
+        w.field("message", r.error.message).end_object();
     }
-    if (r.format != Format::unknown) {
-        o += ',';
-        json_key(o, "format");
-        json_string(o, format_name(r.format));
-        o += ",\"width\":" + std::to_string(r.width) + ",\"height\":" + std::to_string(r.height);
-    }
-    if (r.has_pdq) {
-        o += ',';
-        json_key(o, "pdq");
-        json_string(o, r.pdq.to_hex());
-        o += ",\"quality\":" + std::to_string(r.quality);
-    }
-    if (r.letterboxed) {
-        o += ",\"letterbox\":{\"x\":" + std::to_string(r.inner_rect.x) + ",\"y\":" + std::to_string(r.inner_rect.y) +
-             ",\"width\":" + std::to_string(r.inner_rect.width) + ",\"height\":" + std::to_string(r.inner_rect.height) +
-             ",\"pdq\":\"" + r.inner_pdq.to_hex() + "\",\"quality\":" + std::to_string(r.inner_quality) + "}";
-    }
-    if (r.has_md5) o += ",\"md5\":\"" + r.md5.to_hex() + "\"";
-    if (r.has_sha1) o += ",\"sha1\":\"" + r.sha1.to_hex() + "\"";
-    if (r.has_sha256) o += ",\"sha256\":\"" + r.sha256.to_hex() + "\"";
-    o += ",\"matches\":[";
-    for (std::size_t i = 0; i < r.matches.size(); ++i) {
-        const Match& m = r.matches[i];
-        if (i) o += ',';
-        o += '{';
-        json_key(o, "list");
-        json_string(o, m.list);
-        o += ",\"role\":\"";
-        o += role_name(m.role);
-        o += "\",\"kind\":\"";
-        o += hash_kind_name(m.kind);
-        o += "\",";
-        json_key(o, "id");
-        json_string(o, m.id);
-        o += ',';
-        json_key(o, "metadata");
-        json_string(o, m.metadata);
-        o += ",\"distance\":" + std::to_string(m.distance);
-        if (m.kind == HashKind::pdq) {
-            o += ",\"transform\":\"";
-            o += transform_name(m.transform);
-            o += "\",\"inner\":";
-            o += m.inner ? "true" : "false";
-        }
-        o += '}';
-    }
-    o += "],\"match_count\":" + std::to_string(r.match_count);
-    o += ",\"cached\":";
-    o += r.cached ? "true" : "false";
-    o += ",\"generation\":" + std::to_string(r.lists_generation);
+    write_hashes(w, r);
+    write_matches(w, r.matches);
+    w.field("match_count", r.match_count).field("cached", r.cached).field("generation", r.lists_generation);
     const Timings& t = r.timings;
-    o += ",\"timings_us\":{\"decode\":" + std::to_string(t.decode_us) + ",\"pdq\":" + std::to_string(t.pdq_us) +
-         ",\"digest\":" + std::to_string(t.digest_us) + ",\"match\":" + std::to_string(t.match_us) +
-         ",\"total\":" + std::to_string(t.total_us) + "}}";
+    w.key("timings_us").begin_object().field("decode", t.decode_us).field("pdq", t.pdq_us);
+    w.field("digest", t.digest_us).field("match", t.match_us).field("total", t.total_us).end_object();
+    w.end_object();
     return o;
 }
+
+// ---------------------------------------------------------------- matching
+
+namespace {
+
+// The one verdict engine: looks a result's hashes up in every list and
+// decides the verdict. Used for attachments and for hashes given directly.
+class Matcher {
+public:
+    Matcher(const ListSet* lists, const ScanOptions& opt, ScanResult& out, Work& w)
+        : lists_(lists), opt_(opt), out_(out), w_(w) {}
+
+    /// `decode_error`: why the attachment has no PDQ hash (PDQ lists skipped).
+    /// Returns an internal error (the verdict is then error) or ok.
+    Error run(const Error& decode_error) {
+        std::vector<Match> found;
+        if (lists_)
+            for (const auto& lp : lists_->lists()) {
+                const std::size_t first = found.size();
+                if (lp->config.kind != HashKind::pdq) exact_list(*lp, found);
+                else if (!decode_error)
+                    if (Error e = pdq_list(*lp, found)) return e;
+                if (found.size() > first) (lp->config.role == Role::allow ? any_allow_ : any_block_) = true;
+            }
+        out_.match_count = found.size();
+        if (found.size() > opt_.max_matches) found.resize(opt_.max_matches);
+        out_.matches = std::move(found);
+        decide(decode_error);
+        return {};
+    }
+
+private:
+    Error pdq_list(const LoadedList& l, std::vector<Match>& found) {
+        const bool outer_ok = out_.has_pdq && out_.quality >= l.config.min_quality;
+        const bool inner_ok = out_.letterboxed && out_.inner_quality >= l.config.min_quality;
+        if (!outer_ok && !inner_ok) {
+            quality_skipped_ = true;
+            return {};
+        }
+        w_.best.clear();
+        if (outer_ok)
+            if (Error e = lookup(l, out_.pdq.data(), out_.pdq_variants, false)) return e;
+        if (inner_ok)
+            if (Error e = lookup(l, out_.inner_pdq.data(), 8, true)) return e;
+        const std::size_t first = found.size();
+        for (auto& [entry, m] : w_.best) {
+            m.list = l.config.name;
+            m.role = l.config.role;
+            m.kind = HashKind::pdq;
+            m.id = l.entries->ids[entry];
+            m.metadata = l.entries->metadata[entry];
+            found.push_back(std::move(m));
+        }
+        std::sort(found.begin() + static_cast<std::ptrdiff_t>(first), found.end(), [](const Match& a, const Match& b) {
+            return a.distance != b.distance ? a.distance < b.distance : a.id < b.id;
+        });
+        return {};
+    }
+
+    // Keeps, per entry, the best variant: lowest distance, then outer before
+    // inner, then the lowest transform number.
+    Error lookup(const LoadedList& l, const Hash256* queries, int n, bool inner) {
+        w_.hits.clear();
+        if (Error e = l.index->range_search(queries, static_cast<std::size_t>(n), l.config.threshold, w_.hits))
+            return {e.code, "list '" + l.config.name + "': lookup failed: " + e.message};
+        for (const IndexMatch& h : w_.hits) {
+            auto [it, fresh] = w_.best.try_emplace(h.entry);
+            Match& m = it->second;
+            const int dist = static_cast<int>(h.distance);
+            const Transform t = static_cast<Transform>(h.query);
+            if (!fresh && (m.distance < dist ||
+                           (m.distance == dist && (m.inner < inner || (m.inner == inner && m.transform <= t)))))
+                continue;
+            m.distance = dist;
+            m.transform = t;
+            m.inner = inner;
+        }
+        return {};
+    }
+
+    void exact_list(const LoadedList& l, std::vector<Match>& found) {
+        const DigestSlot slot = digest_slot(out_, l.config.kind);
+        if (!*slot.has) return;
+        const Digest& d = *slot.digest;
+        const std::pair<std::uint64_t, std::uint32_t> lo{prefix64(d), 0};
+        for (auto it = std::lower_bound(l.exact.begin(), l.exact.end(), lo);
+             it != l.exact.end() && it->first == lo.first; ++it) {
+            if (!(l.entries->digests[it->second] == d)) continue;
+            Match m;
+            m.list = l.config.name;
+            m.role = l.config.role;
+            m.kind = l.config.kind;
+            m.id = l.entries->ids[it->second];
+            m.metadata = l.entries->metadata[it->second];
+            found.push_back(std::move(m));
+        }
+    }
+
+    void decide(const Error& decode_error) {
+        if (any_allow_) out_.verdict = Verdict::allowed;
+        else if (any_block_) out_.verdict = Verdict::match;
+        else if (decode_error) out_.verdict = Verdict::error;
+        else if (quality_skipped_) out_.verdict = Verdict::below_quality;
+        else out_.verdict = Verdict::no_match;
+    }
+
+    const ListSet* lists_;
+    const ScanOptions& opt_;
+    ScanResult& out_;
+    Work& w_;
+    bool any_block_ = false, any_allow_ = false, quality_skipped_ = false;
+};
+
+// Digests some list (or the options) asks for, except those already there.
+Error compute_digests(ScanResult& out, const ListSet* lists, const ScanOptions& opt, const std::uint8_t* data,
+                      std::size_t len) {
+    for (HashKind k : {HashKind::md5, HashKind::sha1, HashKind::sha256})
+        if ((opt.digests & digest_bit(k)) || (lists && lists->needs(k)))
+            if (Error e = add_digest(out, k, data, len)) return e;
+    return {};
+}
+
+// Decodes once and hashes the whole image and, inside uniform borders, its
+// content. Returns an internal error; a bad attachment goes to decode_error.
+Error decode_and_hash(ScanResult& out, const ScanOptions& opt, Work& w, const std::uint8_t* data, std::size_t len,
+                      Error& decode_error) {
+    auto t = Clock::now();
+    decode_error = decode_image(data, len, w.image, opt.decode);
+    out.timings.decode_us = micros_since(t);
+    if (decode_error) {
+        out.format = sniff_format(data, len);
+        if (transient(decode_error.code)) return std::exchange(decode_error, Error{});  // the scan failed, not the file
+        return {};
+    }
+    out.format = w.image.format;
+    out.width = w.image.width;
+    out.height = w.image.height;
+    t = Clock::now();
+    PdqDihedral whole, inner;
+    if (detail::inject_fault(detail::FaultSite::pdq_hash)) return injected(detail::FaultSite::pdq_hash);
+    if (Error e = w.hasher.hash_dihedral(w.image, whole)) return e;
+    out.has_pdq = !whole.degenerate;
+    out.pdq = whole.hashes;
+    out.quality = whole.quality;
+    Rect r;
+    if (opt.letterbox && out.has_pdq && find_letterbox(w.image, opt.letterbox_tolerance, r)) {
+        if (Error e = w.hasher.hash_dihedral(w.image, r, inner)) return e;
+        if (!inner.degenerate) {
+            out.letterboxed = true;
+            out.inner_rect = r;
+            out.inner_pdq = inner.hashes;
+            out.inner_quality = inner.quality;
+        }
+    }
+    out.timings.pdq_us = micros_since(t);
+    return {};
+}
+
+}  // namespace
 
 // ---------------------------------------------------------------- scanner
 
@@ -301,181 +473,103 @@ ScanOptions Scanner::options() const { return active_.load()->options; }
 
 std::size_t Scanner::cache_size() const noexcept { return cache_->size(); }
 
-namespace {
-
-struct Work {
-    Image image;
-    PdqHasher hasher;
-    std::vector<IndexMatch> hits;
-};
-
-// PDQ matches of one list for one set of 8 variants: the best transform per
-// entry (lowest distance, then lowest transform number).
-void pdq_matches(const LoadedList& l, const PdqDihedral& d, bool inner, Work& w,
-                 std::unordered_map<std::uint32_t, Match>& best) {
-    w.hits.clear();
-    if (Error e = l.index->range_search(d.hashes.data(), 8, l.config.threshold, w.hits)) return;
-    for (const IndexMatch& h : w.hits) {
-        auto [it, fresh] = best.try_emplace(h.entry);
-        Match& m = it->second;
-        const int dist = static_cast<int>(h.distance);
-        const Transform t = static_cast<Transform>(h.query);
-        if (!fresh && (m.distance < dist || (m.distance == dist && (m.inner < inner ||
-                                                                   (m.inner == inner && m.transform <= t)))))
-            continue;
-        m.distance = dist;
-        m.transform = t;
-        m.inner = inner;
-    }
+std::size_t Scanner::thread_scratch_bytes() noexcept {
+    const Work& w = thread_work();
+    return w.image.pixels.capacity() + w.hits.capacity() * sizeof(IndexMatch);
 }
 
-}  // namespace
-
-Error Scanner::scan(const std::uint8_t* data, std::size_t len, ScanResult& out) noexcept {
-    return detail::guard([&]() -> Error {
-        const auto t0 = Clock::now();
-        out = ScanResult{};
-        if (!data && len) return {Status::invalid_argument, "data is null but len is not 0"};
-        const std::shared_ptr<const Active> active = active_.load();
-        const ScanOptions& opt = active->options;
-        const ListSet* lists = active->lists.get();
-        out.lists_generation = active->generation;
-        out.input_bytes = len;
-        static const std::uint8_t kEmpty = 0;
-        if (!data) data = &kEmpty;
-
-        if (len > opt.decode.max_input_bytes) {  // refuse before hashing anything
-            out.verdict = Verdict::error;
-            out.error = {Status::limit_bytes, "input is " + std::to_string(len) + " bytes, above max_input_bytes (" +
-                                                  std::to_string(opt.decode.max_input_bytes) + ")"};
+Error Scanner::scan_bytes(const Active& active, const std::uint8_t* data, std::size_t len, ScanResult& out) {
+    const auto t0 = Clock::now();
+    const ScanOptions& opt = active.options;
+    const ListSet* lists = active.lists.get();
+    if (len > opt.decode.max_input_bytes) {  // refuse before hashing anything
+        out.verdict = Verdict::error;
+        out.error = {Status::limit_bytes, "input is " + std::to_string(len) + " bytes, above max_input_bytes (" +
+                                              std::to_string(opt.decode.max_input_bytes) + ")"};
+        return {};
+    }
+    // The cache is keyed by the SHA-256 of the bytes (computed once, also for lists).
+    const bool use_cache = opt.cache_entries > 0;
+    auto t = Clock::now();
+    if (use_cache) {
+        if (Error e = add_digest(out, HashKind::sha256, data, len)) return e;
+        std::shared_ptr<const ScanResult> hit;
+        if (Error e = cache_->find(out.sha256.bytes, active.generation, hit)) return e;
+        if (hit) {
+            out = *hit;
+            out.cached = true;
+            out.timings = Timings{};
             out.timings.total_us = micros_since(t0);
             return {};
         }
+    }
+    if (Error e = compute_digests(out, lists, opt, data, len)) return e;
+    out.timings.digest_us = micros_since(t);
 
-        CacheKey key;
-        const bool use_cache = opt.cache_entries > 0;
-        if (use_cache) {
-            key = cache_key(data, len);
-            if (auto hit = cache_->find(key, active->generation)) {
-                out = *hit;
-                out.cached = true;
-                out.timings = Timings{};
-                out.timings.total_us = micros_since(t0);
-                return {};
-            }
-        }
+    Work& w = thread_work();
+    Error decode_error;
+    const Error failed = decode_and_hash(out, opt, w, data, len, decode_error);
+    release_large_scratch(w);
+    if (failed) return failed;
+    t = Clock::now();
+    if (Error e = Matcher(lists, opt, out, w).run(decode_error)) return e;
+    if (decode_error) out.error = decode_error;
+    out.timings.match_us = micros_since(t);
+    out.timings.total_us = micros_since(t0);
+    if (use_cache) {
+        auto stored = std::make_shared<const ScanResult>(out);
+        if (Error e = cache_->insert(out.sha256.bytes, std::move(stored), opt.cache_entries, opt.cache_bytes))
+            return e;
+    }
+    return {};
+}
 
-        thread_local Work w;
-        // Raw-byte digests: those some list needs, or all on request.
-        auto t = Clock::now();
-        for (HashKind k : {HashKind::md5, HashKind::sha1, HashKind::sha256}) {
-            if (!opt.all_digests && !(opt.extra_digests & (1u << static_cast<int>(k))) && !(lists && lists->needs(k)))
-                continue;
-            const DigestSlot slot = digest_slot(out, k);
-            if (Error e = digest_of(k, data, len, *slot.digest)) return e;
+Error Scanner::scan(const std::uint8_t* data, std::size_t len, ScanResult& out) noexcept {
+    const auto t0 = Clock::now();
+    out = ScanResult{};
+    if (!data && len) return {Status::invalid_argument, "data is null but len is not 0"};
+    static const std::uint8_t kEmpty = 0;
+    if (!data) data = &kEmpty;
+    std::shared_ptr<const Active> active = active_.load();
+    out.lists_generation = active->generation;
+    out.input_bytes = len;
+    const Error failed = detail::guard([&] { return scan_bytes(*active, data, len, out); });
+    if (failed) {  // the scan itself failed: never a "no match"
+        const Status code = failed.code;
+        if (code == Status::out_of_memory) fail_result(out, code, "out of memory");
+        else fail_result(out, code, failed.message.c_str());
+    }
+    if (!out.cached) out.timings.total_us = micros_since(t0);
+    return {};
+}
+
+Error Scanner::scan_hash(const GivenHash& h, ScanResult& out) noexcept {
+    out = ScanResult{};
+    if (h.kind == HashKind::pdq && h.pdq.size() != 1 && h.pdq.size() != 8)
+        return {Status::invalid_argument, "a PDQ hash is given as 1 hash or as the 8 dihedral variants"};
+    if (h.kind == HashKind::pdq && (h.quality < 0 || h.quality > 100))
+        return {Status::invalid_argument, "quality must be 0..100"};
+    if (h.kind != HashKind::pdq && h.digest.kind != h.kind)
+        return {Status::invalid_argument, "the digest's kind differs from the kind given"};
+    std::shared_ptr<const Active> active = active_.load();
+    out.lists_generation = active->generation;
+    const auto t0 = Clock::now();
+    const Error failed = detail::guard([&]() -> Error {
+        if (h.kind == HashKind::pdq) {
+            out.has_pdq = true;
+            out.pdq_variants = static_cast<int>(h.pdq.size());
+            std::copy(h.pdq.begin(), h.pdq.end(), out.pdq.begin());
+            out.quality = h.quality;
+        } else {
+            const DigestSlot slot = digest_slot(out, h.kind);
+            *slot.digest = h.digest;
             *slot.has = true;
         }
-        out.timings.digest_us = micros_since(t);
-
-        // Decode once; PDQ of the whole image and, inside uniform borders, of the content.
-        t = Clock::now();
-        const Error decode_error = decode_image(data, len, w.image, opt.decode);
-        out.timings.decode_us = micros_since(t);
-        PdqDihedral whole, inner;
-        if (!decode_error) {
-            out.format = w.image.format;
-            out.width = w.image.width;
-            out.height = w.image.height;
-            t = Clock::now();
-            if (Error e = w.hasher.hash_dihedral(w.image, whole)) return e;
-            out.has_pdq = !whole.degenerate;
-            out.pdq = whole.hashes[0];
-            out.quality = whole.quality;
-            Rect r;
-            if (opt.letterbox && out.has_pdq && find_letterbox(w.image, opt.letterbox_tolerance, r)) {
-                if (Error e = w.hasher.hash_dihedral(w.image, r, inner)) return e;
-                if (!inner.degenerate) {
-                    out.letterboxed = true;
-                    out.inner_rect = r;
-                    out.inner_pdq = inner.hashes[0];
-                    out.inner_quality = inner.quality;
-                }
-            }
-            out.timings.pdq_us = micros_since(t);
-        } else {
-            out.error = decode_error;
-            out.format = sniff_format(data, len);
-        }
-
-        // Lookups.
-        t = Clock::now();
-        bool any_block = false, any_allow = false, quality_skipped = false;
-        std::vector<Match> found;
-        if (lists) {
-            std::unordered_map<std::uint32_t, Match> best;
-            for (const auto& lp : lists->lists()) {
-                const LoadedList& l = *lp;
-                const std::size_t first = found.size();
-                if (l.config.kind == HashKind::pdq) {
-                    if (decode_error) continue;
-                    const bool outer_ok = out.has_pdq && out.quality >= l.config.min_quality;
-                    const bool inner_ok = out.letterboxed && out.inner_quality >= l.config.min_quality;
-                    if (!outer_ok && !inner_ok) {
-                        quality_skipped = true;
-                        continue;
-                    }
-                    best.clear();
-                    if (outer_ok) pdq_matches(l, whole, false, w, best);
-                    if (inner_ok) pdq_matches(l, inner, true, w, best);
-                    for (auto& [entry, m] : best) {
-                        m.list = l.config.name;
-                        m.role = l.config.role;
-                        m.kind = HashKind::pdq;
-                        m.id = l.entries->ids[entry];
-                        m.metadata = l.entries->metadata[entry];
-                        found.push_back(std::move(m));
-                    }
-                    std::sort(found.begin() + static_cast<std::ptrdiff_t>(first), found.end(),
-                              [](const Match& a, const Match& b) {
-                                  return a.distance != b.distance ? a.distance < b.distance : a.id < b.id;
-                              });
-                } else {
-                    const HashKind k = l.config.kind;
-                    const DigestSlot slot = digest_slot(out, k);
-                    if (!*slot.has) continue;
-                    const Digest& d = *slot.digest;
-                    const std::pair<std::uint64_t, std::uint32_t> lo{prefix64(d), 0};
-                    for (auto it = std::lower_bound(l.exact.begin(), l.exact.end(), lo);
-                         it != l.exact.end() && it->first == lo.first; ++it) {
-                        if (!(l.entries->digests[it->second] == d)) continue;
-                        Match m;
-                        m.list = l.config.name;
-                        m.role = l.config.role;
-                        m.kind = k;
-                        m.id = l.entries->ids[it->second];
-                        m.metadata = l.entries->metadata[it->second];
-                        found.push_back(std::move(m));
-                    }
-                }
-                if (found.size() > first) (l.config.role == Role::allow ? any_allow : any_block) = true;
-            }
-        }
-        out.match_count = found.size();
-        if (found.size() > opt.max_matches) found.resize(opt.max_matches);
-        out.matches = std::move(found);
-        out.timings.match_us = micros_since(t);
-
-        if (any_allow) out.verdict = Verdict::allowed;
-        else if (any_block) out.verdict = Verdict::match;
-        else if (decode_error) out.verdict = Verdict::error;
-        else if (quality_skipped) out.verdict = Verdict::below_quality;
-        else out.verdict = Verdict::no_match;
-
-        out.timings.total_us = micros_since(t0);
-        if (use_cache && !transient(decode_error.code))
-            cache_->insert(key, std::make_shared<const ScanResult>(out), opt.cache_entries, opt.cache_bytes);
-        return {};
+        return Matcher(active->lists.get(), active->options, out, thread_work()).run(Error{});
     });
+    if (failed) fail_result(out, failed.code, failed.code == Status::out_of_memory ? "out of memory" : failed.message.c_str());
+    out.timings.total_us = out.timings.match_us = micros_since(t0);
+    return {};
 }
 
 }  // namespace hashguard::scan

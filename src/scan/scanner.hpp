@@ -3,6 +3,10 @@
 // borders), MD5/SHA-1/SHA-256 of the raw bytes, looks everything up in an
 // immutable ListSet and returns a verdict with every match.
 //
+// Never fails open: any error inside a scan (an allocation, a digest, an index
+// lookup, the cache, the hasher) makes the verdict `error` with its status,
+// never `no_match`, and such a result is not cached.
+//
 // Concurrency: a Scanner is shared by any number of scanning threads. The
 // lists and the options are held together in one atomic shared_ptr: a scan
 // loads it once at its start and keeps it alive to its end, so set_lists()
@@ -11,6 +15,7 @@
 // publish bumps a generation number; cached results of other generations are
 // never returned.
 #pragma once
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -18,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "common/secure.hpp"
 #include "hashguard/image.hpp"
 #include "hashguard/index.hpp"
 #include "hashguard/lists.hpp"
@@ -53,7 +59,7 @@ struct LoadedList {
     std::shared_ptr<const HashList> entries;  ///< shared with whoever loaded it: reloads copy no entries
     std::unique_ptr<PdqIndex> index;  ///< PDQ lists
     /// Exact lists: (first 8 digest bytes, entry) sorted, for equal_range + compare.
-    std::vector<std::pair<std::uint64_t, std::uint32_t>> exact;
+    detail::SecureVector<std::pair<std::uint64_t, std::uint32_t>> exact;
 };
 
 /// An immutable set of lists. Build with add(), then hand to a Scanner as a
@@ -80,12 +86,15 @@ private:
     bool needs_[4] = {false, false, false, false};
 };
 
+/// Bit of ScanOptions::digests for a digest kind (md5, sha1, sha256).
+constexpr unsigned digest_bit(HashKind k) noexcept { return 1u << static_cast<int>(k); }
+constexpr unsigned kAllDigests = digest_bit(HashKind::md5) | digest_bit(HashKind::sha1) | digest_bit(HashKind::sha256);
+
 struct ScanOptions {
     DecodeOptions decode;                 ///< limits, fast mode, frame
     bool letterbox = true;                ///< also hash the content inside uniform borders
     int letterbox_tolerance = 24;         ///< per-channel difference still counted as "uniform"
-    bool all_digests = false;             ///< compute MD5/SHA-1/SHA-256 even when no list needs them
-    unsigned extra_digests = 0;           ///< or some of them: bit (1 << HashKind) per digest
+    unsigned digests = 0;                 ///< digests always computed (digest_bit); lists' own kinds are anyway
     std::size_t max_matches = 100;        ///< matches kept per result (the count of all is kept too)
     std::size_t cache_entries = 4096;     ///< seen-bytes cache; 0 disables it
     std::size_t cache_bytes = 16u << 20;  ///< memory bound for the cache's results
@@ -107,17 +116,21 @@ struct Timings {
 
 struct ScanResult {
     Verdict verdict = Verdict::no_match;
-    Error error;  ///< why the verdict is `error` (decode failure); also set when exact lists still matched
+    /// Why the verdict is `error`: the attachment (decode failure, a limit) or
+    /// the scan itself (out_of_memory, internal). Also set when exact lists
+    /// still matched an undecodable attachment.
+    Error error;
 
-    bool has_pdq = false;  ///< decoded and hashable
-    Hash256 pdq;           ///< original orientation
+    bool has_pdq = false;  ///< decoded and hashable (or a hash given to scan_hash)
+    std::array<Hash256, 8> pdq{};  ///< the dihedral variants, indexed by Transform
+    int pdq_variants = 8;          ///< how many of pdq[] are known (scan_hash may give only the original)
     int quality = 0;
     int width = 0, height = 0;
     Format format = Format::unknown;
 
     bool letterboxed = false;  ///< uniform borders found; inner_* describe the content inside
     Rect inner_rect;
-    Hash256 inner_pdq;
+    std::array<Hash256, 8> inner_pdq{};
     int inner_quality = 0;
 
     bool has_md5 = false, has_sha1 = false, has_sha256 = false;
@@ -139,10 +152,19 @@ struct ScanResult {
 /// whole image is one flat colour.
 bool find_letterbox(const Image& img, int tolerance, Rect& inner) noexcept;
 
-/// One JSON object (no newline) describing a result; `path` added when non-empty.
-std::string to_json(const ScanResult& r, const std::string& path = {});
+/// One JSON object (no newline) describing a result.
+std::string to_json(const ScanResult& r);
 
 class ResultCache;
+
+/// A hash a caller already has (hash-sharing pipelines): PDQ with its quality
+/// (the original orientation only, or all 8 dihedral variants), or a digest.
+struct GivenHash {
+    HashKind kind = HashKind::pdq;
+    std::vector<Hash256> pdq;  ///< 1 or 8 (Transform order)
+    int quality = 100;
+    Digest digest;
+};
 
 class Scanner {
 public:
@@ -160,13 +182,21 @@ public:
     void set_options(const ScanOptions& options);
     ScanOptions options() const;
 
-    /// Scans one attachment. Never throws; returns a non-ok Error only when no
-    /// result could be produced (out of memory). A decode failure is a result
-    /// with verdict `error` and the cause in result.error.
+    /// Scans one attachment. Never throws and always fills `out`: a bad
+    /// attachment or a failure inside the scan is a verdict `error` with the
+    /// cause in out.error. Returns a non-ok Error only for invalid arguments.
     Error scan(const std::uint8_t* data, std::size_t len, ScanResult& out) noexcept;
+
+    /// Looks up a hash the caller already computed, with the same verdict rules.
+    Error scan_hash(const GivenHash& hash, ScanResult& out) noexcept;
 
     std::size_t cache_size() const noexcept;
     std::uint64_t generation() const { return active_.load()->generation; }
+
+    /// Bytes of decode and hash scratch this thread keeps between scans
+    /// (bounded: a huge attachment's buffer is released after its scan).
+    static std::size_t thread_scratch_bytes() noexcept;
+    static constexpr std::size_t kMaxKeptScratch = std::size_t{48} << 20;
 
 private:
     // Lists + options + generation, swapped as one so a scan sees a consistent trio.
@@ -176,6 +206,7 @@ private:
         std::uint64_t generation = 0;
     };
     void publish(std::shared_ptr<const ListSet> lists, const ScanOptions& options);
+    Error scan_bytes(const Active& active, const std::uint8_t* data, std::size_t len, ScanResult& out);
     std::atomic<std::shared_ptr<const Active>> active_;
     std::uint64_t generation_ = 0;  // guarded by writer_
     std::mutex writer_;  // serialises set_lists / set_options against each other

@@ -1,11 +1,13 @@
 // libFuzzer target: the text list parser (PDQ and exact kinds, strict and
-// skipping bad lines), the JSON lists config and the JSON reader.
+// skipping bad lines, empty allowed or not), the JSON lists config, the
+// JSON reader and the CSV field splitter.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <vector>
 
-#include "common/json_parse.hpp"
+#include "hashguard/csv.hpp"
+#include "hashguard/json.hpp"
 #include "hashguard/lists.hpp"
 #include "scan/config.hpp"
 
@@ -13,6 +15,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size == 0) return 0;
     const std::uint8_t mode = data[0];
     const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
+    if (mode & 8) {  // the JSON reader itself and the CSV splitter
+        hashguard::json::Value v;
+        const hashguard::Error e = hashguard::json::parse(text, "fuzz.json", v);
+        if (e && (e.message.rfind("fuzz.json:", 0) != 0 || v.type != hashguard::json::Value::Type::null))
+            __builtin_trap();  // errors name file:line and leave nothing behind
+        std::vector<std::string> fields;
+        if (hashguard::csv::split(text, fields) && fields.empty()) __builtin_trap();  // a line has >= 1 field
+        return 0;
+    }
     if (mode & 4) {
         std::vector<hashguard::scan::ListSpec> specs;
         const hashguard::Error e = hashguard::scan::parse_lists_config(text, "fuzz.json", "/nonexistent", specs);
@@ -22,6 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     hashguard::ListParseOptions opt;
     opt.kind = (mode & 1) ? hashguard::ListKind::exact : hashguard::ListKind::pdq;
     opt.skip_bad_lines = mode & 2;
+    opt.allow_empty = mode & 16;
     hashguard::HashList list;
     hashguard::ListParseReport rep;
     const hashguard::Error e = hashguard::parse_hash_list(text, "fuzz.txt", list, opt, &rep);
@@ -30,6 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     const std::size_t n = list.size();
+    if (n == 0 && !opt.allow_empty) __builtin_trap();  // an empty list is an error unless allowed
     if (list.ids.size() != n || list.metadata.size() != n ||
         (opt.kind == hashguard::ListKind::pdq ? list.pdq.size() : list.digests.size()) != n || rep.entries != n)
         __builtin_trap();

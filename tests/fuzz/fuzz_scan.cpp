@@ -30,7 +30,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (hg_scan(s, data, size, &r) != HG_OK || !r) __builtin_trap();  // bad input is a result, never an API error
     const hg_verdict v = hg_result_verdict(r);
     if (v < HG_VERDICT_NO_MATCH || v > HG_VERDICT_BELOW_QUALITY) __builtin_trap();
-    if (v == HG_VERDICT_ERROR && (hg_result_status(r) == HG_OK || !*hg_result_str(r, HG_RESULT_ERROR))) __builtin_trap();
+    const char* error = hg_result_str(r, HG_RESULT_ERROR);  // NULL exactly when the status is HG_OK
+    if (v == HG_VERDICT_ERROR && (hg_result_status(r) == HG_OK || !error)) __builtin_trap();
+    if ((hg_result_status(r) == HG_OK) != (error == nullptr)) __builtin_trap();
     const char* pdq = hg_result_str(r, HG_RESULT_PDQ_HEX);
     if (pdq && std::strlen(pdq) != 64) __builtin_trap();
     const char* json = hg_result_str(r, HG_RESULT_JSON);

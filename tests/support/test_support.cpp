@@ -1,6 +1,7 @@
 #include "support/test_support.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cstdio>
@@ -128,6 +129,42 @@ int run(const std::string& cmd, std::string& out) {
     while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
     const int st = ::pclose(p);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+namespace {
+std::vector<std::string>& skips() {
+    static std::vector<std::string> s;
+    return s;
+}
+}  // namespace
+
+void mark_skipped(const std::string& why) {
+    std::printf("SKIPPED: %s\n", why.c_str());
+    skips().push_back(why);
+}
+
+bool any_skipped() { return !skips().empty(); }
+
+long python_jsonl_objects(const std::string& text, std::string& why) {
+    char tmpl[] = "/tmp/hg-jsonl-XXXXXX";
+    const int fd = mkstemp(tmpl);
+    if (fd < 0) return why = "mkstemp failed", -1;
+    const bool wrote = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ::close(fd);
+    std::string out;
+    const int rc = wrote ? run("/usr/bin/python3 -c 'import json,sys\n"
+                               "n=0\n"
+                               "for line in open(sys.argv[1], encoding=\"utf-8\"):\n"
+                               "    v=json.loads(line)\n"
+                               "    assert isinstance(v, dict), line\n"
+                               "    n+=1\n"
+                               "print(n)' " +
+                                   std::string(tmpl) + " 2>&1",
+                               out)
+                         : -1;
+    std::remove(tmpl);
+    if (rc != 0) return why = "python3 rejected the JSON Lines: " + out, -1;
+    return std::stol(out);
 }
 
 }  // namespace hgtest

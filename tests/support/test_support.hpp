@@ -46,6 +46,23 @@ hashguard::PdqDihedral hash_bytes(const std::vector<std::uint8_t>& bytes, bool p
 /// Runs a shell command, returning its exit status and captured stdout.
 int run(const std::string& cmd, std::string& out);
 
+/// Records that the running test case could not run here (printed with the
+/// reason). The program then exits 77 (ctest: "skipped") unless a check
+/// failed, so a skip never shows as a pass. Test cases that may skip are
+/// tagged [skippable]: CMake runs them as a ctest entry of their own.
+void mark_skipped(const std::string& why);
+bool any_skipped();
+#define HG_SKIP(why)                  \
+    do {                              \
+        ::hgtest::mark_skipped(why);  \
+        return;                       \
+    } while (0)
+
+/// Checks a JSON Lines text with an independent parser (/usr/bin/python3's
+/// json module): returns the number of lines it parsed as JSON objects, or
+/// -1 (with the reason in `why`) when python3 rejects the text.
+long python_jsonl_objects(const std::string& text, std::string& why);
+
 /// Small deterministic PRNG (splitmix64) for generated inputs.
 struct Rng {
     std::uint64_t s;

@@ -1,0 +1,53 @@
+// Lists being assembled before they go to a scanner (what an hg_lists is):
+// named lists loaded from files, text, binary hashes or a config file, each
+// with its settings, all-or-nothing per call. build() freezes them into an
+// immutable ListSet with its indexes.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scan/scanner.hpp"
+
+namespace hashguard::scan {
+
+/// How lists are read (applies when a list is added).
+struct LoadOptions {
+    bool skip_bad_lines = false;  ///< skip malformed lines instead of refusing the list
+    bool allow_empty = false;     ///< accept a list with no entries
+};
+
+struct StagedList {
+    ListConfig config;
+    std::shared_ptr<const HashList> entries;
+    ListParseReport report;
+};
+
+class ListStaging {
+public:
+    ListConfig defaults;  ///< settings of lists added later (name and kind aside)
+    LoadOptions load;
+
+    Error add_file(const std::string& name, const std::string& path, HashKind kind);
+    Error add_text(const std::string& name, std::string_view text, HashKind kind, const std::string& source);
+    /// `count` hashes of 32 bytes (PDQ, in printed order), 16, 20 or 32 bytes (digests).
+    Error add_binary(const std::string& name, const std::uint8_t* data, std::size_t count, HashKind kind);
+    /// Every list of a JSON lists config (see config.hpp); all or nothing.
+    Error add_config(const std::string& path);
+
+    StagedList* find(std::string_view name) noexcept;
+    const StagedList* find(std::string_view name) const noexcept;
+    const std::vector<StagedList>& lists() const noexcept { return lists_; }
+
+    /// A new ListSet with every list and its index.
+    Error build(std::shared_ptr<const ListSet>& out) const;
+
+private:
+    using Loader = std::function<Error(HashList&, const ListParseOptions&, ListParseReport&)>;
+    Error add_loaded(ListConfig config, const LoadOptions& load, const Loader& loader);
+    std::vector<StagedList> lists_;
+};
+
+}  // namespace hashguard::scan
