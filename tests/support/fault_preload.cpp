@@ -1,0 +1,94 @@
+// LD_PRELOAD fault injector for testing the CLI and the shared library as
+// they run: makes one chosen allocation or thread creation fail.
+//
+//   HG_FAULT_NEW=K             the K-th call of operator new in the process throws
+//                              std::bad_alloc (nothrow new returns null)
+//   HG_FAULT_NEW_COUNT_FILE=F  writes the number of operator new calls to F at exit
+//   HG_FAULT_THREADS=N         pthread_create fails with EAGAIN after N successes
+//
+// Built only for the plain (non-sanitizer) build: a sanitizer runtime must be
+// the first library loaded.
+#include <dlfcn.h>
+#include <pthread.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+
+namespace {
+
+long env_long(const char* name) {
+    const char* v = std::getenv(name);
+    return v && *v ? std::atol(v) : -1;
+}
+
+std::atomic<long> g_new_calls{0};
+const long g_fail_new = env_long("HG_FAULT_NEW");
+std::atomic<long> g_threads{0};
+const long g_max_threads = env_long("HG_FAULT_THREADS");
+
+// True when this call is the one to fail.
+bool fail_this_new() { return g_new_calls.fetch_add(1, std::memory_order_relaxed) + 1 == g_fail_new; }
+
+void* allocate(std::size_t n) {
+    if (fail_this_new()) throw std::bad_alloc();
+    void* p = std::malloc(n ? n : 1);
+    if (!p) throw std::bad_alloc();
+    return p;
+}
+
+void* allocate_aligned(std::size_t n, std::align_val_t a) {
+    if (fail_this_new()) throw std::bad_alloc();
+    const std::size_t al = static_cast<std::size_t>(a);
+    void* p = std::aligned_alloc(al, (n + al - 1) / al * al);
+    if (!p) throw std::bad_alloc();
+    return p;
+}
+
+struct CountAtExit {
+    ~CountAtExit() {
+        if (const char* f = std::getenv("HG_FAULT_NEW_COUNT_FILE"))
+            if (std::FILE* out = std::fopen(f, "w")) {
+                std::fprintf(out, "%ld\n", g_new_calls.load());
+                std::fclose(out);
+            }
+    }
+} g_count_at_exit;
+
+}  // namespace
+
+void* operator new(std::size_t n) { return allocate(n); }
+void* operator new[](std::size_t n) { return allocate(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+    try {
+        return allocate(n);
+    } catch (...) {
+        return nullptr;
+    }
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+    try {
+        return allocate(n);
+    } catch (...) {
+        return nullptr;
+    }
+}
+void* operator new(std::size_t n, std::align_val_t a) { return allocate_aligned(n, a); }
+void* operator new[](std::size_t n, std::align_val_t a) { return allocate_aligned(n, a); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+
+extern "C" int pthread_create(pthread_t* t, const pthread_attr_t* attr, void* (*fn)(void*), void* arg) {
+    using Real = int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
+    static const Real real = reinterpret_cast<Real>(dlsym(RTLD_NEXT, "pthread_create"));
+    if (g_max_threads >= 0 && g_threads.fetch_add(1) >= g_max_threads) return EAGAIN;
+    return real(t, attr, fn, arg);
+}
