@@ -59,8 +59,12 @@ unsigned working_bytes_per_pixel(Format f) noexcept {
         case Format::png: return 9;    // 16-bit RGB rows (6) + 8-bit out (3)
         case Format::gif: return 10;   // canvas (3) + saved canvas (3) + out (3) + indices (1)
         case Format::pnm: return 3;    // parsed in place into the output
-        default: return 11;            // OpenCV: a 16-bit RGBA Mat (8) + out (3)
+        case Format::bmp: return 3;    // decoded row by row into the output
+        case Format::webp: return 11;  // out (3) + libwebp's lossless ARGB and transform rows (<= 8)
+        case Format::tiff: return 3;   // out; decode_tiff adds its strip/tile buffers from libtiff's layout
+        case Format::unknown: break;
     }
+    return 11;
 }
 
 bool past_deadline() noexcept { return t_deadline_armed && std::chrono::steady_clock::now() > t_deadline; }
@@ -133,8 +137,8 @@ Error precheck(const std::uint8_t* data, std::size_t len, const DecodeOptions& o
                                           " bytes to decode, above the max_memory_bytes limit of " +
                                           std::to_string(opt.max_memory_bytes)};
     if (f != Format::gif && opt.frame > 0)
-        return {Status::limit_frames, std::string(format_name(f)) + " image has 1 frame; frame " +
-                                          std::to_string(opt.frame) + " requested"};
+        return {Status::limit_frames, "frame " + std::to_string(opt.frame) + " requested of a " + format_name(f) +
+                                          " image: only the first frame is decoded (later frames: GIF only)"};
     return {};
 }
 
@@ -163,7 +167,10 @@ Error decode_image(const std::uint8_t* data, std::size_t len, Image& out, const 
             case Format::png: de = detail::decode_png(data, len, opt, out); break;
             case Format::gif: de = detail::decode_gif(data, len, opt, out); break;
             case Format::pnm: de = detail::decode_pnm(data, len, opt, out); break;
-            default: de = detail::decode_opencv(f, data, len, opt, out); break;
+            case Format::webp: de = detail::decode_webp(data, len, opt, out); break;
+            case Format::bmp: de = detail::decode_bmp(data, len, opt, out); break;
+            case Format::tiff: de = detail::decode_tiff(data, len, opt, out); break;
+            case Format::unknown: de = {Status::unsupported_format, "unsupported format"}; break;
         }
         if (de) return de;
         if (detail::past_deadline()) return detail::time_limit_error(opt);

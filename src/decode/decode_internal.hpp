@@ -29,9 +29,10 @@ Error decode_jpeg(const std::uint8_t* data, std::size_t len, const DecodeOptions
 Error decode_gif(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
 Error decode_png(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
 Error decode_pnm(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
-/// WebP, BMP, TIFF through OpenCV's imdecode (IMREAD_UNCHANGED).
-Error decode_opencv(Format f, const std::uint8_t* data, std::size_t len, const DecodeOptions& opt,
-                    Image& out);
+Error decode_webp(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
+Error decode_bmp(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
+/// libtiff; checks its own dimensions, tile/strip size and buffers against the limits.
+Error decode_tiff(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
 
 /// Bytes per pixel a decoder of format f may hold at once (output, intermediate
 /// and canvas buffers, worst case over its paths): the memory-limit estimate.

@@ -108,8 +108,10 @@ Error probe_tiff(const std::uint8_t* d, std::size_t n, HeaderInfo& info) {
         const std::size_t e = ifd + 2 + static_cast<std::size_t>(k) * 12;
         const unsigned tag = r16(e), type = r16(e + 2);
         const std::uint32_t v = type == 3 ? r16(e + 8) : r32(e + 8);
-        if (tag == 256) info.width = v;
-        if (tag == 257) info.height = v;
+        // The first of duplicated tags, as libtiff decodes (decode_tiff checks
+        // libtiff's own values again; this only refuses early).
+        if (tag == 256 && info.width == 0) info.width = v;
+        if (tag == 257 && info.height == 0) info.height = v;
     }
     if (!info.width || !info.height) return {Status::decode_failed, "tiff has no ImageWidth/ImageLength tags"};
     return {};
