@@ -19,6 +19,14 @@
 
 using namespace hashguard;
 
+#if defined(__SANITIZE_ADDRESS__)
+#define HG_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HG_TEST_ASAN 1
+#endif
+#endif
+
 // ---- allocation tracking: the largest single operator-new request while armed.
 namespace {
 std::atomic<bool> g_track{false};
@@ -335,14 +343,21 @@ Bytes make_png_grey(std::uint32_t w, std::uint32_t h) {
 }  // namespace
 
 TEST_CASE("Decode memory and time budgets are limits with their own status") {
-    const Bytes b = photo("messi5.jpg");  // 548 x 342: ~1.3 MB of working memory as JPEG
+    const Bytes b = photo("messi5.jpg");  // 548 x 342 baseline: output + row buffers, ~1.7 MB
     DecodeOptions opt;
     opt.max_memory_bytes = 1'000'000;
     Error e = decode(b, opt);
     CHECK(e.code == Status::limit_memory);
     CHECK(e.message.find("548x342") != std::string::npos);
     CHECK(e.message.find("max_memory_bytes limit of 1000000") != std::string::npos);
-    opt.max_memory_bytes = 2'000'000;
+    const std::size_t at = e.message.find("needs about ");
+    REQUIRE(at != std::string::npos);
+    const std::uint64_t estimate = std::stoull(e.message.substr(at + 12));
+    CHECK(estimate > 548 * 342 * 3);
+    CHECK(estimate < 4'000'000);
+    opt.max_memory_bytes = estimate - 1;
+    CHECK(decode(b, opt).code == Status::limit_memory);
+    opt.max_memory_bytes = estimate;
     CHECK(decode(b, opt).ok());
 
     // A bomb the pixel limit was raised for: refused on memory before any allocation.
@@ -685,4 +700,74 @@ TEST_CASE("TIFF: a 1x1 image with a 16384x16368 tile is refused before allocatin
     const Error em = decode(small, opt);
     CHECK(em.code == Status::limit_memory);
     CHECK(em.message.find("max_memory_bytes") != std::string::npos);
+}
+
+TEST_CASE("JPEG: the decode budget is enforced inside a progressive decode") {
+    // A flat 8000x6000 progressive JPEG whose final AC refinement scan is
+    // repeated 480 times: ~220 KB, ~490 scans, each a pass over 750000 blocks
+    // (~20 s to decode in full). A 200 ms budget must stop it mid-way.
+    const Bytes b = hgtest::repeat_last_scan(hgtest::make_progressive_jpeg(8000, 6000, 1, 0, 0), 480);
+    DecodeOptions opt;
+    opt.max_decode_ms = 200;
+    opt.strict = false;  // strict decoding already stops at the first repeated scan
+    const auto t0 = std::chrono::steady_clock::now();
+    const Error e = decode(b, opt);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    INFO(e.message << " after " << secs << " s");
+    CHECK(e.code == Status::limit_time);
+    CHECK(secs < 3.0);
+}
+
+TEST_CASE("JPEG: a progressive CMYK image's memory estimate covers its real peak") {
+    const Bytes b = hgtest::make_progressive_jpeg(1600, 1200, 4, 0, 12);
+    DecodeOptions tiny;
+    tiny.max_memory_bytes = 1;
+    const Error e = decode(b, tiny);
+    REQUIRE(e.code == Status::limit_memory);
+    const std::size_t at = e.message.find("needs about ");
+    REQUIRE(at != std::string::npos);
+    const long estimate_kib = std::stol(e.message.substr(at + 12)) / 1024;
+    long peak = 0;
+    CHECK(decode_peak(b, {}, peak) == Status::ok);
+    INFO("estimate " << estimate_kib << " KiB, measured peak " << peak << " KiB");
+#ifdef HG_TEST_ASAN
+    peak = (peak - 4096) * 8 / 9;  // ASan: shadow memory (1/8 of what is touched) and redzones
+#endif
+    CHECK(estimate_kib >= peak);
+}
+
+TEST_CASE("PNG: a thousand zTXt chunks neither burn the budget nor escape it") {
+    // 990 zTXt chunks, each inflating to ~8 MB, before a small image.
+    Bytes text(8'000'000, 'a');
+    uLongf zlen = compressBound(static_cast<uLong>(text.size()));
+    Bytes z(zlen);
+    REQUIRE(compress2(z.data(), &zlen, text.data(), static_cast<uLong>(text.size()), 9) == Z_OK);
+    z.resize(zlen);
+    Bytes body = {'C', 'o', 'm', 'm', 'e', 'n', 't', 0, 0};
+    body.insert(body.end(), z.begin(), z.end());
+    Bytes chunk(8 + body.size() + 4);
+    put_be32(chunk, 0, static_cast<std::uint32_t>(body.size()));
+    std::memcpy(&chunk[4], "zTXt", 4);
+    std::memcpy(&chunk[8], body.data(), body.size());
+    put_be32(chunk, 8 + body.size(), static_cast<std::uint32_t>(crc32(0, &chunk[4], static_cast<uInt>(4 + body.size()))));
+    const Bytes plain = make_png_grey(64, 64);
+    Bytes bomb(plain.begin(), plain.begin() + 33);  // signature + IHDR
+    for (int i = 0; i < 990; ++i) bomb.insert(bomb.end(), chunk.begin(), chunk.end());
+    bomb.insert(bomb.end(), plain.begin() + 33, plain.end());
+    auto timed = [&](const DecodeOptions& opt, double& secs) {
+        const auto t0 = std::chrono::steady_clock::now();
+        const Error e = decode(bomb, opt);
+        secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        return e;
+    };
+    double secs = 0;
+    const Error e = timed({}, secs);
+    INFO(e.message << " after " << secs << " s");
+    CHECK(e.ok());
+    CHECK(secs < 3.0);
+    DecodeOptions tiny;
+    tiny.max_decode_ms = 1;
+    const Error et = timed(tiny, secs);
+    CHECK(et.code == Status::limit_time);
+    CHECK(secs < 3.0);
 }

@@ -266,7 +266,8 @@ TEST_CASE("WebP decoder matches the old OpenCV path pixel for pixel") {
             for (int q : {-1, 10, 50, 95}) {  // -1 = lossless
                 const std::string n = std::string(q < 0 ? "lossless" : "lossy q" + std::to_string(q)) +
                                       (alpha ? " alpha " : " ") + std::to_string(size.first) + "x" + std::to_string(size.second);
-                compare_with_corruptions(n, hgtest::make_webp(size.first, size.second, alpha, q < 0, q, ++seed),
+                ++seed;
+                compare_with_corruptions(n, hgtest::make_webp(size.first, size.second, alpha, q < 0, q, seed),
                                          Format::webp, t, seed);
             }
     report("webp", t);

@@ -55,7 +55,7 @@ thread_local std::chrono::steady_clock::time_point t_deadline;
 
 unsigned working_bytes_per_pixel(Format f) noexcept {
     switch (f) {
-        case Format::jpeg: return 7;   // CMYK from TurboJPEG (4) + RGB out (3)
+        case Format::jpeg: return 3;   // RGB out; the probe's jpeg_working_bytes() is used instead
         case Format::png: return 9;    // 16-bit RGB rows (6) + 8-bit out (3)
         case Format::gif: return 10;   // canvas (3) + saved canvas (3) + out (3) + indices (1)
         case Format::pnm: return 3;    // parsed in place into the output
@@ -130,7 +130,8 @@ Error precheck(const std::uint8_t* data, std::size_t len, const DecodeOptions& o
     detail::HeaderInfo info;
     if (Error he = detail::probe_header(f, data, len, info)) return he;
     if (Error le = detail::check_dimensions(info.width, info.height, opt)) return le;
-    const std::uint64_t need = info.width * info.height * working_bytes_per_pixel(f);  // both <= 65535^2 * 11
+    const std::uint64_t need = info.working_bytes ? info.working_bytes
+                                                  : info.width * info.height * working_bytes_per_pixel(f);  // <= 65535^2 * 11
     if (need > opt.max_memory_bytes)
         return {Status::limit_memory, std::string(format_name(f)) + " image of " + std::to_string(info.width) + "x" +
                                           std::to_string(info.height) + " needs about " + std::to_string(need) +

@@ -12,7 +12,20 @@ namespace hashguard::detail {
 struct HeaderInfo {
     std::uint64_t width = 0;
     std::uint64_t height = 0;
+    /// Working memory estimated from the header (0: working_bytes_per_pixel x pixels).
+    std::uint64_t working_bytes = 0;
 };
+
+/// A JPEG frame header (SOFn) as far as decode memory depends on it.
+struct JpegFrame {
+    std::uint32_t width = 0, height = 0;
+    int components = 0;  ///< at most 10 (libjpeg's limit)
+    int h[10] = {}, v[10] = {};
+    bool multi_scan = false;  ///< progressive, or a first scan without every component
+};
+/// libjpeg's whole-image coefficient buffer (2 bytes per coefficient, when
+/// multi-scan), the output (and CMYK conversion rows), its row buffers.
+std::uint64_t jpeg_working_bytes(const JpegFrame& f);
 
 /// The checks every decode starts with: arguments, the input byte limit, the
 /// format's signature, and the header's dimensions against the limits.
