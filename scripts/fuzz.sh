@@ -19,8 +19,8 @@ CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo 
 cmake --build build-fuzz -j"$(nproc)" --target "${targets[@]}"
 
 declare -A seeds=(
-  [fuzz_decode]="data/photos/formats"
-  [fuzz_scan]="data/photos/formats"
+  [fuzz_decode]="data/photos/formats tests/fuzz/seeds/decode"
+  [fuzz_scan]="data/photos/formats tests/fuzz/seeds/decode"
   [fuzz_lists]="data/lists tests/fuzz/seeds/lists"
   [fuzz_snapshot]="tests/fuzz/seeds/snapshot"
 )

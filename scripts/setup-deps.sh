@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages hashguard needs, only those missing.
 set -euo pipefail
 PKGS=(g++ cmake make pkg-config
-      libopencv-dev libturbojpeg0-dev libpng-dev libgif-dev zlib1g-dev
+      libopencv-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libgif-dev libtiff-dev libwebp-dev zlib1g-dev
       libxxhash-dev libssl-dev libcpp-httplib-dev libbenchmark-dev catch2 libfaiss-dev
       g++-aarch64-linux-gnu qemu-user clang libclang-rt-14-dev)
 missing=()

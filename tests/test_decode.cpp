@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -13,9 +14,18 @@
 #include <turbojpeg.h>
 #include <zlib.h>
 
+#include "support/gen_images.hpp"
 #include "support/test_support.hpp"
 
 using namespace hashguard;
+
+#if defined(__SANITIZE_ADDRESS__)
+#define HG_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HG_TEST_ASAN 1
+#endif
+#endif
 
 // ---- allocation tracking: the largest single operator-new request while armed.
 namespace {
@@ -333,14 +343,21 @@ Bytes make_png_grey(std::uint32_t w, std::uint32_t h) {
 }  // namespace
 
 TEST_CASE("Decode memory and time budgets are limits with their own status") {
-    const Bytes b = photo("messi5.jpg");  // 548 x 342: ~1.3 MB of working memory as JPEG
+    const Bytes b = photo("messi5.jpg");  // 548 x 342 baseline: output + row buffers, ~1.7 MB
     DecodeOptions opt;
     opt.max_memory_bytes = 1'000'000;
     Error e = decode(b, opt);
     CHECK(e.code == Status::limit_memory);
     CHECK(e.message.find("548x342") != std::string::npos);
     CHECK(e.message.find("max_memory_bytes limit of 1000000") != std::string::npos);
-    opt.max_memory_bytes = 2'000'000;
+    const std::size_t at = e.message.find("needs about ");
+    REQUIRE(at != std::string::npos);
+    const std::uint64_t estimate = std::stoull(e.message.substr(at + 12));
+    CHECK(estimate > 548 * 342 * 3);
+    CHECK(estimate < 4'000'000);
+    opt.max_memory_bytes = estimate - 1;
+    CHECK(decode(b, opt).code == Status::limit_memory);
+    opt.max_memory_bytes = estimate;
     CHECK(decode(b, opt).ok());
 
     // A bomb the pixel limit was raised for: refused on memory before any allocation.
@@ -412,13 +429,55 @@ TEST_CASE("read_file reports missing files and the byte limit") {
     CHECK(e.code == Status::limit_bytes);
 }
 
+namespace {
+
+// Generated TIFF, BMP and WebP variants (the decoders' less common paths), for
+// the corrupted corpus: each is truncated and byte-flipped like the files.
+std::vector<Bytes> generated_variants() {
+    std::vector<Bytes> v;
+    auto tiff = [&](auto edit) {
+        hgtest::TiffSpec s;
+        s.width = 45;
+        s.height = 31;
+        edit(s);
+        v.push_back(hgtest::make_tiff(s));
+    };
+    tiff([](hgtest::TiffSpec& s) { s.compression = 5; s.predictor = 2; });            // LZW RGB
+    tiff([](hgtest::TiffSpec& s) { s.tiled = true; s.compression = 8; });             // tiled deflate
+    tiff([](hgtest::TiffSpec& s) { s.photometric = 3; s.spp = 1; s.compression = 32773; });  // palette
+    tiff([](hgtest::TiffSpec& s) { s.bps = 16; s.spp = 4; s.extra = 2; });           // 16-bit RGBA
+    tiff([](hgtest::TiffSpec& s) { s.photometric = 1; s.spp = 2; s.extra = 2; });    // grey + alpha
+    tiff([](hgtest::TiffSpec& s) { s.photometric = 0; s.spp = 1; s.bps = 1; });     // bilevel
+    tiff([](hgtest::TiffSpec& s) { s.compression = 7; s.rows_per_strip = 8; });     // JPEG-in-TIFF
+    tiff([](hgtest::TiffSpec& s) { s.planar_separate = true; s.rows_per_strip = 4; });
+    auto bmp = [&](auto edit) {
+        hgtest::BmpSpec s;
+        s.width = 45;
+        s.height = 31;
+        edit(s);
+        v.push_back(hgtest::make_bmp(s));
+    };
+    bmp([](hgtest::BmpSpec& s) { s.bpp = 8; s.compression = 1; });
+    bmp([](hgtest::BmpSpec& s) { s.bpp = 4; s.compression = 2; });
+    bmp([](hgtest::BmpSpec& s) { s.bpp = 16; s.compression = 3; s.masks[0] = 0xF800; s.masks[1] = 0x7E0; s.masks[2] = 0x1F; });
+    bmp([](hgtest::BmpSpec& s) { s.bpp = 32; s.header = 124; s.top_down = true; });
+    bmp([](hgtest::BmpSpec& s) { s.bpp = 8; s.header = 12; });
+    bmp([](hgtest::BmpSpec& s) { s.bpp = 1; s.colors_used = 2; });
+    v.push_back(hgtest::make_webp(45, 31, true, false, 80, 5));
+    v.push_back(hgtest::make_webp(45, 31, true, true, 0, 6));
+    return v;
+}
+
+}  // namespace
+
 TEST_CASE("Corrupted files never crash the decoder and never print") {
     // Truncations and byte flips of every bundled format. Standard error is
     // redirected to a file for the duration; it must stay empty.
     const char* files[] = {"baboon.jpg", "formats/building-progressive.jpg", "formats/messi5-cmyk.jpg",
                            "box_in_scene.png", "formats/fruits-gray-alpha.png", "formats/tiny-3x3.png",
                            "formats/fruits-lossy.webp", "formats/baboon-lossless.webp", "formats/messi5.bmp",
-                           "formats/messi5.tiff", "formats/fruits.gif", "formats/anim-2frames.gif"};
+                           "formats/messi5.tiff", "formats/fruits.gif", "formats/anim-2frames.gif",
+                           "formats/anim-2frames.webp"};
     char path[] = "/tmp/hashguard-stderr-XXXXXX";
     const int fd = mkstemp(path);
     REQUIRE(fd >= 0);
@@ -430,8 +489,10 @@ TEST_CASE("Corrupted files never crash the decoder and never print") {
     PdqHasher hasher;
     const Bytes good = photo("messi5.jpg");
     const std::string good_hash = "c86f3d1bb60a7b4371c1cbf2b05bec65d8180c030fc14389e542bb26ef43f6cb";
-    for (const char* f : files) {
-        const Bytes orig = photo(f);
+    std::vector<Bytes> originals;
+    for (const char* f : files) originals.push_back(photo(f));
+    for (Bytes& g : generated_variants()) originals.push_back(std::move(g));
+    for (const Bytes& orig : originals) {
         for (int k = 0; k < 24; ++k) {
             Bytes b = orig;
             if (k < 12) {
@@ -483,7 +544,7 @@ TEST_CASE("Corrupted files never crash the decoder and never print") {
     CHECK(bad_errors == 0);
     CHECK(poisoned == 0);
     CHECK(path_mismatch == 0);
-    CHECK(failed > 100);  // the corpus really exercised the error paths
+    CHECK(failed > 300);  // the corpus really exercised the error paths
     std::printf("corrupted corpus: %d decoded, %d rejected with a message\n", decoded, failed);
 }
 
@@ -519,4 +580,194 @@ TEST_CASE("YCCK JPEG is converted to RGB like CMYK (Adobe-inverted samples)") {
     for (std::size_t i = 0; i < img.pixels.size(); i += 3)
         for (int c = 0; c < 3; ++c) worst = std::max(worst, std::abs(img.pixels[i + c] - want[c]));
     CHECK(worst <= 2);  // quality-100 JPEG round trip
+}
+
+// ---------------------------------------------------------------- regressions (issue 11)
+namespace {
+
+// A little-endian TIFF built by hand: `data` at offset 8, then one IFD with
+// the entries in the order given (duplicates and disorder allowed).
+struct TiffEntry {
+    std::uint16_t tag, type;
+    std::uint32_t value;
+};
+Bytes tiff_by_hand(const std::vector<TiffEntry>& entries, const Bytes& data) {
+    Bytes b(8 + data.size() + data.size() % 2, 0);
+    b[0] = 'I'; b[1] = 'I'; b[2] = 42;
+    if (!data.empty()) std::memcpy(&b[8], data.data(), data.size());
+    put_le32(b, 4, static_cast<std::uint32_t>(b.size()));
+    const std::size_t ifd = b.size();
+    b.resize(ifd + 2 + entries.size() * 12 + 4, 0);
+    put_le16(b, ifd, static_cast<std::uint32_t>(entries.size()));
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        const std::size_t e = ifd + 2 + i * 12;
+        put_le16(b, e, entries[i].tag);
+        put_le16(b, e + 2, entries[i].type);
+        put_le32(b, e + 4, 1);
+        put_le32(b, e + 8, entries[i].value);  // SHORT values sit in the low bytes (little-endian)
+    }
+    return b;
+}
+
+// PackBits data for n zero bytes (128 per two-byte run).
+Bytes packbits_zeros(std::size_t n) {
+    Bytes d;
+    d.reserve(n / 64 + 2);
+    while (n > 0) {
+        const std::size_t k = std::min<std::size_t>(n, 128);
+        d.push_back(static_cast<std::uint8_t>(257 - k));  // -(k-1) as a byte
+        d.push_back(0);
+        n -= k;
+    }
+    return d;
+}
+
+constexpr std::uint16_t kShort = 3, kLong = 4;
+
+Bytes grey_tiff_dup(std::uint32_t w1, std::uint32_t h1, std::uint32_t w2, std::uint32_t h2, const Bytes& data) {
+    return tiff_by_hand({{256, kLong, w1}, {257, kLong, h1}, {258, kShort, 8}, {259, kShort, 32773},
+                         {262, kShort, 1}, {273, kLong, 8}, {277, kShort, 1},
+                         {279, kLong, static_cast<std::uint32_t>(data.size())},
+                         {256, kLong, w2}, {257, kLong, h2}},
+                        data);
+}
+
+struct DecodeJob {
+    const Bytes* bytes;
+    DecodeOptions opt;
+    Status status = Status::ok;
+};
+int run_decode(void* p) {
+    auto* job = static_cast<DecodeJob*>(p);
+    Image img;
+    return static_cast<int>(decode_image(job->bytes->data(), job->bytes->size(), img, job->opt).code);
+}
+
+// Decodes in a forked child; returns the status and the peak memory it added.
+Status decode_peak(const Bytes& b, const DecodeOptions& opt, long& peak_kib) {
+    DecodeJob job{&b, opt};
+    int code = -1;
+    peak_kib = hgtest::peak_rss_delta_kib(run_decode, &job, code);
+    REQUIRE(peak_kib >= 0);
+    return static_cast<Status>(code);
+}
+
+}  // namespace
+
+TEST_CASE("TIFF: duplicate ImageWidth/ImageLength tags cannot bypass the limits") {
+    // libtiff decodes with the *first* of duplicated tags. A file declaring
+    // 11000x11000 (121 MP, above max_pixels) and then 8x8 must be refused,
+    // not decoded at 121 MP because a header probe believed the later tags.
+    const Bytes data = packbits_zeros(std::size_t{11000} * 11000);
+    const Bytes huge_first = grey_tiff_dup(11000, 11000, 8, 8, data);
+    long peak = 0;
+    const Status st = decode_peak(huge_first, {}, peak);
+    INFO("peak KiB " << peak);
+    CHECK(st == Status::limit_pixels);
+    CHECK(peak < 64 * 1024);
+    const Error e = decode(huge_first);
+    CHECK(e.message.find("11000x11000") != std::string::npos);
+    // The other order: the small size first is what libtiff decodes (or the
+    // probe refuses the huge one); either way nothing big is allocated.
+    const Bytes small_first = grey_tiff_dup(8, 8, 11000, 11000, data);
+    const Status st2 = decode_peak(small_first, {}, peak);
+    INFO("peak KiB " << peak << ", status " << status_name(st2));
+    CHECK((st2 == Status::ok || st2 == Status::limit_pixels));
+    CHECK(peak < 64 * 1024);
+}
+
+TEST_CASE("TIFF: a 1x1 image with a 16384x16368 tile is refused before allocating") {
+    const Bytes data = packbits_zeros(std::size_t{16384} * 16368 * 3);
+    const Bytes b = tiff_by_hand({{256, kLong, 1}, {257, kLong, 1}, {258, kShort, 8}, {259, kShort, 32773},
+                                  {262, kShort, 2}, {277, kShort, 3}, {322, kLong, 16384}, {323, kLong, 16368},
+                                  {324, kLong, 8}, {325, kLong, static_cast<std::uint32_t>(data.size())}},
+                                 data);
+    long peak = 0;
+    const Status st = decode_peak(b, {}, peak);
+    INFO("peak KiB " << peak << ", status " << status_name(st));
+    CHECK(st == Status::limit_pixels);
+    CHECK(peak < 64 * 1024);
+    const Error e = decode(b);
+    CHECK(e.message.find("tile") != std::string::npos);
+    CHECK(e.message.find("16384x16368") != std::string::npos);
+    // A tile within max_pixels still counts against the memory budget.
+    const Bytes small = tiff_by_hand({{256, kLong, 1}, {257, kLong, 1}, {258, kShort, 8}, {259, kShort, 32773},
+                                      {262, kShort, 2}, {277, kShort, 3}, {322, kLong, 4096}, {323, kLong, 4096},
+                                      {324, kLong, 8}, {325, kLong, 2}},
+                                     Bytes{0x81, 0});
+    DecodeOptions opt;
+    opt.max_memory_bytes = 64u << 20;
+    const Error em = decode(small, opt);
+    CHECK(em.code == Status::limit_memory);
+    CHECK(em.message.find("max_memory_bytes") != std::string::npos);
+}
+
+TEST_CASE("JPEG: the decode budget is enforced inside a progressive decode") {
+    // A flat 8000x6000 progressive JPEG whose final AC refinement scan is
+    // repeated 480 times: ~220 KB, ~490 scans, each a pass over 750000 blocks
+    // (~20 s to decode in full). A 200 ms budget must stop it mid-way.
+    const Bytes b = hgtest::repeat_last_scan(hgtest::make_progressive_jpeg(8000, 6000, 1, 0, 0), 480);
+    DecodeOptions opt;
+    opt.max_decode_ms = 200;
+    opt.strict = false;  // strict decoding already stops at the first repeated scan
+    const auto t0 = std::chrono::steady_clock::now();
+    const Error e = decode(b, opt);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    INFO(e.message << " after " << secs << " s");
+    CHECK(e.code == Status::limit_time);
+    CHECK(secs < 3.0);
+}
+
+TEST_CASE("JPEG: a progressive CMYK image's memory estimate covers its real peak") {
+    const Bytes b = hgtest::make_progressive_jpeg(1600, 1200, 4, 0, 12);
+    DecodeOptions tiny;
+    tiny.max_memory_bytes = 1;
+    const Error e = decode(b, tiny);
+    REQUIRE(e.code == Status::limit_memory);
+    const std::size_t at = e.message.find("needs about ");
+    REQUIRE(at != std::string::npos);
+    const long estimate_kib = std::stol(e.message.substr(at + 12)) / 1024;
+    long peak = 0;
+    CHECK(decode_peak(b, {}, peak) == Status::ok);
+    INFO("estimate " << estimate_kib << " KiB, measured peak " << peak << " KiB");
+#ifdef HG_TEST_ASAN
+    peak = (peak - 4096) * 8 / 9;  // ASan: shadow memory (1/8 of what is touched) and redzones
+#endif
+    CHECK(estimate_kib >= peak);
+}
+
+TEST_CASE("PNG: a thousand zTXt chunks neither burn the budget nor escape it") {
+    // 990 zTXt chunks, each inflating to ~8 MB, before a small image.
+    Bytes text(8'000'000, 'a');
+    uLongf zlen = compressBound(static_cast<uLong>(text.size()));
+    Bytes z(zlen);
+    REQUIRE(compress2(z.data(), &zlen, text.data(), static_cast<uLong>(text.size()), 9) == Z_OK);
+    z.resize(zlen);
+    Bytes body = {'C', 'o', 'm', 'm', 'e', 'n', 't', 0, 0};
+    body.insert(body.end(), z.begin(), z.end());
+    Bytes chunk(8 + body.size() + 4);
+    put_be32(chunk, 0, static_cast<std::uint32_t>(body.size()));
+    std::memcpy(&chunk[4], "zTXt", 4);
+    std::memcpy(&chunk[8], body.data(), body.size());
+    put_be32(chunk, 8 + body.size(), static_cast<std::uint32_t>(crc32(0, &chunk[4], static_cast<uInt>(4 + body.size()))));
+    const Bytes plain = make_png_grey(64, 64);
+    Bytes bomb(plain.begin(), plain.begin() + 33);  // signature + IHDR
+    for (int i = 0; i < 990; ++i) bomb.insert(bomb.end(), chunk.begin(), chunk.end());
+    bomb.insert(bomb.end(), plain.begin() + 33, plain.end());
+    auto timed = [&](const DecodeOptions& opt, double& secs) {
+        const auto t0 = std::chrono::steady_clock::now();
+        const Error e = decode(bomb, opt);
+        secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        return e;
+    };
+    double secs = 0;
+    const Error e = timed({}, secs);
+    INFO(e.message << " after " << secs << " s");
+    CHECK(e.ok());
+    CHECK(secs < 3.0);
+    DecodeOptions tiny;
+    tiny.max_decode_ms = 1;
+    const Error et = timed(tiny, secs);
+    CHECK(et.code == Status::limit_time);
+    CHECK(secs < 3.0);
 }

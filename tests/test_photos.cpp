@@ -10,12 +10,12 @@ using namespace hashguard;
 TEST_CASE("Bundled photos give the reference's 8 dihedral hashes and quality") {
     const std::string dir = hgtest::data_dir() + "/photos/";
     const auto rows = hgtest::read_ref_csv(dir + "reference-dihedral-across.csv");
-    REQUIRE(rows.size() == 30);
+    REQUIRE(rows.size() == 31);
     int matched = 0;
     for (const auto& row : rows)
         matched += hgtest::check_ref_row(row, hgtest::hash_bytes(hgtest::read_bytes(dir + row.path), true, row.frame));
-    CHECK(matched == 30);
-    std::printf("bundled photos: %d/30 bit-identical (8 hashes + quality)\n", matched);
+    CHECK(matched == 31);
+    std::printf("bundled photos: %d/31 bit-identical (8 hashes + quality)\n", matched);
 }
 
 TEST_CASE("Animated GIF: frame selection, frame count and the out-of-range error") {
@@ -33,6 +33,23 @@ TEST_CASE("Animated GIF: frame selection, frame count and the out-of-range error
     opt.frame = 0;
     opt.max_frames = 1;
     CHECK(decode_image(bytes.data(), bytes.size(), img, opt).code == Status::limit_frames);
+}
+
+TEST_CASE("Animated WebP: the first frame, and the frame count") {
+    // The reference (ImageMagick) hashes the first frame; its hashes are in
+    // reference-dihedral-across.csv and checked above. Later frames are not
+    // selectable (GIF only).
+    const auto bytes = hgtest::read_bytes(hgtest::data_dir() + "/photos/formats/anim-2frames.webp");
+    Image img;
+    DecodeOptions opt;
+    REQUIRE(decode_image(bytes.data(), bytes.size(), img, opt).ok());
+    CHECK(img.format == Format::webp);
+    CHECK(img.frame_count == 2);
+    CHECK(img.channels == 3);
+    opt.frame = 1;
+    const Error e = decode_image(bytes.data(), bytes.size(), img, opt);
+    CHECK(e.code == Status::limit_frames);
+    CHECK(e.message.find("GIF only") != std::string::npos);
 }
 
 TEST_CASE("EXIF orientation is ignored and grey+alpha PNG decodes as grey") {

@@ -41,10 +41,12 @@ struct DecodeOptions {
     int max_dimension = 65'535;                            ///< per side
     int max_frames = 1'000;                                ///< animated formats
     /// Working memory the decoder would need, estimated from the header per
-    /// format (output, intermediate and canvas buffers) before any allocation.
+    /// format (output, intermediate and canvas buffers; JPEG coefficient
+    /// buffers, TIFF strip/tile buffers) before any allocation.
     std::uint64_t max_memory_bytes = std::uint64_t{2} << 30;  ///< 2 GiB
-    /// Wall-clock budget for one decode, checked per row (PNG), per frame (GIF)
-    /// and when the decoder returns; 0 = none.
+    /// Wall-clock budget for one decode, checked inside the decoders (JPEG per
+    /// iMCU row and output batch, PNG per read and row, GIF per record, TIFF
+    /// per strip/tile, BMP per row) and when the decoder returns; 0 = none.
     std::uint32_t max_decode_ms = 10'000;
     int frame = 0;  ///< which frame of an animated file to return (0 = first)
     /// Return images whose pixels all have R == G == B as 1-channel grey, as

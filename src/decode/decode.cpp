@@ -55,12 +55,16 @@ thread_local std::chrono::steady_clock::time_point t_deadline;
 
 unsigned working_bytes_per_pixel(Format f) noexcept {
     switch (f) {
-        case Format::jpeg: return 7;   // CMYK from TurboJPEG (4) + RGB out (3)
+        case Format::jpeg: return 3;   // RGB out; the probe's jpeg_working_bytes() is used instead
         case Format::png: return 9;    // 16-bit RGB rows (6) + 8-bit out (3)
         case Format::gif: return 10;   // canvas (3) + saved canvas (3) + out (3) + indices (1)
         case Format::pnm: return 3;    // parsed in place into the output
-        default: return 11;            // OpenCV: a 16-bit RGBA Mat (8) + out (3)
+        case Format::bmp: return 3;    // decoded row by row into the output
+        case Format::webp: return 11;  // out (3) + libwebp's lossless ARGB and transform rows (<= 8)
+        case Format::tiff: return 3;   // out; decode_tiff adds its strip/tile buffers from libtiff's layout
+        case Format::unknown: break;
     }
+    return 11;
 }
 
 bool past_deadline() noexcept { return t_deadline_armed && std::chrono::steady_clock::now() > t_deadline; }
@@ -126,15 +130,16 @@ Error precheck(const std::uint8_t* data, std::size_t len, const DecodeOptions& o
     detail::HeaderInfo info;
     if (Error he = detail::probe_header(f, data, len, info)) return he;
     if (Error le = detail::check_dimensions(info.width, info.height, opt)) return le;
-    const std::uint64_t need = info.width * info.height * working_bytes_per_pixel(f);  // both <= 65535^2 * 11
+    const std::uint64_t need = info.working_bytes ? info.working_bytes
+                                                  : info.width * info.height * working_bytes_per_pixel(f);  // <= 65535^2 * 11
     if (need > opt.max_memory_bytes)
         return {Status::limit_memory, std::string(format_name(f)) + " image of " + std::to_string(info.width) + "x" +
                                           std::to_string(info.height) + " needs about " + std::to_string(need) +
                                           " bytes to decode, above the max_memory_bytes limit of " +
                                           std::to_string(opt.max_memory_bytes)};
     if (f != Format::gif && opt.frame > 0)
-        return {Status::limit_frames, std::string(format_name(f)) + " image has 1 frame; frame " +
-                                          std::to_string(opt.frame) + " requested"};
+        return {Status::limit_frames, "frame " + std::to_string(opt.frame) + " requested of a " + format_name(f) +
+                                          " image: only the first frame is decoded (later frames: GIF only)"};
     return {};
 }
 
@@ -159,8 +164,12 @@ Error dispatch(Format f, const std::uint8_t* data, std::size_t len, const Decode
         case Format::png: return decode_png(data, len, opt, out);
         case Format::gif: return decode_gif(data, len, opt, out);
         case Format::pnm: return decode_pnm(data, len, opt, out);
-        default: return decode_opencv(f, data, len, opt, out);
+        case Format::webp: return decode_webp(data, len, opt, out);
+        case Format::bmp: return decode_bmp(data, len, opt, out);
+        case Format::tiff: return decode_tiff(data, len, opt, out);
+        case Format::unknown: break;
     }
+    return {Status::unsupported_format, "unsupported format"};
 }
 
 }  // namespace

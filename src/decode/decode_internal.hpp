@@ -13,7 +13,20 @@ namespace hashguard::detail {
 struct HeaderInfo {
     std::uint64_t width = 0;
     std::uint64_t height = 0;
+    /// Working memory estimated from the header (0: working_bytes_per_pixel x pixels).
+    std::uint64_t working_bytes = 0;
 };
+
+/// A JPEG frame header (SOFn) as far as decode memory depends on it.
+struct JpegFrame {
+    std::uint32_t width = 0, height = 0;
+    int components = 0;  ///< at most 10 (libjpeg's limit)
+    int h[10] = {}, v[10] = {};
+    bool multi_scan = false;  ///< progressive, or a first scan without every component
+};
+/// libjpeg's whole-image coefficient buffer (2 bytes per coefficient, when
+/// multi-scan), the output (and CMYK conversion rows), its row buffers.
+std::uint64_t jpeg_working_bytes(const JpegFrame& f);
 
 /// The checks every decode starts with: arguments, the input byte limit, the
 /// format's signature, and the header's dimensions against the limits.
@@ -38,9 +51,10 @@ Error decode_gif_frames(const std::uint8_t* data, std::size_t len, const DecodeO
 Error decode_frames(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, const FrameSink& sink);
 Error decode_png(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
 Error decode_pnm(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
-/// WebP, BMP, TIFF through OpenCV's imdecode (IMREAD_UNCHANGED).
-Error decode_opencv(Format f, const std::uint8_t* data, std::size_t len, const DecodeOptions& opt,
-                    Image& out);
+Error decode_webp(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
+Error decode_bmp(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
+/// libtiff; checks its own dimensions, tile/strip size and buffers against the limits.
+Error decode_tiff(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
 
 /// Bytes per pixel a decoder of format f may hold at once (output, intermediate
 /// and canvas buffers, worst case over its paths): the memory-limit estimate.

@@ -18,27 +18,55 @@ std::uint16_t be16(const std::uint8_t* p) { return static_cast<std::uint16_t>((p
 
 Error truncated(const char* fmt) { return {Status::decode_failed, std::string(fmt) + " header is truncated"}; }
 
+// The SOFn segment at i: size, components and sampling factors.
+Error read_sof(const std::uint8_t* d, std::size_t n, std::size_t i, JpegFrame& f) {
+    if (i + 10 > n) return truncated("jpeg");
+    f.height = be16(d + i + 5);
+    f.width = be16(d + i + 7);
+    f.components = d[i + 9];
+    if (f.components < 1 || f.components > 10)
+        return {Status::decode_failed, "jpeg frame has " + std::to_string(f.components) + " components (1 to 10)"};
+    if (i + 10 + 3 * static_cast<std::size_t>(f.components) > n) return truncated("jpeg");
+    for (int c = 0; c < f.components; ++c) {
+        f.h[c] = d[i + 11 + 3 * c] >> 4;
+        f.v[c] = d[i + 11 + 3 * c] & 15;
+    }
+    const std::uint8_t m = d[i + 1];
+    f.multi_scan = m == 0xC2 || m == 0xC6 || m == 0xCA || m == 0xCE;  // progressive
+    return {};
+}
+
 Error probe_jpeg(const std::uint8_t* d, std::size_t n, HeaderInfo& info) {
-    // Walk the markers to the first SOFn.
+    // Walk the markers to the first SOFn, then on to the first SOS: a first
+    // scan without every component means a multi-scan (buffered) decode too.
+    JpegFrame f;
+    bool have_sof = false;
     std::size_t i = 2;
     while (i + 4 <= n) {
         if (d[i] != 0xFF) return {Status::decode_failed, "jpeg marker expected at offset " + std::to_string(i)};
         const std::uint8_t m = d[i + 1];
         if (m == 0xFF) { ++i; continue; }  // fill byte
         if (m == 0xD8 || (m >= 0xD0 && m <= 0xD7) || m == 0x01) { i += 2; continue; }
-        if (m == 0xD9 || m == 0xDA) break;  // EOI or SOS before any frame header
+        if (m == 0xD9) break;
+        if (m == 0xDA) {
+            if (have_sof && i + 5 <= n && d[i + 4] < f.components) f.multi_scan = true;
+            break;
+        }
         const std::size_t seglen = be16(d + i + 2);
         if (seglen < 2) return {Status::decode_failed, "jpeg segment with invalid length"};
         const bool sof = m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
-        if (sof) {
-            if (i + 9 > n) return truncated("jpeg");
-            info.height = be16(d + i + 5);
-            info.width = be16(d + i + 7);
-            return {};
+        if (sof && !have_sof) {
+            if (Error e = read_sof(d, n, i, f)) return e;
+            have_sof = true;
         }
         i += 2 + seglen;
     }
-    return {Status::decode_failed, "jpeg has no frame header (SOF) before its end: truncated or corrupt"};
+    if (!have_sof) return {Status::decode_failed, "jpeg has no frame header (SOF) before its end: truncated or corrupt"};
+    if (i + 4 > n || d[i + 1] != 0xDA) f.multi_scan = true;  // no SOS seen: assume the worst
+    info.width = f.width;
+    info.height = f.height;
+    info.working_bytes = jpeg_working_bytes(f);
+    return {};
 }
 
 Error probe_png(const std::uint8_t* d, std::size_t n, HeaderInfo& info) {
@@ -108,8 +136,10 @@ Error probe_tiff(const std::uint8_t* d, std::size_t n, HeaderInfo& info) {
         const std::size_t e = ifd + 2 + static_cast<std::size_t>(k) * 12;
         const unsigned tag = r16(e), type = r16(e + 2);
         const std::uint32_t v = type == 3 ? r16(e + 8) : r32(e + 8);
-        if (tag == 256) info.width = v;
-        if (tag == 257) info.height = v;
+        // The first of duplicated tags, as libtiff decodes (decode_tiff checks
+        // libtiff's own values again; this only refuses early).
+        if (tag == 256 && info.width == 0) info.width = v;
+        if (tag == 257 && info.height == 0) info.height = v;
     }
     if (!info.width || !info.height) return {Status::decode_failed, "tiff has no ImageWidth/ImageLength tags"};
     return {};
