@@ -4,7 +4,7 @@ set -euo pipefail
 PKGS=(g++ cmake make pkg-config
       libopencv-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libgif-dev libtiff-dev libwebp-dev zlib1g-dev
       libxxhash-dev libssl-dev libcpp-httplib-dev libbenchmark-dev catch2 libfaiss-dev
-      g++-aarch64-linux-gnu qemu-user clang libclang-rt-14-dev)
+      g++-aarch64-linux-gnu qemu-user clang libclang-rt-14-dev python3 locales)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -15,4 +15,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# A locale with a decimal comma, so the tests can show the JSON reader and
+# writer do not depend on LC_NUMERIC (test_json).
+if ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$'; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO localedef -i de_DE -f UTF-8 de_DE.UTF-8 >/dev/null 2>&1 || echo "hashguard: could not generate de_DE.UTF-8 (test_json's locale case will be skipped)"
 fi

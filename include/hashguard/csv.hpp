@@ -10,8 +10,8 @@
 namespace hashguard::csv {
 
 /// Splits one line (no line terminator) into fields. Fields may be double-
-/// quoted ("" is a quote inside); spaces and tabs around unquoted fields are
-/// trimmed. False on an unterminated quote.
+/// quoted ("" is a quote inside); spaces and tabs around fields (outside the
+/// quotes) are trimmed. False on an unterminated quote.
 HASHGUARD_API bool split(std::string_view line, std::vector<std::string>& fields);
 
 /// Appends `s` as one field, quoted when it holds a comma, quote, CR or LF.

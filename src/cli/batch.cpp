@@ -170,18 +170,45 @@ private:
         if (pipeline) ++live_;
         try {
             into.emplace_back([this, body, pipeline] {
-                (this->*body)();
+                run_guarded(body);
                 if (pipeline) --live_;
             });
         } catch (const std::system_error& e) {
             if (pipeline) --live_;
-            std::lock_guard<std::mutex> lk(error_mu_);
-            if (thread_error_.empty()) thread_error_ = e.what();
-            abort_ = true;
-            wake_stdin_readers();
-            paths_.close();
-            ready_.close();
+            fail_run(std::string("cannot create a thread: ") + e.what());
+        } catch (const std::exception& e) {
+            if (pipeline) --live_;
+            fail_run(std::string("cannot create a thread: ") + e.what());
         }
+    }
+
+    // A thread body; an exception (out of memory) stops the whole run, which
+    // then exits 2: the files not yet written are not reported clean.
+    void run_guarded(void (BatchRun::*body)()) noexcept {
+        try {
+            (this->*body)();
+        } catch (const std::bad_alloc&) {
+            fail_run("out of memory");
+        } catch (const std::exception& e) {
+            fail_run(std::string("internal error: ") + e.what());
+        } catch (...) {
+            fail_run("internal error");
+        }
+    }
+
+    // Stops everything: no more paths, no more reads, no more scans.
+    void fail_run(const std::string& why) noexcept {
+        {
+            std::lock_guard<std::mutex> lk(error_mu_);
+            try {
+                if (run_error_.empty()) run_error_ = why;
+            } catch (...) {
+            }
+        }
+        abort_ = true;
+        wake_stdin_readers();
+        paths_.close();
+        ready_.close();
     }
 
     void start_pipeline() {
@@ -264,7 +291,7 @@ private:
     std::atomic<int> live_{0}, readers_left_{0};
     std::atomic<bool> abort_{false}, finished_{false};
     std::mutex error_mu_;
-    std::string thread_error_;
+    std::string run_error_;
     Clock::time_point t0_ = Clock::now();
 };
 
@@ -437,7 +464,7 @@ int BatchRun::finish(BatchSummary& s) {
     s.elapsed_s = seconds_since(t0_);
     s.interrupted = g_stop;
     if (abort_) {
-        std::fprintf(stderr, "hashguard scan: cannot create a thread: %s\n", thread_error_.c_str());
+        std::fprintf(stderr, "hashguard scan: %s\n", run_error_.empty() ? "stopped" : run_error_.c_str());
         return 2;
     }
     if (out_->failed()) {

@@ -11,7 +11,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -78,23 +80,40 @@ Bytes make_jpeg(int w, int h, std::uint64_t seed) {
 }
 
 // Runs `work(item)` over the corpus round-robin from `threads` threads for at
-// least `seconds` (and one full pass); returns items per second.
+// least `seconds` (and one full pass); returns items per second. An exception
+// in a worker (or a thread that cannot be created) stops the others and is
+// rethrown here, after every started thread has been joined.
 template <class F>
 double throughput(const std::vector<Bytes>& corpus, int threads, double seconds, F&& work) {
     std::atomic<std::size_t> next{0};
-    std::atomic<bool> stop{false};
+    std::atomic<bool> stop{false}, failed{false};
+    std::exception_ptr error;
+    std::mutex error_mu;
     const auto t0 = Clock::now();
-    std::vector<std::thread> ts;
-    for (int t = 0; t < threads; ++t)
-        ts.emplace_back([&] {
-            while (true) {
-                const std::size_t i = next.fetch_add(1);
-                if (stop && i >= corpus.size()) break;
-                work(corpus[i % corpus.size()]);
-                if (std::chrono::duration<double>(Clock::now() - t0).count() >= seconds) stop = true;
+    {
+        std::vector<std::jthread> ts;  // joined on every way out of this block
+        auto body = [&] {
+            try {
+                while (!failed) {
+                    const std::size_t i = next.fetch_add(1);
+                    if (stop && i >= corpus.size()) break;
+                    work(corpus[i % corpus.size()]);
+                    if (std::chrono::duration<double>(Clock::now() - t0).count() >= seconds) stop = true;
+                }
+            } catch (...) {
+                std::lock_guard<std::mutex> lk(error_mu);
+                if (!error) error = std::current_exception();
+                failed = true;
             }
-        });
-    for (auto& t : ts) t.join();
+        };
+        try {
+            for (int t = 0; t < threads; ++t) ts.emplace_back(body);
+        } catch (...) {
+            failed = true;
+            throw;
+        }
+    }
+    if (error) std::rethrow_exception(error);
     const double el = std::chrono::duration<double>(Clock::now() - t0).count();
     return static_cast<double>(next.load() - static_cast<std::size_t>(threads)) / el;
 }

@@ -33,7 +33,7 @@ bool split(std::string_view line, std::vector<std::string>& fields) {
             cur.clear();
         } else if (c == ',') {
             finish();
-        } else {
+        } else if (!(was_quoted && (c == ' ' || c == '\t' || c == '\r'))) {  // blanks after a closing quote
             cur += c;
         }
     }

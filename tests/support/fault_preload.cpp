@@ -5,10 +5,14 @@
 //                              std::bad_alloc (nothrow new returns null)
 //   HG_FAULT_NEW_COUNT_FILE=F  writes the number of operator new calls to F at exit
 //   HG_FAULT_THREADS=N         pthread_create fails with EAGAIN after N successes
+//   HG_FAULT_BACKTRACE=1       on SIGSEGV/SIGABRT, print a backtrace to stderr (debugging)
 //
 // Built only for the plain (non-sanitizer) build: a sanitizer runtime must be
 // the first library loaded.
 #include <dlfcn.h>
+#include <execinfo.h>
+#include <signal.h>
+#include <unistd.h>
 #include <pthread.h>
 
 #include <atomic>
@@ -46,6 +50,23 @@ void* allocate_aligned(std::size_t n, std::align_val_t a) {
     if (!p) throw std::bad_alloc();
     return p;
 }
+
+extern "C" void print_backtrace(int sig) {
+    void* frames[64];
+    const int n = backtrace(frames, 64);
+    backtrace_symbols_fd(frames, n, 2);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+struct InstallBacktrace {
+    InstallBacktrace() {
+        if (std::getenv("HG_FAULT_BACKTRACE")) {
+            signal(SIGSEGV, print_backtrace);
+            signal(SIGABRT, print_backtrace);
+        }
+    }
+} g_install_backtrace;
 
 struct CountAtExit {
     ~CountAtExit() {
