@@ -32,7 +32,7 @@ void BM_Luma(benchmark::State& state, const Kernels* k, int width, int height) {
     detail::luma_dims(width, height, true, rows, cols);
     std::vector<float> out(static_cast<std::size_t>(rows) * cols);
     for (auto _ : state) {
-        detail::luma_image(*k, px.data(), width, height, 3, std::size_t(width) * 3, out.data(), rows, cols);
+        hashguard::kernels::luma_image(*k, px.data(), width, height, 3, std::size_t(width) * 3, out.data(), rows, cols);
         benchmark::DoNotOptimize(out.data());
     }
     state.SetItemsProcessed(state.iterations() * rows * cols);
@@ -104,7 +104,7 @@ void BM_Core(benchmark::State& state, const Kernels* k, int width, int height) {
     detail::LumaPipeline lp;
     hashguard::PdqDihedral out;
     for (auto _ : state) {
-        detail::luma_image(*k, px.data(), width, height, 3, std::size_t(width) * 3, lp.luma_buffer(rows, cols), rows, cols);
+        hashguard::kernels::luma_image(*k, px.data(), width, height, 3, std::size_t(width) * 3, lp.luma_buffer(rows, cols), rows, cols);
         lp.finish(*k, rows, cols, out);
         benchmark::DoNotOptimize(out);
     }

@@ -1,6 +1,6 @@
 // AVX2 kernels (x86-64). Every function carries a target attribute instead of
 // compiling the file with -mavx2: code the compiler emits for inline header
-// functions (std::, detail::) stays baseline, so nothing AVX2 can leak into
+// functions (std::, reference.hpp) stays baseline, so nothing AVX2 can leak into
 // code paths shared with CPUs that lack it (an ODR trap of per-file flags).
 //
 // Bit-exactness: only separate _mm256_mul_ps/_mm256_add_ps (never FMA), and
@@ -14,7 +14,7 @@
 #include <cstring>
 
 #include "kernels/kernels.hpp"
-#include "pdq/pdq_core.hpp"
+#include "kernels/reference.hpp"
 
 #define HG_AVX2 __attribute__((target("avx2,popcnt")))
 #define HG_ALWAYS_INLINE __attribute__((always_inline))
@@ -26,8 +26,8 @@ namespace {
 HG_AVX2 void luma_row(const std::uint8_t* row, std::size_t avail, const std::int32_t* xs, int channels, float* o,
                       int cols) {
     const __m256i lo8 = _mm256_set1_epi32(0xff);
-    const __m256 kr = _mm256_set1_ps(detail::kLumaR), kg = _mm256_set1_ps(detail::kLumaG),
-                 kb = _mm256_set1_ps(detail::kLumaB);
+    const __m256 kr = _mm256_set1_ps(kLumaR), kg = _mm256_set1_ps(kLumaG),
+                 kb = _mm256_set1_ps(kLumaB);
     int x = 0;
     // 4-byte gathers: a lane may read past its pixel, never past `avail`.
     for (; x + 8 <= cols && static_cast<std::size_t>(xs[x + 7]) + 4 <= avail; x += 8) {
@@ -52,7 +52,7 @@ HG_AVX2 void luma_row(const std::uint8_t* row, std::size_t avail, const std::int
     }
     for (; x < cols; ++x) {
         const std::uint8_t* p = row + xs[x];
-        o[x] = channels == 1 ? static_cast<float>(p[0]) : detail::luma_rgb(p[0], p[1], p[2]);
+        o[x] = channels == 1 ? static_cast<float>(p[0]) : luma_rgb(p[0], p[1], p[2]);
     }
 }
 
@@ -105,7 +105,7 @@ struct V8 {
 // Filters rows [r0, r0 + 8*S) of the image: transposes them (8x8 blocks in
 // registers) into t, runs box_lanes, transposes u back into out.
 template <int S>
-HG_AVX2 void box_row_group(const float* in, float* out, int cols, int r0, const detail::BoxPhases& ph, float* t,
+HG_AVX2 void box_row_group(const float* in, float* out, int cols, int r0, const BoxPhases& ph, float* t,
                            float* u) {
     constexpr int W = 8 * S;
     const int cols8 = cols & ~7;
@@ -128,7 +128,7 @@ HG_AVX2 void box_row_group(const float* in, float* out, int cols, int r0, const 
 // rows, each lane runs the reference's sum for its row. Per row the
 // operations are exactly the scalar filter's.
 HG_AVX2 void box_rows(const float* in, float* out, int rows, int cols, int window) {
-    const detail::BoxPhases ph(cols, window);
+    const BoxPhases ph(cols, window);
     const int rows8 = rows & ~7;
     const std::size_t step = 16 * static_cast<std::size_t>((cols + 7) & ~7);  // floats per buffer
     float* buf = rows8 ? static_cast<float*>(std::aligned_alloc(32, sizeof(float) * 2 * step)) : nullptr;
@@ -141,7 +141,7 @@ HG_AVX2 void box_rows(const float* in, float* out, int rows, int cols, int windo
     for (; r0 + 8 <= rows8; r0 += 8) box_row_group<1>(in, out, cols, r0, ph, buf, buf + step);
     std::free(buf);
     for (int r = rows8; r < rows; ++r)
-        detail::BoxPhases::filter(in + static_cast<std::size_t>(r) * cols, out + static_cast<std::size_t>(r) * cols,
+        BoxPhases::filter(in + static_cast<std::size_t>(r) * cols, out + static_cast<std::size_t>(r) * cols,
                                   cols, window);
 }
 

@@ -20,7 +20,7 @@
 #include <cstring>
 
 #include "kernels/kernels.hpp"
-#include "pdq/pdq_core.hpp"
+#include "kernels/reference.hpp"
 
 #define HG_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512vpopcntdq,avx2,popcnt")))
 
@@ -31,8 +31,8 @@ namespace {
 HG_AVX512 void luma_row(const std::uint8_t* row, std::size_t avail, const std::int32_t* xs, int channels, float* o,
                         int cols) {
     const __m512i lo8 = _mm512_set1_epi32(0xff);
-    const __m512 kr = _mm512_set1_ps(detail::kLumaR), kg = _mm512_set1_ps(detail::kLumaG),
-                 kb = _mm512_set1_ps(detail::kLumaB);
+    const __m512 kr = _mm512_set1_ps(kLumaR), kg = _mm512_set1_ps(kLumaG),
+                 kb = _mm512_set1_ps(kLumaB);
     int x = 0;
     for (; x + 16 <= cols && static_cast<std::size_t>(xs[x + 15]) + 4 <= avail; x += 16) {
         const __m512i idx = _mm512_loadu_si512(xs + x);
@@ -49,7 +49,7 @@ HG_AVX512 void luma_row(const std::uint8_t* row, std::size_t avail, const std::i
     }
     for (; x < cols; ++x) {
         const std::uint8_t* p = row + xs[x];
-        o[x] = channels == 1 ? static_cast<float>(p[0]) : detail::luma_rgb(p[0], p[1], p[2]);
+        o[x] = channels == 1 ? static_cast<float>(p[0]) : luma_rgb(p[0], p[1], p[2]);
     }
 }
 

@@ -6,7 +6,6 @@
 #include <string>
 
 #include "kernels/kernels.hpp"
-#include "pdq/pdq_core.hpp"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -63,8 +62,8 @@ bool self_check(const Kernels& k) {
     for (int ch : {1, 3})
         for (auto [rows, cols] : {std::pair{h, w}, std::pair{19, 23}}) {
             std::vector<float> a(static_cast<std::size_t>(rows) * cols), b(a.size());
-            detail::luma_image(s, px.data(), w, h, ch, std::size_t(w) * ch, a.data(), rows, cols);
-            detail::luma_image(k, px.data(), w, h, ch, std::size_t(w) * ch, b.data(), rows, cols);
+            luma_image(s, px.data(), w, h, ch, std::size_t(w) * ch, a.data(), rows, cols);
+            luma_image(k, px.data(), w, h, ch, std::size_t(w) * ch, b.data(), rows, cols);
             if (std::memcmp(a.data(), b.data(), a.size() * 4) != 0) return false;
             std::vector<float> ta(a.size()), tb(a.size());
             for (int window : {1, 2, 3, 4, 7}) {
@@ -91,15 +90,6 @@ bool self_check(const Kernels& k) {
 }
 
 }  // namespace
-
-void hamming_mxn(const Kernels& k, const std::uint64_t* q, std::size_t m, const std::uint64_t* db, std::size_t n,
-                 std::uint16_t* out) noexcept {
-    constexpr std::size_t kBlock = 512;  // 16 KiB of hashes
-    for (std::size_t j0 = 0; j0 < n; j0 += kBlock) {
-        const std::size_t nb = std::min(kBlock, n - j0);
-        for (std::size_t i = 0; i < m; ++i) k.hamming_1xn(q + 4 * i, db + 4 * j0, nb, out + i * n + j0);
-    }
-}
 
 unsigned cpu_features() noexcept {
     static const unsigned f = detect();

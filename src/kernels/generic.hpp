@@ -14,7 +14,7 @@
 // Box filter down NV*W columns from c0, sums in registers for the whole
 // column; the strip's last vector is partial (mask `tail`) when `masked`.
 template <class V, int NV>
-HG_TARGET void box_strip(const float* in, float* out, int cols, int c0, const detail::BoxPhases& ph,
+HG_TARGET void box_strip(const float* in, float* out, int cols, int c0, const BoxPhases& ph,
                          typename V::mask tail, bool masked) {
     using vec = typename V::vec;
     vec s[NV];
@@ -71,7 +71,7 @@ HG_TARGET void box_strip(const float* in, float* out, int cols, int c0, const de
 // then one partial vector for the last columns.
 template <class V>
 HG_TARGET void box_cols_generic(const float* in, float* out, int rows, int cols, int window) {
-    const detail::BoxPhases ph(rows, window);
+    const BoxPhases ph(rows, window);
     const typename V::mask full = V::tail_mask(V::W);
     int c = 0;
     for (; c + 8 * V::W <= cols; c += 8 * V::W) box_strip<V, 8>(in, out, cols, c, ph, full, false);
@@ -83,7 +83,7 @@ HG_TARGET void box_cols_generic(const float* in, float* out, int rows, int cols,
 // groups of W rows, advanced together so their dependency chains overlap):
 // the row filter's inner loop once rows are transposed into lanes.
 template <class V, int S>
-HG_TARGET void box_lanes(const float* t, float* u, const detail::BoxPhases& ph) {
+HG_TARGET void box_lanes(const float* t, float* u, const BoxPhases& ph) {
     using vec = typename V::vec;
     constexpr int W = V::W * S;  // floats per step
     vec sum[S];
@@ -126,8 +126,8 @@ template <class V>
 HG_TARGET void dct_generic(const float* a, float* b) {
     using vec = typename V::vec;
     constexpr int N1 = 64 / V::W, N2 = 16 / V::W;
-    const float* d = &detail::dct_matrix()[0][0];
-    const float* dt = &detail::dct_matrix_t()[0][0];
+    const float* d = &dct_matrix()[0][0];
+    const float* dt = &dct_matrix_t()[0][0];
     float t[16 * 64];
     for (int i = 0; i < 16; ++i) {
         vec acc[N1];

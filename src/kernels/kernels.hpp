@@ -48,9 +48,17 @@ struct Kernels {
     void (*hamming_1xn)(const std::uint64_t* q, const std::uint64_t* db, std::size_t n, std::uint16_t* out);
 };
 
+/// Float luma of a whole image resampled to rows x cols (row-major) with k's
+/// luma_row: the reference's nearest-neighbour pre-resize fused with its luma
+/// formula. `stride` is the distance in bytes between rows of `px`
+/// (>= width * channels), so a rectangle inside a larger image can be hashed
+/// without a copy. (drivers.cpp)
+void luma_image(const Kernels& k, const std::uint8_t* px, int width, int height, int channels, std::size_t stride,
+                float* out, int rows, int cols);
+
 /// out[i*n + j] = distance(q[i], db[j]) for m queries against n hashes, with
 /// k's hamming_1xn over blocks of the list small enough to stay in L1 while
-/// every query passes over them.
+/// every query passes over them. (drivers.cpp)
 void hamming_mxn(const Kernels& k, const std::uint64_t* q, std::size_t m, const std::uint64_t* db, std::size_t n,
                  std::uint16_t* out) noexcept;
 

@@ -9,15 +9,15 @@
 #include <cstring>
 
 #include "kernels/kernels.hpp"
-#include "pdq/pdq_core.hpp"
+#include "kernels/reference.hpp"
 
 namespace hashguard::kernels {
 
 namespace {
 
 void luma_row(const std::uint8_t* row, std::size_t, const std::int32_t* xs, int channels, float* o, int cols) {
-    const float32x4_t kr = vdupq_n_f32(detail::kLumaR), kg = vdupq_n_f32(detail::kLumaG),
-                      kb = vdupq_n_f32(detail::kLumaB);
+    const float32x4_t kr = vdupq_n_f32(kLumaR), kg = vdupq_n_f32(kLumaG),
+                      kb = vdupq_n_f32(kLumaB);
     int x = 0;
     for (; x + 4 <= cols; x += 4) {
         std::uint32_t r[4], g[4] = {}, b[4] = {};
@@ -37,7 +37,7 @@ void luma_row(const std::uint8_t* row, std::size_t, const std::int32_t* xs, int 
     }
     for (; x < cols; ++x) {
         const std::uint8_t* p = row + xs[x];
-        o[x] = channels == 1 ? static_cast<float>(p[0]) : detail::luma_rgb(p[0], p[1], p[2]);
+        o[x] = channels == 1 ? static_cast<float>(p[0]) : luma_rgb(p[0], p[1], p[2]);
     }
 }
 
@@ -85,7 +85,7 @@ struct V4 {
 #undef HG_TARGET
 
 void box_rows(const float* in, float* out, int rows, int cols, int window) {
-    const detail::BoxPhases ph(cols, window);
+    const BoxPhases ph(cols, window);
     const int rows4 = rows & ~3, cols4 = cols & ~3;
     float* buf = rows4 ? static_cast<float*>(std::malloc(sizeof(float) * 8 * static_cast<std::size_t>(cols))) : nullptr;
     if (rows4 && !buf) {
@@ -107,7 +107,7 @@ void box_rows(const float* in, float* out, int rows, int cols, int window) {
     }
     std::free(buf);
     for (int r = rows4; r < rows; ++r)
-        detail::BoxPhases::filter(in + static_cast<std::size_t>(r) * cols, out + static_cast<std::size_t>(r) * cols,
+        BoxPhases::filter(in + static_cast<std::size_t>(r) * cols, out + static_cast<std::size_t>(r) * cols,
                                   cols, window);
 }
 
