@@ -56,33 +56,12 @@ HG_AVX2 void luma_row(const std::uint8_t* row, std::size_t avail, const std::int
     }
 }
 
-HG_AVX2 inline void transpose8x8(const float* in, std::size_t in_stride, float* out, std::size_t out_stride) {
-    const __m256 r0 = _mm256_loadu_ps(in + 0 * in_stride), r1 = _mm256_loadu_ps(in + 1 * in_stride),
-                 r2 = _mm256_loadu_ps(in + 2 * in_stride), r3 = _mm256_loadu_ps(in + 3 * in_stride),
-                 r4 = _mm256_loadu_ps(in + 4 * in_stride), r5 = _mm256_loadu_ps(in + 5 * in_stride),
-                 r6 = _mm256_loadu_ps(in + 6 * in_stride), r7 = _mm256_loadu_ps(in + 7 * in_stride);
-    const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
-                 t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
-                 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-    const __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE),
-                 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE),
-                 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE),
-                 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-    _mm256_storeu_ps(out + 0 * out_stride, _mm256_permute2f128_ps(s0, s4, 0x20));
-    _mm256_storeu_ps(out + 1 * out_stride, _mm256_permute2f128_ps(s1, s5, 0x20));
-    _mm256_storeu_ps(out + 2 * out_stride, _mm256_permute2f128_ps(s2, s6, 0x20));
-    _mm256_storeu_ps(out + 3 * out_stride, _mm256_permute2f128_ps(s3, s7, 0x20));
-    _mm256_storeu_ps(out + 4 * out_stride, _mm256_permute2f128_ps(s0, s4, 0x31));
-    _mm256_storeu_ps(out + 5 * out_stride, _mm256_permute2f128_ps(s1, s5, 0x31));
-    _mm256_storeu_ps(out + 6 * out_stride, _mm256_permute2f128_ps(s2, s6, 0x31));
-    _mm256_storeu_ps(out + 7 * out_stride, _mm256_permute2f128_ps(s3, s7, 0x31));
-}
-
-// The AVX2 float vector, for the shared box-filter loops (generic.hpp).
+// The AVX2 float vector, for the shared kernel loops (generic.hpp).
 struct V8 {
     using vec = __m256;
     using mask = __m256i;
     static constexpr int W = 8;
+    static constexpr int kRowGroups = 2;  // box_rows: 16 rows per step
     HG_AVX2 static vec zero() { return _mm256_setzero_ps(); }
     HG_AVX2 static vec set1(float x) { return _mm256_set1_ps(x); }
     HG_AVX2 static vec add(vec a, vec b) { return _mm256_add_ps(a, b); }
@@ -96,60 +75,34 @@ struct V8 {
     HG_AVX2 static mask tail_mask(int lanes) {
         return _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
     }
+    // An 8x8 block, in registers.
+    HG_AVX2 static void transpose(const float* in, std::size_t in_stride, float* out, std::size_t out_stride) {
+        const __m256 r0 = _mm256_loadu_ps(in + 0 * in_stride), r1 = _mm256_loadu_ps(in + 1 * in_stride),
+                     r2 = _mm256_loadu_ps(in + 2 * in_stride), r3 = _mm256_loadu_ps(in + 3 * in_stride),
+                     r4 = _mm256_loadu_ps(in + 4 * in_stride), r5 = _mm256_loadu_ps(in + 5 * in_stride),
+                     r6 = _mm256_loadu_ps(in + 6 * in_stride), r7 = _mm256_loadu_ps(in + 7 * in_stride);
+        const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1),
+                     t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3),
+                     t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+                     t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+        const __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE),
+                     s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE),
+                     s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE),
+                     s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+        _mm256_storeu_ps(out + 0 * out_stride, _mm256_permute2f128_ps(s0, s4, 0x20));
+        _mm256_storeu_ps(out + 1 * out_stride, _mm256_permute2f128_ps(s1, s5, 0x20));
+        _mm256_storeu_ps(out + 2 * out_stride, _mm256_permute2f128_ps(s2, s6, 0x20));
+        _mm256_storeu_ps(out + 3 * out_stride, _mm256_permute2f128_ps(s3, s7, 0x20));
+        _mm256_storeu_ps(out + 4 * out_stride, _mm256_permute2f128_ps(s0, s4, 0x31));
+        _mm256_storeu_ps(out + 5 * out_stride, _mm256_permute2f128_ps(s1, s5, 0x31));
+        _mm256_storeu_ps(out + 6 * out_stride, _mm256_permute2f128_ps(s2, s6, 0x31));
+        _mm256_storeu_ps(out + 7 * out_stride, _mm256_permute2f128_ps(s3, s7, 0x31));
+    }
 };
 
 #define HG_TARGET HG_AVX2
 #include "kernels/generic.hpp"
 #undef HG_TARGET
-
-// Filters rows [r0, r0 + 8*S) of the image: transposes them (8x8 blocks in
-// registers) into t, runs box_lanes, transposes u back into out.
-template <int S>
-HG_AVX2 void box_row_group(const float* in, float* out, int cols, int r0, const BoxPhases& ph, float* t,
-                           float* u) {
-    constexpr int W = 8 * S;
-    const int cols8 = cols & ~7;
-    for (int k = 0; k < S; ++k) {
-        const float* src = in + static_cast<std::size_t>(r0 + 8 * k) * cols;
-        for (int c = 0; c < cols8; c += 8) transpose8x8(src + c, cols, t + W * c + 8 * k, W);
-        for (int c = cols8; c < cols; ++c)
-            for (int r = 0; r < 8; ++r) t[W * c + 8 * k + r] = src[static_cast<std::size_t>(r) * cols + c];
-    }
-    box_lanes<V8, S>(t, u, ph);
-    for (int k = 0; k < S; ++k) {
-        float* dst = out + static_cast<std::size_t>(r0 + 8 * k) * cols;
-        for (int c = 0; c < cols8; c += 8) transpose8x8(u + W * c + 8 * k, W, dst + c, cols);
-        for (int c = cols8; c < cols; ++c)
-            for (int r = 0; r < 8; ++r) dst[static_cast<std::size_t>(r) * cols + c] = u[W * c + 8 * k + r];
-    }
-}
-
-// Rows are filtered 16 (then 8) at a time: one vector holds one column of 8
-// rows, each lane runs the reference's sum for its row. Per row the
-// operations are exactly the scalar filter's.
-HG_AVX2 void box_rows(const float* in, float* out, int rows, int cols, int window) {
-    const BoxPhases ph(cols, window);
-    const int rows8 = rows & ~7;
-    const std::size_t step = 16 * static_cast<std::size_t>((cols + 7) & ~7);  // floats per buffer
-    float* buf = rows8 ? static_cast<float*>(std::aligned_alloc(32, sizeof(float) * 2 * step)) : nullptr;
-    if (rows8 && !buf) {
-        scalar_kernels().box_rows(in, out, rows, cols, window);
-        return;
-    }
-    int r0 = 0;
-    for (; r0 + 16 <= rows8; r0 += 16) box_row_group<2>(in, out, cols, r0, ph, buf, buf + step);
-    for (; r0 + 8 <= rows8; r0 += 8) box_row_group<1>(in, out, cols, r0, ph, buf, buf + step);
-    std::free(buf);
-    for (int r = rows8; r < rows; ++r)
-        BoxPhases::filter(in + static_cast<std::size_t>(r) * cols, out + static_cast<std::size_t>(r) * cols,
-                                  cols, window);
-}
-
-HG_AVX2 void box_cols(const float* in, float* out, int rows, int cols, int window) {
-    box_cols_generic<V8>(in, out, rows, cols, window);
-}
-
-HG_AVX2 void dct64to16(const float* a, float* b) { dct_generic<V8>(a, b); }
 
 HG_AVX2 void hamming_1xn(const std::uint64_t* q, const std::uint64_t* db, std::size_t n, std::uint16_t* out) {
     const std::uint64_t q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3];
@@ -161,7 +114,8 @@ HG_AVX2 void hamming_1xn(const std::uint64_t* q, const std::uint64_t* db, std::s
 }
 
 
-const Kernels kAvx2 = {"avx2", kFeatureAVX2, luma_row, box_rows, box_cols, dct64to16, hamming_1xn};
+const Kernels kAvx2 = {"avx2", kFeatureAVX2, luma_row, box_rows_generic<V8>, box_cols_generic<V8>,
+                       dct_generic<V8>, hamming_1xn};
 
 }  // namespace
 

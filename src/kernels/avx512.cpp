@@ -53,7 +53,7 @@ HG_AVX512 void luma_row(const std::uint8_t* row, std::size_t avail, const std::i
     }
 }
 
-// The AVX-512 float vector, for the shared box-filter loops (generic.hpp).
+// The AVX-512 float vector, for the shared kernel loops (generic.hpp).
 struct V16 {
     using vec = __m512;
     using mask = __mmask16;
@@ -74,12 +74,6 @@ struct V16 {
 #define HG_TARGET HG_AVX512
 #include "kernels/generic.hpp"
 #undef HG_TARGET
-
-HG_AVX512 void box_cols(const float* in, float* out, int rows, int cols, int window) {
-    box_cols_generic<V16>(in, out, rows, cols, window);
-}
-
-HG_AVX512 void dct64to16(const float* a, float* b) { dct_generic<V16>(a, b); }
 
 HG_AVX512 void hamming_1xn(const std::uint64_t* q, const std::uint64_t* db, std::size_t n, std::uint16_t* out) {
     // Two hashes per vector: lanes 0-3 and 4-7, each popcounted and summed.
@@ -106,7 +100,7 @@ HG_AVX512 void hamming_1xn(const std::uint64_t* q, const std::uint64_t* db, std:
 
 const Kernels* avx512_kernels() noexcept {
     static const Kernels k = {"avx512", kFeatureAVX512 | kFeatureAVX2, luma_row, avx2_kernels()->box_rows,
-                              box_cols, dct64to16, hamming_1xn};
+                              box_cols_generic<V16>, dct_generic<V16>, hamming_1xn};
     return &k;
 }
 
