@@ -17,49 +17,23 @@
 #include "kernels/reference.hpp"
 
 #define HG_AVX2 __attribute__((target("avx2,popcnt")))
-#define HG_ALWAYS_INLINE __attribute__((always_inline))
 
 namespace hashguard::kernels {
 
 namespace {
 
-HG_AVX2 void luma_row(const std::uint8_t* row, std::size_t avail, const std::int32_t* xs, int channels, float* o,
-                      int cols) {
-    const __m256i lo8 = _mm256_set1_epi32(0xff);
-    const __m256 kr = _mm256_set1_ps(kLumaR), kg = _mm256_set1_ps(kLumaG),
-                 kb = _mm256_set1_ps(kLumaB);
-    int x = 0;
-    // 4-byte gathers: a lane may read past its pixel, never past `avail`.
-    for (; x + 8 <= cols && static_cast<std::size_t>(xs[x + 7]) + 4 <= avail; x += 8) {
-        // Eight 4-byte loads assembled into a vector: faster than vpgatherdd
-        // on the AMD cores these machines run.
-        auto ld = [row](std::int32_t off) HG_ALWAYS_INLINE {
-            std::uint32_t u;
-            std::memcpy(&u, row + off, 4);
-            return static_cast<int>(u);
-        };
-        const __m256i v = _mm256_setr_epi32(ld(xs[x]), ld(xs[x + 1]), ld(xs[x + 2]), ld(xs[x + 3]), ld(xs[x + 4]),
-                                            ld(xs[x + 5]), ld(xs[x + 6]), ld(xs[x + 7]));
-        if (channels == 1) {
-            _mm256_storeu_ps(o + x, _mm256_cvtepi32_ps(_mm256_and_si256(v, lo8)));
-        } else {
-            const __m256 r = _mm256_cvtepi32_ps(_mm256_and_si256(v, lo8));
-            const __m256 g = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(v, 8), lo8));
-            const __m256 b = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(v, 16), lo8));
-            const __m256 rg = _mm256_add_ps(_mm256_mul_ps(kr, r), _mm256_mul_ps(kg, g));
-            _mm256_storeu_ps(o + x, _mm256_add_ps(rg, _mm256_mul_ps(kb, b)));
-        }
-    }
-    for (; x < cols; ++x) {
-        const std::uint8_t* p = row + xs[x];
-        o[x] = channels == 1 ? static_cast<float>(p[0]) : luma_rgb(p[0], p[1], p[2]);
-    }
+// The 4 bytes at p as an int (unaligned).
+inline int word_at(const std::uint8_t* p) {
+    std::uint32_t u;
+    std::memcpy(&u, p, 4);
+    return static_cast<int>(u);
 }
 
 // The AVX2 float vector, for the shared kernel loops (generic.hpp).
 struct V8 {
     using vec = __m256;
     using mask = __m256i;
+    using ivec = __m256i;
     static constexpr int W = 8;
     static constexpr int kRowGroups = 2;  // box_rows: 16 rows per step
     HG_AVX2 static vec zero() { return _mm256_setzero_ps(); }
@@ -74,6 +48,18 @@ struct V8 {
     HG_AVX2 static void store_part(float* p, mask m, vec x) { _mm256_maskstore_ps(p, m, x); }
     HG_AVX2 static mask tail_mask(int lanes) {
         return _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    }
+    // Eight 4-byte loads assembled into a vector: faster than vpgatherdd on
+    // the AMD cores these machines run.
+    HG_AVX2 static ivec gather4(const std::uint8_t* row, const std::int32_t* xs) {
+        return _mm256_setr_epi32(word_at(row + xs[0]), word_at(row + xs[1]), word_at(row + xs[2]),
+                                 word_at(row + xs[3]), word_at(row + xs[4]), word_at(row + xs[5]),
+                                 word_at(row + xs[6]), word_at(row + xs[7]));
+    }
+    template <int k>
+    HG_AVX2 static vec byte_to_float(ivec v) {
+        if constexpr (k > 0) v = _mm256_srli_epi32(v, 8 * k);
+        return _mm256_cvtepi32_ps(_mm256_and_si256(v, _mm256_set1_epi32(0xff)));
     }
     // An 8x8 block, in registers.
     HG_AVX2 static void transpose(const float* in, std::size_t in_stride, float* out, std::size_t out_stride) {
@@ -114,7 +100,7 @@ HG_AVX2 void hamming_1xn(const std::uint64_t* q, const std::uint64_t* db, std::s
 }
 
 
-const Kernels kAvx2 = {"avx2", kFeatureAVX2, luma_row, box_rows_generic<V8>, box_cols_generic<V8>,
+const Kernels kAvx2 = {"avx2", kFeatureAVX2, luma_row_generic<V8>, box_rows_generic<V8>, box_cols_generic<V8>,
                        dct_generic<V8>, hamming_1xn};
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Kernel loops written once for every SIMD kernel set: the box filter's
-// phases (down columns, and along rows once they are transposed into lanes)
-// and the 16x64 DCT products.
+// phases (down columns, and along rows once they are transposed into lanes),
+// the 16x64 DCT products and, for sets whose traits gather pixels, the luma
+// row.
 //
 // Included by a per-ISA kernel file inside its anonymous namespace (after
 // kernels.hpp, reference.hpp and <cstdlib>), once it defines HG_TARGET (its
@@ -11,7 +12,10 @@
 //   load_part(p, mask), store_part(p, mask, v), tail_mask(lanes)  (HG_TARGET)
 // for box_rows_generic also
 //   static constexpr int kRowGroups (W-row groups advanced together, 1 or 2);
-//   transpose(in, in_stride, out, out_stride) (a W x W block).
+//   transpose(in, in_stride, out, out_stride) (a W x W block)
+// and for luma_row_generic also
+//   using ivec; gather4(row, xs) (lane i: the 4 bytes at row + xs[i]);
+//   byte_to_float<k>(ivec) (byte k of each lane, as float).
 // Each lane performs exactly the scalar filter's operations in its order
 // (see BoxPhases); vectors only span independent outputs. No include guard:
 // each translation unit instantiates its own copy.
@@ -176,7 +180,32 @@ HG_TARGET void dct_product(const float* l, const float* r, float* c) {
 // kernel.
 template <class V>
 HG_TARGET void dct_generic(const float* a, float* b) {
+    const float* d = &dct_matrix()[0][0];
+    const float* dt = &dct_matrix_t()[0][0];
     float t[16 * 64];
-    dct_product<V, 64>(&dct_matrix()[0][0], a, t);
-    dct_product<V, 16>(t, &dct_matrix_t()[0][0], b);
+    dct_product<V, 64>(d, a, t);
+    dct_product<V, 16>(t, dt, b);
+}
+
+// Luma of W pixels per vector: each lane gathers the 4 bytes at its pixel's
+// offset (it may read past its pixel, never past `avail`) and computes
+// luma_rgb's (kR*R + kG*G) + kB*B in that order; the pixels left over (and
+// any whose 4-byte read would pass `avail`) go through luma_pixel.
+template <class V>
+HG_TARGET void luma_row_generic(const std::uint8_t* row, std::size_t avail, const std::int32_t* xs, int channels,
+                                float* o, int cols) {
+    using vec = typename V::vec;
+    const vec kr = V::set1(kLumaR), kg = V::set1(kLumaG), kb = V::set1(kLumaB);
+    int x = 0;
+    for (; x + V::W <= cols && static_cast<std::size_t>(xs[x + V::W - 1]) + 4 <= avail; x += V::W) {
+        const typename V::ivec px = V::gather4(row, xs + x);
+        if (channels == 1) {
+            V::store(o + x, V::template byte_to_float<0>(px));
+        } else {
+            const vec rg = V::add(V::mul(kr, V::template byte_to_float<0>(px)),
+                                  V::mul(kg, V::template byte_to_float<1>(px)));
+            V::store(o + x, V::add(rg, V::mul(kb, V::template byte_to_float<2>(px))));
+        }
+    }
+    for (; x < cols; ++x) o[x] = luma_pixel(row + xs[x], channels);
 }

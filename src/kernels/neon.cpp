@@ -35,10 +35,7 @@ void luma_row(const std::uint8_t* row, std::size_t, const std::int32_t* xs, int 
             vst1q_f32(o + x, vaddq_f32(rg, vmulq_f32(kb, fb)));
         }
     }
-    for (; x < cols; ++x) {
-        const std::uint8_t* p = row + xs[x];
-        o[x] = channels == 1 ? static_cast<float>(p[0]) : luma_rgb(p[0], p[1], p[2]);
-    }
+    for (; x < cols; ++x) o[x] = luma_pixel(row + xs[x], channels);
 }
 
 // The NEON float vector, for the shared kernel loops (generic.hpp).

@@ -20,7 +20,7 @@ void BoxPhases::filter(const float* in, float* out, int n, int window) noexcept 
 }
 
 namespace {
-struct DctMatrix {
+struct alignas(64) DctMatrix {
     float d[16][64];
     DctMatrix() noexcept {
         const double scale = static_cast<double>(static_cast<float>(std::sqrt(2.0 / 64.0)));
@@ -30,7 +30,7 @@ struct DctMatrix {
     }
 };
 
-struct DctMatrixT {
+struct alignas(64) DctMatrixT {
     float t[64][16];
     DctMatrixT() noexcept {
         const float(&d)[16][64] = dct_matrix();
