@@ -99,7 +99,6 @@ HG_AVX2 void hamming_1xn(const std::uint64_t* q, const std::uint64_t* db, std::s
     }
 }
 
-
 const Kernels kAvx2 = {"avx2", kFeatureAVX2, luma_row_generic<V8>, box_rows_generic<V8>, box_cols_generic<V8>,
                        dct_generic<V8>, hamming_1xn};
 

@@ -16,8 +16,7 @@ namespace hashguard::kernels {
 namespace {
 
 void luma_row(const std::uint8_t* row, std::size_t, const std::int32_t* xs, int channels, float* o, int cols) {
-    const float32x4_t kr = vdupq_n_f32(kLumaR), kg = vdupq_n_f32(kLumaG),
-                      kb = vdupq_n_f32(kLumaB);
+    const float32x4_t kr = vdupq_n_f32(kLumaR), kg = vdupq_n_f32(kLumaG), kb = vdupq_n_f32(kLumaB);
     int x = 0;
     for (; x + 4 <= cols; x += 4) {
         std::uint32_t r[4], g[4] = {}, b[4] = {};
@@ -90,7 +89,6 @@ void hamming_1xn(const std::uint64_t* q, const std::uint64_t* db, std::size_t n,
         out[i] = static_cast<std::uint16_t>(vaddlvq_u8(vcntq_u8(x0)) + vaddlvq_u8(vcntq_u8(x1)));
     }
 }
-
 
 const Kernels kNeon = {"neon", kFeatureNEON, luma_row, box_rows_generic<V4>, box_cols_generic<V4>,
                        dct_generic<V4>, hamming_1xn};
