@@ -37,7 +37,8 @@ compile() {  # src -> object, in parallel-friendly form
   objs+=("$o")
 }
 for s in src/common/status.cpp src/pdq/pdq.cpp src/pdq/pdq_core.cpp src/kernels/scalar.cpp \
-         src/kernels/dispatch.cpp src/kernels/neon.cpp tests/test_kernels.cpp tests/cross/core_vectors.cpp \
+         src/kernels/dispatch.cpp src/kernels/drivers.cpp \
+         src/kernels/reference.cpp src/kernels/neon.cpp tests/test_kernels.cpp tests/cross/core_vectors.cpp \
          tests/cross/main.cpp; do
   compile "$s"
 done

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <map>
 
-#include "pdq/pdq_core.hpp"
+#include "kernels/reference.hpp"
 #include "support/test_support.hpp"
 
 bool hg_test_needs_shared = true;
@@ -32,7 +32,7 @@ void expect_all(const char* what, int matched, int total, int expected_total) {
 TEST_CASE("DCT matrix is bit-identical to the reference's") {
     const auto lines = hgtest::read_lines(ref_path("dct_matrix_16x64_float_bits.txt"));
     REQUIRE(lines.size() == 16);
-    const auto& d = detail::dct_matrix();
+    const auto& d = kernels::dct_matrix();
     int equal = 0;
     for (int i = 0; i < 16; ++i) {
         const auto words = hgtest::split(lines[i], ' ');

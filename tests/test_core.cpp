@@ -167,7 +167,7 @@ TEST_CASE("Pre-resize maps large images to 512x512 by nearest neighbour") {
     std::vector<std::uint8_t> px(1024 * 2);
     for (int x = 0; x < 1024; ++x) px[x] = px[1024 + x] = static_cast<std::uint8_t>(x & 255);
     std::vector<float> out(512 * 512);
-    detail::luma_image(kernels::scalar_kernels(), px.data(), 1024, 2, 1, 1024, out.data(), 512, 512);
+    kernels::luma_image(kernels::scalar_kernels(), px.data(), 1024, 2, 1, 1024, out.data(), 512, 512);
     CHECK(out[1] == 2.0f);
     CHECK(out[511] == static_cast<float>(1022 & 255));
 }

@@ -64,8 +64,8 @@ TEST_CASE("SIMD luma equals scalar for every size, channel count and resampling"
                     for (auto [rows, cols] : {std::pair{h, w}, std::pair{std::max(1, h / 3), std::max(1, w / 3)},
                                               std::pair{h + 7, w + 9}}) {
                         std::vector<float> a(static_cast<std::size_t>(rows) * cols), b(a.size());
-                        hashguard::detail::luma_image(kernels::scalar_kernels(), px.data(), w, h, ch, std::size_t(w) * ch, a.data(), rows, cols);
-                        hashguard::detail::luma_image(*k, px.data(), w, h, ch, std::size_t(w) * ch, b.data(), rows, cols);
+                        kernels::luma_image(kernels::scalar_kernels(), px.data(), w, h, ch, std::size_t(w) * ch, a.data(), rows, cols);
+                        kernels::luma_image(*k, px.data(), w, h, ch, std::size_t(w) * ch, b.data(), rows, cols);
                         INFO(k->name << " " << w << "x" << h << "x" << ch << " -> " << cols << "x" << rows);
                         REQUIRE(same_bits(a, b));
                     }

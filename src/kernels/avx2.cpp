@@ -1,6 +1,6 @@
 // AVX2 kernels (x86-64). Every function carries a target attribute instead of
 // compiling the file with -mavx2: code the compiler emits for inline header
-// functions (std::, detail::) stays baseline, so nothing AVX2 can leak into
+// functions (std::, reference.hpp) stays baseline, so nothing AVX2 can leak into
 // code paths shared with CPUs that lack it (an ODR trap of per-file flags).
 //
 // Bit-exactness: only separate _mm256_mul_ps/_mm256_add_ps (never FMA), and
@@ -14,75 +14,28 @@
 #include <cstring>
 
 #include "kernels/kernels.hpp"
-#include "pdq/pdq_core.hpp"
+#include "kernels/reference.hpp"
 
 #define HG_AVX2 __attribute__((target("avx2,popcnt")))
-#define HG_ALWAYS_INLINE __attribute__((always_inline))
 
 namespace hashguard::kernels {
 
 namespace {
 
-HG_AVX2 void luma_row(const std::uint8_t* row, std::size_t avail, const std::int32_t* xs, int channels, float* o,
-                      int cols) {
-    const __m256i lo8 = _mm256_set1_epi32(0xff);
-    const __m256 kr = _mm256_set1_ps(detail::kLumaR), kg = _mm256_set1_ps(detail::kLumaG),
-                 kb = _mm256_set1_ps(detail::kLumaB);
-    int x = 0;
-    // 4-byte gathers: a lane may read past its pixel, never past `avail`.
-    for (; x + 8 <= cols && static_cast<std::size_t>(xs[x + 7]) + 4 <= avail; x += 8) {
-        // Eight 4-byte loads assembled into a vector: faster than vpgatherdd
-        // on the AMD cores these machines run.
-        auto ld = [row](std::int32_t off) HG_ALWAYS_INLINE {
-            std::uint32_t u;
-            std::memcpy(&u, row + off, 4);
-            return static_cast<int>(u);
-        };
-        const __m256i v = _mm256_setr_epi32(ld(xs[x]), ld(xs[x + 1]), ld(xs[x + 2]), ld(xs[x + 3]), ld(xs[x + 4]),
-                                            ld(xs[x + 5]), ld(xs[x + 6]), ld(xs[x + 7]));
-        if (channels == 1) {
-            _mm256_storeu_ps(o + x, _mm256_cvtepi32_ps(_mm256_and_si256(v, lo8)));
-        } else {
-            const __m256 r = _mm256_cvtepi32_ps(_mm256_and_si256(v, lo8));
-            const __m256 g = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(v, 8), lo8));
-            const __m256 b = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(v, 16), lo8));
-            const __m256 rg = _mm256_add_ps(_mm256_mul_ps(kr, r), _mm256_mul_ps(kg, g));
-            _mm256_storeu_ps(o + x, _mm256_add_ps(rg, _mm256_mul_ps(kb, b)));
-        }
-    }
-    for (; x < cols; ++x) {
-        const std::uint8_t* p = row + xs[x];
-        o[x] = channels == 1 ? static_cast<float>(p[0]) : detail::luma_rgb(p[0], p[1], p[2]);
-    }
+// The 4 bytes at p as an int (unaligned).
+inline int word_at(const std::uint8_t* p) {
+    std::uint32_t u;
+    std::memcpy(&u, p, 4);
+    return static_cast<int>(u);
 }
 
-HG_AVX2 inline void transpose8x8(const float* in, std::size_t in_stride, float* out, std::size_t out_stride) {
-    const __m256 r0 = _mm256_loadu_ps(in + 0 * in_stride), r1 = _mm256_loadu_ps(in + 1 * in_stride),
-                 r2 = _mm256_loadu_ps(in + 2 * in_stride), r3 = _mm256_loadu_ps(in + 3 * in_stride),
-                 r4 = _mm256_loadu_ps(in + 4 * in_stride), r5 = _mm256_loadu_ps(in + 5 * in_stride),
-                 r6 = _mm256_loadu_ps(in + 6 * in_stride), r7 = _mm256_loadu_ps(in + 7 * in_stride);
-    const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
-                 t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
-                 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-    const __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE),
-                 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE),
-                 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE),
-                 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-    _mm256_storeu_ps(out + 0 * out_stride, _mm256_permute2f128_ps(s0, s4, 0x20));
-    _mm256_storeu_ps(out + 1 * out_stride, _mm256_permute2f128_ps(s1, s5, 0x20));
-    _mm256_storeu_ps(out + 2 * out_stride, _mm256_permute2f128_ps(s2, s6, 0x20));
-    _mm256_storeu_ps(out + 3 * out_stride, _mm256_permute2f128_ps(s3, s7, 0x20));
-    _mm256_storeu_ps(out + 4 * out_stride, _mm256_permute2f128_ps(s0, s4, 0x31));
-    _mm256_storeu_ps(out + 5 * out_stride, _mm256_permute2f128_ps(s1, s5, 0x31));
-    _mm256_storeu_ps(out + 6 * out_stride, _mm256_permute2f128_ps(s2, s6, 0x31));
-    _mm256_storeu_ps(out + 7 * out_stride, _mm256_permute2f128_ps(s3, s7, 0x31));
-}
-
-// The AVX2 float vector, for the shared box-filter loops (generic.hpp).
+// The AVX2 float vector, for the shared kernel loops (generic.hpp).
 struct V8 {
     using vec = __m256;
     using mask = __m256i;
+    using ivec = __m256i;
     static constexpr int W = 8;
+    static constexpr int kRowGroups = 2;  // box_rows: 16 rows per step
     HG_AVX2 static vec zero() { return _mm256_setzero_ps(); }
     HG_AVX2 static vec set1(float x) { return _mm256_set1_ps(x); }
     HG_AVX2 static vec add(vec a, vec b) { return _mm256_add_ps(a, b); }
@@ -96,60 +49,46 @@ struct V8 {
     HG_AVX2 static mask tail_mask(int lanes) {
         return _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
     }
+    // Eight 4-byte loads assembled into a vector: faster than vpgatherdd on
+    // the AMD cores these machines run.
+    HG_AVX2 static ivec gather4(const std::uint8_t* row, const std::int32_t* xs) {
+        return _mm256_setr_epi32(word_at(row + xs[0]), word_at(row + xs[1]), word_at(row + xs[2]),
+                                 word_at(row + xs[3]), word_at(row + xs[4]), word_at(row + xs[5]),
+                                 word_at(row + xs[6]), word_at(row + xs[7]));
+    }
+    template <int k>
+    HG_AVX2 static vec byte_to_float(ivec v) {
+        if constexpr (k > 0) v = _mm256_srli_epi32(v, 8 * k);
+        return _mm256_cvtepi32_ps(_mm256_and_si256(v, _mm256_set1_epi32(0xff)));
+    }
+    // An 8x8 block, in registers.
+    HG_AVX2 static void transpose(const float* in, std::size_t in_stride, float* out, std::size_t out_stride) {
+        const __m256 r0 = _mm256_loadu_ps(in + 0 * in_stride), r1 = _mm256_loadu_ps(in + 1 * in_stride),
+                     r2 = _mm256_loadu_ps(in + 2 * in_stride), r3 = _mm256_loadu_ps(in + 3 * in_stride),
+                     r4 = _mm256_loadu_ps(in + 4 * in_stride), r5 = _mm256_loadu_ps(in + 5 * in_stride),
+                     r6 = _mm256_loadu_ps(in + 6 * in_stride), r7 = _mm256_loadu_ps(in + 7 * in_stride);
+        const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1),
+                     t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3),
+                     t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+                     t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+        const __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE),
+                     s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE),
+                     s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE),
+                     s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+        _mm256_storeu_ps(out + 0 * out_stride, _mm256_permute2f128_ps(s0, s4, 0x20));
+        _mm256_storeu_ps(out + 1 * out_stride, _mm256_permute2f128_ps(s1, s5, 0x20));
+        _mm256_storeu_ps(out + 2 * out_stride, _mm256_permute2f128_ps(s2, s6, 0x20));
+        _mm256_storeu_ps(out + 3 * out_stride, _mm256_permute2f128_ps(s3, s7, 0x20));
+        _mm256_storeu_ps(out + 4 * out_stride, _mm256_permute2f128_ps(s0, s4, 0x31));
+        _mm256_storeu_ps(out + 5 * out_stride, _mm256_permute2f128_ps(s1, s5, 0x31));
+        _mm256_storeu_ps(out + 6 * out_stride, _mm256_permute2f128_ps(s2, s6, 0x31));
+        _mm256_storeu_ps(out + 7 * out_stride, _mm256_permute2f128_ps(s3, s7, 0x31));
+    }
 };
 
 #define HG_TARGET HG_AVX2
 #include "kernels/generic.hpp"
 #undef HG_TARGET
-
-// Filters rows [r0, r0 + 8*S) of the image: transposes them (8x8 blocks in
-// registers) into t, runs box_lanes, transposes u back into out.
-template <int S>
-HG_AVX2 void box_row_group(const float* in, float* out, int cols, int r0, const detail::BoxPhases& ph, float* t,
-                           float* u) {
-    constexpr int W = 8 * S;
-    const int cols8 = cols & ~7;
-    for (int k = 0; k < S; ++k) {
-        const float* src = in + static_cast<std::size_t>(r0 + 8 * k) * cols;
-        for (int c = 0; c < cols8; c += 8) transpose8x8(src + c, cols, t + W * c + 8 * k, W);
-        for (int c = cols8; c < cols; ++c)
-            for (int r = 0; r < 8; ++r) t[W * c + 8 * k + r] = src[static_cast<std::size_t>(r) * cols + c];
-    }
-    box_lanes<V8, S>(t, u, ph);
-    for (int k = 0; k < S; ++k) {
-        float* dst = out + static_cast<std::size_t>(r0 + 8 * k) * cols;
-        for (int c = 0; c < cols8; c += 8) transpose8x8(u + W * c + 8 * k, W, dst + c, cols);
-        for (int c = cols8; c < cols; ++c)
-            for (int r = 0; r < 8; ++r) dst[static_cast<std::size_t>(r) * cols + c] = u[W * c + 8 * k + r];
-    }
-}
-
-// Rows are filtered 16 (then 8) at a time: one vector holds one column of 8
-// rows, each lane runs the reference's sum for its row. Per row the
-// operations are exactly the scalar filter's.
-HG_AVX2 void box_rows(const float* in, float* out, int rows, int cols, int window) {
-    const detail::BoxPhases ph(cols, window);
-    const int rows8 = rows & ~7;
-    const std::size_t step = 16 * static_cast<std::size_t>((cols + 7) & ~7);  // floats per buffer
-    float* buf = rows8 ? static_cast<float*>(std::aligned_alloc(32, sizeof(float) * 2 * step)) : nullptr;
-    if (rows8 && !buf) {
-        scalar_kernels().box_rows(in, out, rows, cols, window);
-        return;
-    }
-    int r0 = 0;
-    for (; r0 + 16 <= rows8; r0 += 16) box_row_group<2>(in, out, cols, r0, ph, buf, buf + step);
-    for (; r0 + 8 <= rows8; r0 += 8) box_row_group<1>(in, out, cols, r0, ph, buf, buf + step);
-    std::free(buf);
-    for (int r = rows8; r < rows; ++r)
-        detail::BoxPhases::filter(in + static_cast<std::size_t>(r) * cols, out + static_cast<std::size_t>(r) * cols,
-                                  cols, window);
-}
-
-HG_AVX2 void box_cols(const float* in, float* out, int rows, int cols, int window) {
-    box_cols_generic<V8>(in, out, rows, cols, window);
-}
-
-HG_AVX2 void dct64to16(const float* a, float* b) { dct_generic<V8>(a, b); }
 
 HG_AVX2 void hamming_1xn(const std::uint64_t* q, const std::uint64_t* db, std::size_t n, std::uint16_t* out) {
     const std::uint64_t q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3];
@@ -160,8 +99,8 @@ HG_AVX2 void hamming_1xn(const std::uint64_t* q, const std::uint64_t* db, std::s
     }
 }
 
-
-const Kernels kAvx2 = {"avx2", kFeatureAVX2, luma_row, box_rows, box_cols, dct64to16, hamming_1xn};
+const Kernels kAvx2 = {"avx2", kFeatureAVX2, luma_row_generic<V8>, box_rows_generic<V8>, box_cols_generic<V8>,
+                       dct_generic<V8>, hamming_1xn};
 
 }  // namespace
 

@@ -2,8 +2,8 @@
 // target attributes per function (no -m flags on the file), separate
 // multiply and add (never FMA), vectors across independent outputs only.
 //
-// box_rows reuses the AVX2 kernel (8x8 in-register transposes); the other
-// kernels are 16 lanes wide. Like every SIMD set, this one is only used after
+// box_rows reuses the AVX2 kernel (8x8 in-register transposes), and so does
+// the odd last hash of hamming_1xn; the other kernels are 16 lanes wide. Like every SIMD set, this one is only used after
 // it reproduces the scalar oracle in the start-up self-check.
 #if defined(__x86_64__)
 // GCC 12's AVX-512 headers build results from _mm512_undefined_*() and trip
@@ -20,7 +20,7 @@
 #include <cstring>
 
 #include "kernels/kernels.hpp"
-#include "pdq/pdq_core.hpp"
+#include "kernels/reference.hpp"
 
 #define HG_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512vpopcntdq,avx2,popcnt")))
 
@@ -28,35 +28,11 @@ namespace hashguard::kernels {
 
 namespace {
 
-HG_AVX512 void luma_row(const std::uint8_t* row, std::size_t avail, const std::int32_t* xs, int channels, float* o,
-                        int cols) {
-    const __m512i lo8 = _mm512_set1_epi32(0xff);
-    const __m512 kr = _mm512_set1_ps(detail::kLumaR), kg = _mm512_set1_ps(detail::kLumaG),
-                 kb = _mm512_set1_ps(detail::kLumaB);
-    int x = 0;
-    for (; x + 16 <= cols && static_cast<std::size_t>(xs[x + 15]) + 4 <= avail; x += 16) {
-        const __m512i idx = _mm512_loadu_si512(xs + x);
-        const __m512i v = _mm512_i32gather_epi32(idx, row, 1);
-        if (channels == 1) {
-            _mm512_storeu_ps(o + x, _mm512_cvtepi32_ps(_mm512_and_si512(v, lo8)));
-        } else {
-            const __m512 r = _mm512_cvtepi32_ps(_mm512_and_si512(v, lo8));
-            const __m512 g = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(v, 8), lo8));
-            const __m512 b = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(v, 16), lo8));
-            const __m512 rg = _mm512_add_ps(_mm512_mul_ps(kr, r), _mm512_mul_ps(kg, g));
-            _mm512_storeu_ps(o + x, _mm512_add_ps(rg, _mm512_mul_ps(kb, b)));
-        }
-    }
-    for (; x < cols; ++x) {
-        const std::uint8_t* p = row + xs[x];
-        o[x] = channels == 1 ? static_cast<float>(p[0]) : detail::luma_rgb(p[0], p[1], p[2]);
-    }
-}
-
-// The AVX-512 float vector, for the shared box-filter loops (generic.hpp).
+// The AVX-512 float vector, for the shared kernel loops (generic.hpp).
 struct V16 {
     using vec = __m512;
     using mask = __mmask16;
+    using ivec = __m512i;
     static constexpr int W = 16;
     HG_AVX512 static vec zero() { return _mm512_setzero_ps(); }
     HG_AVX512 static vec set1(float x) { return _mm512_set1_ps(x); }
@@ -69,17 +45,19 @@ struct V16 {
     HG_AVX512 static vec load_part(const float* p, mask m) { return _mm512_maskz_loadu_ps(m, p); }
     HG_AVX512 static void store_part(float* p, mask m, vec x) { _mm512_mask_storeu_ps(p, m, x); }
     HG_AVX512 static mask tail_mask(int lanes) { return static_cast<mask>((1u << lanes) - 1); }
+    HG_AVX512 static ivec gather4(const std::uint8_t* row, const std::int32_t* xs) {
+        return _mm512_i32gather_epi32(_mm512_loadu_si512(xs), row, 1);
+    }
+    template <int k>
+    HG_AVX512 static vec byte_to_float(ivec v) {
+        if constexpr (k > 0) v = _mm512_srli_epi32(v, 8 * k);
+        return _mm512_cvtepi32_ps(_mm512_and_si512(v, _mm512_set1_epi32(0xff)));
+    }
 };
 
 #define HG_TARGET HG_AVX512
 #include "kernels/generic.hpp"
 #undef HG_TARGET
-
-HG_AVX512 void box_cols(const float* in, float* out, int rows, int cols, int window) {
-    box_cols_generic<V16>(in, out, rows, cols, window);
-}
-
-HG_AVX512 void dct64to16(const float* a, float* b) { dct_generic<V16>(a, b); }
 
 HG_AVX512 void hamming_1xn(const std::uint64_t* q, const std::uint64_t* db, std::size_t n, std::uint16_t* out) {
     // Two hashes per vector: lanes 0-3 and 4-7, each popcounted and summed.
@@ -94,19 +72,14 @@ HG_AVX512 void hamming_1xn(const std::uint64_t* q, const std::uint64_t* db, std:
         out[i] = static_cast<std::uint16_t>(c[0] + c[1] + c[2] + c[3]);
         out[i + 1] = static_cast<std::uint16_t>(c[4] + c[5] + c[6] + c[7]);
     }
-    for (; i < n; ++i) {
-        const std::uint64_t* h = db + 4 * i;
-        out[i] = static_cast<std::uint16_t>(_mm_popcnt_u64(q[0] ^ h[0]) + _mm_popcnt_u64(q[1] ^ h[1]) +
-                                            _mm_popcnt_u64(q[2] ^ h[2]) + _mm_popcnt_u64(q[3] ^ h[3]));
-    }
+    if (i < n) avx2_kernels()->hamming_1xn(q, db + 4 * i, n - i, out + i);  // the odd last hash
 }
-
 
 }  // namespace
 
 const Kernels* avx512_kernels() noexcept {
-    static const Kernels k = {"avx512", kFeatureAVX512 | kFeatureAVX2, luma_row, avx2_kernels()->box_rows,
-                              box_cols, dct64to16, hamming_1xn};
+    static const Kernels k = {"avx512", kFeatureAVX512 | kFeatureAVX2, luma_row_generic<V16>,
+                              avx2_kernels()->box_rows, box_cols_generic<V16>, dct_generic<V16>, hamming_1xn};
     return &k;
 }
 

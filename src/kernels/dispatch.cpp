@@ -4,9 +4,9 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <utility>
 
 #include "kernels/kernels.hpp"
-#include "pdq/pdq_core.hpp"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -51,64 +51,76 @@ unsigned detect() { return kFeatureNEON; }  // Advanced SIMD is mandatory on AAr
 unsigned detect() { return 0; }
 #endif
 
-// Start-up self-check: a SIMD set must reproduce the scalar oracle bit for
-// bit on a small random workload, or it is not used. Cheap (well under a
-// millisecond) and guards against a miscompiled or untested target.
-bool self_check(const Kernels& k) {
-    const Kernels& s = scalar_kernels();
-    std::mt19937 rng(12345);
-    const int w = 37, h = 29;
-    std::vector<std::uint8_t> px(static_cast<std::size_t>(w) * h * 3);
-    for (auto& p : px) p = static_cast<std::uint8_t>(rng());
+// Buffers of the self-check: static (it runs once, under the guard of
+// available()'s initialisation), so it needs neither the heap nor much stack.
+struct CheckBuffers {
+    static constexpr int w = 37, h = 29;
+    std::uint8_t px[w * h * 3];
+    float a[w * h], b[w * h], ta[w * h], tb[w * h], a64[64 * 64];
+    std::uint64_t db[4 * 37];
+    std::uint16_t d1[3 * 37], d2[3 * 37];
+};
+CheckBuffers g_check;
+
+bool same(const void* x, const void* y, std::size_t n) { return std::memcmp(x, y, n) == 0; }
+
+// Luma and both box-filter directions, on grey and RGB, two output shapes.
+bool check_pipeline(const Kernels& s, const Kernels& k, CheckBuffers& c) {
+    const int w = CheckBuffers::w, h = CheckBuffers::h;
     for (int ch : {1, 3})
         for (auto [rows, cols] : {std::pair{h, w}, std::pair{19, 23}}) {
-            std::vector<float> a(static_cast<std::size_t>(rows) * cols), b(a.size());
-            detail::luma_image(s, px.data(), w, h, ch, std::size_t(w) * ch, a.data(), rows, cols);
-            detail::luma_image(k, px.data(), w, h, ch, std::size_t(w) * ch, b.data(), rows, cols);
-            if (std::memcmp(a.data(), b.data(), a.size() * 4) != 0) return false;
-            std::vector<float> ta(a.size()), tb(a.size());
+            const std::size_t n = static_cast<std::size_t>(rows) * cols * sizeof(float);
+            luma_image(s, c.px, w, h, ch, std::size_t(w) * ch, c.a, rows, cols);
+            luma_image(k, c.px, w, h, ch, std::size_t(w) * ch, c.b, rows, cols);
+            if (!same(c.a, c.b, n)) return false;
             for (int window : {1, 2, 3, 4, 7}) {
-                s.box_cols(a.data(), ta.data(), rows, cols, window);
-                k.box_cols(a.data(), tb.data(), rows, cols, window);
-                if (std::memcmp(ta.data(), tb.data(), ta.size() * 4) != 0) return false;
-                s.box_rows(a.data(), ta.data(), rows, cols, window);
-                k.box_rows(a.data(), tb.data(), rows, cols, window);
-                if (std::memcmp(ta.data(), tb.data(), ta.size() * 4) != 0) return false;
+                s.box_cols(c.a, c.ta, rows, cols, window);
+                k.box_cols(c.a, c.tb, rows, cols, window);
+                if (!same(c.ta, c.tb, n)) return false;
+                s.box_rows(c.a, c.ta, rows, cols, window);
+                k.box_rows(c.a, c.tb, rows, cols, window);
+                if (!same(c.ta, c.tb, n)) return false;
             }
         }
-    std::vector<float> a64(64 * 64);
-    for (auto& v : a64) v = static_cast<float>(rng() % 25500) / 100.0f;
-    float b1[256], b2[256];
-    s.dct64to16(a64.data(), b1);
-    k.dct64to16(a64.data(), b2);
-    if (std::memcmp(b1, b2, sizeof b1) != 0) return false;
-    std::vector<std::uint64_t> db(4 * 37);
-    for (auto& v : db) v = (static_cast<std::uint64_t>(rng()) << 32) | rng();
-    std::uint16_t d1[3 * 37], d2[3 * 37];
-    hamming_mxn(s, db.data(), 3, db.data(), 37, d1);
-    hamming_mxn(k, db.data(), 3, db.data(), 37, d2);
-    return std::memcmp(d1, d2, sizeof d1) == 0;
+    return true;
+}
+
+// Start-up self-check: a SIMD set must reproduce the scalar oracle bit for
+// bit on a small random workload, or it is not used. Cheap (well under a
+// millisecond) and guards against a miscompiled or untested target. A check
+// that cannot run (luma_image could not allocate) keeps the set out too:
+// scalar gives the same hashes.
+bool self_check(const Kernels& k) noexcept {
+    try {
+        const Kernels& s = scalar_kernels();
+        CheckBuffers& c = g_check;
+        std::mt19937 rng(12345);
+        for (auto& p : c.px) p = static_cast<std::uint8_t>(rng());
+        if (!check_pipeline(s, k, c)) return false;
+        float b1[256], b2[256];
+        for (auto& v : c.a64) v = static_cast<float>(rng() % 25500) / 100.0f;
+        s.dct64to16(c.a64, b1);
+        k.dct64to16(c.a64, b2);
+        if (!same(b1, b2, sizeof b1)) return false;
+        for (auto& v : c.db) v = (static_cast<std::uint64_t>(rng()) << 32) | rng();
+        hamming_mxn(s, c.db, 3, c.db, 37, c.d1);
+        hamming_mxn(k, c.db, 3, c.db, 37, c.d2);
+        return same(c.d1, c.d2, sizeof c.d1);
+    } catch (...) {
+        return false;
+    }
 }
 
 }  // namespace
-
-void hamming_mxn(const Kernels& k, const std::uint64_t* q, std::size_t m, const std::uint64_t* db, std::size_t n,
-                 std::uint16_t* out) noexcept {
-    constexpr std::size_t kBlock = 512;  // 16 KiB of hashes
-    for (std::size_t j0 = 0; j0 < n; j0 += kBlock) {
-        const std::size_t nb = std::min(kBlock, n - j0);
-        for (std::size_t i = 0; i < m; ++i) k.hamming_1xn(q + 4 * i, db + 4 * j0, nb, out + i * n + j0);
-    }
-}
 
 unsigned cpu_features() noexcept {
     static const unsigned f = detect();
     return f;
 }
 
-const std::vector<const Kernels*>& compiled() noexcept {
-    static const std::vector<const Kernels*> sets = [] {
-        std::vector<const Kernels*> v;
+const KernelList& compiled() noexcept {
+    static const KernelList sets = [] {
+        KernelList v;
         for (const Kernels* k : {avx512_kernels(), avx2_kernels(), neon_kernels()})
             if (k) v.push_back(k);
         v.push_back(&scalar_kernels());
@@ -117,9 +129,9 @@ const std::vector<const Kernels*>& compiled() noexcept {
     return sets;
 }
 
-const std::vector<const Kernels*>& available() noexcept {
-    static const std::vector<const Kernels*> sets = [] {
-        std::vector<const Kernels*> v;
+const KernelList& available() noexcept {
+    static const KernelList sets = [] {
+        KernelList v;
         const unsigned f = cpu_features();
         for (const Kernels* k : compiled())
             if ((k->required & f) == k->required && (k->required == 0 || self_check(*k))) v.push_back(k);

@@ -48,20 +48,44 @@ struct Kernels {
     void (*hamming_1xn)(const std::uint64_t* q, const std::uint64_t* db, std::size_t n, std::uint16_t* out);
 };
 
+/// Float luma of a whole image resampled to rows x cols (row-major) with k's
+/// luma_row: the reference's nearest-neighbour pre-resize fused with its luma
+/// formula. `stride` is the distance in bytes between rows of `px`
+/// (>= width * channels), so a rectangle inside a larger image can be hashed
+/// without a copy. (drivers.cpp)
+void luma_image(const Kernels& k, const std::uint8_t* px, int width, int height, int channels, std::size_t stride,
+                float* out, int rows, int cols);
+
 /// out[i*n + j] = distance(q[i], db[j]) for m queries against n hashes, with
 /// k's hamming_1xn over blocks of the list small enough to stay in L1 while
-/// every query passes over them.
+/// every query passes over them. (drivers.cpp)
 void hamming_mxn(const Kernels& k, const std::uint64_t* q, std::size_t m, const std::uint64_t* db, std::size_t n,
                  std::uint16_t* out) noexcept;
 
 /// Feature bits of this CPU (CPUID + XGETBV on x86, HWCAP on AArch64), read once.
 unsigned cpu_features() noexcept;
 
+/// A short list of kernel sets, held without any allocation (choosing the set
+/// must not fail on a process out of memory: it happens inside the first hash).
+struct KernelList {
+    const Kernels* sets[4] = {};
+    std::size_t count = 0;
+    const Kernels* const* begin() const noexcept { return sets; }
+    const Kernels* const* end() const noexcept { return sets + count; }
+    std::size_t size() const noexcept { return count; }
+    bool empty() const noexcept { return count == 0; }
+    const Kernels* front() const noexcept { return sets[0]; }
+    const Kernels* back() const noexcept { return sets[count - 1]; }
+    void push_back(const Kernels* k) noexcept {
+        if (count < 4) sets[count++] = k;
+    }
+};
+
 /// Kernel sets compiled into this build, best first, scalar last.
-const std::vector<const Kernels*>& compiled() noexcept;
+const KernelList& compiled() noexcept;
 
 /// Compiled sets this CPU supports and that passed their start-up self-check.
-const std::vector<const Kernels*>& available() noexcept;
+const KernelList& available() noexcept;
 
 /// A set by name ("scalar", "avx2", "avx512", "neon") if available, else null.
 const Kernels* find(std::string_view name) noexcept;

@@ -9,15 +9,14 @@
 #include <cstring>
 
 #include "kernels/kernels.hpp"
-#include "pdq/pdq_core.hpp"
+#include "kernels/reference.hpp"
 
 namespace hashguard::kernels {
 
 namespace {
 
 void luma_row(const std::uint8_t* row, std::size_t, const std::int32_t* xs, int channels, float* o, int cols) {
-    const float32x4_t kr = vdupq_n_f32(detail::kLumaR), kg = vdupq_n_f32(detail::kLumaG),
-                      kb = vdupq_n_f32(detail::kLumaB);
+    const float32x4_t kr = vdupq_n_f32(kLumaR), kg = vdupq_n_f32(kLumaG), kb = vdupq_n_f32(kLumaB);
     int x = 0;
     for (; x + 4 <= cols; x += 4) {
         std::uint32_t r[4], g[4] = {}, b[4] = {};
@@ -35,30 +34,16 @@ void luma_row(const std::uint8_t* row, std::size_t, const std::int32_t* xs, int 
             vst1q_f32(o + x, vaddq_f32(rg, vmulq_f32(kb, fb)));
         }
     }
-    for (; x < cols; ++x) {
-        const std::uint8_t* p = row + xs[x];
-        o[x] = channels == 1 ? static_cast<float>(p[0]) : detail::luma_rgb(p[0], p[1], p[2]);
-    }
+    for (; x < cols; ++x) o[x] = luma_pixel(row + xs[x], channels);
 }
 
-inline void transpose4x4(const float* in, std::size_t in_stride, float* out, std::size_t out_stride) {
-    const float32x4_t r0 = vld1q_f32(in), r1 = vld1q_f32(in + in_stride), r2 = vld1q_f32(in + 2 * in_stride),
-                      r3 = vld1q_f32(in + 3 * in_stride);
-    const float32x4_t t0 = vtrn1q_f32(r0, r1), t1 = vtrn2q_f32(r0, r1), t2 = vtrn1q_f32(r2, r3),
-                      t3 = vtrn2q_f32(r2, r3);
-    auto f64 = [](float32x4_t v) { return vreinterpretq_f64_f32(v); };
-    vst1q_f32(out, vreinterpretq_f32_f64(vtrn1q_f64(f64(t0), f64(t2))));
-    vst1q_f32(out + out_stride, vreinterpretq_f32_f64(vtrn1q_f64(f64(t1), f64(t3))));
-    vst1q_f32(out + 2 * out_stride, vreinterpretq_f32_f64(vtrn2q_f64(f64(t0), f64(t2))));
-    vst1q_f32(out + 3 * out_stride, vreinterpretq_f32_f64(vtrn2q_f64(f64(t1), f64(t3))));
-}
-
-// The NEON float vector, for the shared box-filter loops (generic.hpp).
+// The NEON float vector, for the shared kernel loops (generic.hpp).
 // A partial vector is the first `mask` lanes.
 struct V4 {
     using vec = float32x4_t;
     using mask = int;
     static constexpr int W = 4;
+    static constexpr int kRowGroups = 1;  // box_rows: 4 rows per step
     static vec zero() { return vdupq_n_f32(0.0f); }
     static vec set1(float x) { return vdupq_n_f32(x); }
     static vec add(vec a, vec b) { return vaddq_f32(a, b); }
@@ -78,44 +63,23 @@ struct V4 {
         std::memcpy(p, t, sizeof(float) * static_cast<std::size_t>(n));
     }
     static mask tail_mask(int lanes) { return lanes; }
+    // A 4x4 block, in registers.
+    static void transpose(const float* in, std::size_t in_stride, float* out, std::size_t out_stride) {
+        const float32x4_t r0 = vld1q_f32(in), r1 = vld1q_f32(in + in_stride),
+                          r2 = vld1q_f32(in + 2 * in_stride), r3 = vld1q_f32(in + 3 * in_stride);
+        const float32x4_t t0 = vtrn1q_f32(r0, r1), t1 = vtrn2q_f32(r0, r1), t2 = vtrn1q_f32(r2, r3),
+                          t3 = vtrn2q_f32(r2, r3);
+        auto f64 = [](float32x4_t v) { return vreinterpretq_f64_f32(v); };
+        vst1q_f32(out, vreinterpretq_f32_f64(vtrn1q_f64(f64(t0), f64(t2))));
+        vst1q_f32(out + out_stride, vreinterpretq_f32_f64(vtrn1q_f64(f64(t1), f64(t3))));
+        vst1q_f32(out + 2 * out_stride, vreinterpretq_f32_f64(vtrn2q_f64(f64(t0), f64(t2))));
+        vst1q_f32(out + 3 * out_stride, vreinterpretq_f32_f64(vtrn2q_f64(f64(t1), f64(t3))));
+    }
 };
 
 #define HG_TARGET
 #include "kernels/generic.hpp"
 #undef HG_TARGET
-
-void box_rows(const float* in, float* out, int rows, int cols, int window) {
-    const detail::BoxPhases ph(cols, window);
-    const int rows4 = rows & ~3, cols4 = cols & ~3;
-    float* buf = rows4 ? static_cast<float*>(std::malloc(sizeof(float) * 8 * static_cast<std::size_t>(cols))) : nullptr;
-    if (rows4 && !buf) {
-        scalar_kernels().box_rows(in, out, rows, cols, window);
-        return;
-    }
-    float* t = buf;
-    float* u = buf ? buf + 4 * static_cast<std::size_t>(cols) : nullptr;
-    for (int r0 = 0; r0 < rows4; r0 += 4) {
-        const float* src = in + static_cast<std::size_t>(r0) * cols;
-        float* dst = out + static_cast<std::size_t>(r0) * cols;
-        for (int c = 0; c < cols4; c += 4) transpose4x4(src + c, cols, t + 4 * c, 4);
-        for (int c = cols4; c < cols; ++c)
-            for (int r = 0; r < 4; ++r) t[4 * c + r] = src[static_cast<std::size_t>(r) * cols + c];
-        box_lanes<V4, 1>(t, u, ph);
-        for (int c = 0; c < cols4; c += 4) transpose4x4(u + 4 * c, 4, dst + c, cols);
-        for (int c = cols4; c < cols; ++c)
-            for (int r = 0; r < 4; ++r) dst[static_cast<std::size_t>(r) * cols + c] = u[4 * c + r];
-    }
-    std::free(buf);
-    for (int r = rows4; r < rows; ++r)
-        detail::BoxPhases::filter(in + static_cast<std::size_t>(r) * cols, out + static_cast<std::size_t>(r) * cols,
-                                  cols, window);
-}
-
-void box_cols(const float* in, float* out, int rows, int cols, int window) {
-    box_cols_generic<V4>(in, out, rows, cols, window);
-}
-
-void dct64to16(const float* a, float* b) { dct_generic<V4>(a, b); }
 
 void hamming_1xn(const std::uint64_t* q, const std::uint64_t* db, std::size_t n, std::uint16_t* out) {
     const uint8x16_t q0 = vreinterpretq_u8_u64(vld1q_u64(q)), q1 = vreinterpretq_u8_u64(vld1q_u64(q + 2));
@@ -126,8 +90,8 @@ void hamming_1xn(const std::uint64_t* q, const std::uint64_t* db, std::size_t n,
     }
 }
 
-
-const Kernels kNeon = {"neon", kFeatureNEON, luma_row, box_rows, box_cols, dct64to16, hamming_1xn};
+const Kernels kNeon = {"neon", kFeatureNEON, luma_row, box_rows_generic<V4>, box_cols_generic<V4>,
+                       dct_generic<V4>, hamming_1xn};
 
 }  // namespace
 

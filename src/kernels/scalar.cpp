@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "kernels/kernels.hpp"
-#include "pdq/pdq_core.hpp"
+#include "kernels/reference.hpp"
 
 namespace hashguard::kernels {
 
@@ -17,21 +17,21 @@ void luma_row(const std::uint8_t* row, std::size_t, const std::int32_t* xs, int 
     } else {
         for (int x = 0; x < cols; ++x) {
             const std::uint8_t* p = row + xs[x];
-            out[x] = detail::luma_rgb(p[0], p[1], p[2]);
+            out[x] = luma_rgb(p[0], p[1], p[2]);
         }
     }
 }
 
 void box_rows(const float* in, float* out, int rows, int cols, int window) {
     for (int r = 0; r < rows; ++r)
-        detail::BoxPhases::filter(in + static_cast<std::size_t>(r) * cols, out + static_cast<std::size_t>(r) * cols,
+        BoxPhases::filter(in + static_cast<std::size_t>(r) * cols, out + static_cast<std::size_t>(r) * cols,
                                   cols, window);
 }
 
 void box_cols(const float* in, float* out, int rows, int cols, int window) {
     // The phases of the reference's 1-D filter, each step advancing every
     // column: per column the additions are exactly the reference's.
-    const detail::BoxPhases ph(rows, window);
+    const BoxPhases ph(rows, window);
     constexpr int kBlock = 256;  // columns per block: the sums stay in L1
     for (int c0 = 0; c0 < cols; c0 += kBlock) {
         const int nc = std::min(kBlock, cols - c0);
@@ -73,7 +73,7 @@ void box_cols(const float* in, float* out, int rows, int cols, int window) {
 }
 
 void dct64to16(const float* a, float* b) {
-    const float(&d)[16][64] = detail::dct_matrix();
+    const float(&d)[16][64] = dct_matrix();
     float t[16][64];
     // T = D * A: for each (i, j) the sum runs k = 0..63 in order.
     for (int i = 0; i < 16; ++i) {

@@ -89,8 +89,8 @@ struct PdqHasher::Impl {
         const std::uint8_t* origin =
             img.pixels.data() + static_cast<std::size_t>(r.y) * stride + static_cast<std::size_t>(r.x) * img.channels;
         detail::luma_dims(r.width, r.height, opt.pre_resize, rows, cols);
-        detail::luma_image(kernels::active(), origin, r.width, r.height, img.channels, stride,
-                           pipeline.luma_buffer(rows, cols), rows, cols);
+        kernels::luma_image(kernels::active(), origin, r.width, r.height, img.channels, stride,
+                            pipeline.luma_buffer(rows, cols), rows, cols);
         return {};
     }
 

@@ -4,7 +4,6 @@
 #include "kernels/kernels.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -21,36 +20,6 @@ void luma_dims(int width, int height, bool pre_resize, int& rows, int& cols) noe
 }
 
 int jarosz_window(int dim) noexcept { return (dim + 2 * 64 - 1) / (2 * 64); }
-
-void resample_offsets(int width, int cols, int channels, std::int32_t* offsets) noexcept {
-    for (int x = 0; x < cols; ++x) offsets[x] = resample_index(x, width, cols) * channels;
-}
-
-void luma_image(const kernels::Kernels& k, const std::uint8_t* px, int width, int height, int channels,
-                std::size_t stride, float* out, int rows, int cols) {
-    std::vector<std::int32_t> xs(static_cast<std::size_t>(cols));
-    resample_offsets(width, cols, channels, xs.data());
-    // Bytes readable from px: whole rows but the last, which ends at its last pixel.
-    const std::size_t total = stride * static_cast<std::size_t>(height - 1) + static_cast<std::size_t>(width) * channels;
-    for (int y = 0; y < rows; ++y) {
-        const std::size_t off = static_cast<std::size_t>(resample_index(y, height, rows)) * stride;
-        k.luma_row(px + off, total - off, xs.data(), channels, out + static_cast<std::size_t>(y) * cols, cols);
-    }
-}
-
-void BoxPhases::filter(const float* in, float* out, int n, int window) noexcept {
-    const BoxPhases ph(n, window);
-    int li = 0, ri = 0, oi = 0, count = 0;
-    float sum = 0.0f;
-    for (int i = 0; i < ph.p1; ++i) { sum += in[ri++]; ++count; }
-    for (int i = 0; i < ph.p2; ++i) { sum += in[ri++]; ++count; out[oi++] = sum / static_cast<float>(count); }
-    for (int i = 0; i < ph.p3; ++i) {
-        sum += in[ri++];
-        sum -= in[li++];
-        out[oi++] = sum / static_cast<float>(count);
-    }
-    for (int i = 0; i < ph.p4; ++i) { sum -= in[li++]; --count; out[oi++] = sum / static_cast<float>(count); }
-}
 
 void jarosz_filter(const kernels::Kernels& k, float* buf1, float* buf2, int rows, int cols) noexcept {
     const int w_rows = jarosz_window(cols);  // window along each row
@@ -84,39 +53,6 @@ int quality64(const float a[64][64]) noexcept {
             gradient_sum += std::abs(d);
         }
     return std::min(100, gradient_sum / 90);
-}
-
-namespace {
-struct DctMatrix {
-    float d[16][64];
-    DctMatrix() noexcept {
-        const double scale = static_cast<double>(static_cast<float>(std::sqrt(2.0 / 64.0)));
-        for (int i = 0; i < 16; ++i)
-            for (int j = 0; j < 64; ++j)
-                d[i][j] = static_cast<float>(scale * std::cos((M_PI / 2 / 64.0) * (i + 1) * (2 * j + 1)));
-    }
-};
-}  // namespace
-
-const float (&dct_matrix())[16][64] {
-    static const DctMatrix m;
-    return m.d;
-}
-
-namespace {
-struct DctMatrixT {
-    float t[64][16];
-    DctMatrixT() noexcept {
-        const float(&d)[16][64] = dct_matrix();
-        for (int i = 0; i < 16; ++i)
-            for (int k = 0; k < 64; ++k) t[k][i] = d[i][k];
-    }
-};
-}  // namespace
-
-const float (&dct_matrix_t())[64][16] {
-    static const DctMatrixT m;
-    return m.t;
 }
 
 namespace {
@@ -173,10 +109,11 @@ void dihedral_bits(const float b[16][16], std::uint16_t words[8][16]) noexcept {
 
 float* LumaPipeline::luma_buffer(int rows, int cols) {
     const std::size_t n = static_cast<std::size_t>(rows) * cols;
-    if (buf1.size() < n) {
-        buf1.resize(n);
-        buf2.resize(n);
-    }
+    // Both checked: if the second resize failed (out of memory) on an earlier
+    // call, buf1 is already large enough and buf2 is not (found by the
+    // allocation-failure tests).
+    if (buf1.size() < n) buf1.resize(n);
+    if (buf2.size() < n) buf2.resize(n);
     return buf1.data();
 }
 
