@@ -2,7 +2,12 @@
 // reference hashes) through the full decode path, so a plain clone still
 // tests real images end to end.
 #include <catch2/catch.hpp>
+#include <unistd.h>
 
+#include <cstdio>
+#include <fstream>
+
+#include "support/gen_images.hpp"
 #include "support/test_support.hpp"
 
 using namespace hashguard;
@@ -107,4 +112,38 @@ TEST_CASE("Fast mode: scaled luma-only JPEG decode stays within a few bits of ex
     const auto b2 = hgtest::read_bytes(dir + "leuvenA.jpg");
     REQUIRE(decode_image(b2.data(), b2.size(), img, fast).ok());
     CHECK((img.width == 470 && img.height == 352));
+}
+
+TEST_CASE("Every frame of an animation in one pass: pdq_hash_frames equals frame-by-frame decoding") {
+    for (std::uint64_t seed : {1u, 2u, 3u}) {
+        const auto gif = hgtest::make_gif_animation(61, 47, 40, seed);
+        std::vector<PdqDihedral> frames;
+        REQUIRE(pdq_hash_frames(gif.data(), gif.size(), frames).ok());
+        REQUIRE(frames.size() == 40);
+        for (int f = 0; f < 40; f += 3) {  // frame N as DecodeOptions::frame = N composites it
+            INFO("seed " << seed << ", frame " << f);
+            CHECK(frames[static_cast<std::size_t>(f)].hashes == hgtest::hash_bytes(gif, true, f).hashes);
+        }
+    }
+    // The frame limit holds; a still image is one frame.
+    const auto gif = hgtest::make_gif_animation(20, 20, 12, 4);
+    DecodeOptions opt;
+    opt.max_frames = 11;
+    std::vector<PdqDihedral> frames;
+    CHECK(pdq_hash_frames(gif.data(), gif.size(), frames, opt).code == Status::limit_frames);
+    const auto jpg = hgtest::read_bytes(hgtest::data_dir() + "/photos/aero1.jpg");
+    REQUIRE(pdq_hash_frames(jpg.data(), jpg.size(), frames).ok());
+    CHECK(frames.size() == 1);
+    // The CLI's --all-frames prints them all.
+    const std::string path = "/tmp/hg_anim_" + std::to_string(::getpid()) + ".gif";
+    const auto many = hgtest::make_gif_animation(64, 48, 300, 9);
+    { std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(many.data()), static_cast<std::streamsize>(many.size())); }
+    std::string out;
+    std::string cmd = hgtest::cli_path();  // (built step by step: GCC 12 warns falsely on "lit" + std::string&&)
+    cmd.insert(0, 1, '\'').append("' hash --all-frames ").append(path);
+    CHECK(hgtest::run(cmd, out) == 0);
+    const auto lines = hgtest::split(out, '\n');
+    REQUIRE(lines.size() >= 300);
+    CHECK(lines[299].find(path + "#frame299") != std::string::npos);
+    std::remove(path.c_str());
 }

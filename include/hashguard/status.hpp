@@ -34,8 +34,9 @@ HASHGUARD_API const char* status_str(Status s) noexcept;
 HASHGUARD_API const char* status_name(Status s) noexcept;
 
 /// The result of a fallible call: a status and a message naming the cause.
-/// Converts to true when it holds an error.
-struct Error {
+/// Converts to true when it holds an error. [[nodiscard]]: a dropped Error is
+/// a compiler warning, so no failure is silently turned into success.
+struct [[nodiscard]] Error {
     Status code = Status::ok;
     std::string message;
 

@@ -150,8 +150,13 @@ std::size_t for_each_line(std::string_view text, F&& f) {
     return n;
 }
 
-std::size_t count_lines(std::string_view text) {
-    return for_each_line(text, [](std::size_t, std::string_view) {});
+// Lines long enough to hold an entry (the shortest hash, MD5, has 32 hex
+// digits): what the columns are reserved for, so blank or short lines do not
+// make a small file reserve much.
+std::size_t count_entry_lines(std::string_view text) {
+    std::size_t n = 0;
+    for_each_line(text, [&](std::size_t, std::string_view line) { n += line.size() >= 32; });
+    return n;
 }
 
 struct Parser {
@@ -268,7 +273,7 @@ Error parse_hash_list(std::string_view text, std::string_view source, HashList& 
         ListParseReport& rep = report ? *report : local;
         rep = ListParseReport{};
         if (text.size() >= 3 && std::memcmp(text.data(), "\xEF\xBB\xBF", 3) == 0) text.remove_prefix(3);
-        reserve_entries(out, count_lines(text));
+        reserve_entries(out, count_entry_lines(text));
         Parser p(source, opt, out, rep);
         for_each_line(text, [&](std::size_t n, std::string_view line) { p.line(n, line); });
         rep.entries = out.size();

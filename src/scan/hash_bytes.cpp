@@ -9,6 +9,7 @@
 #include "common/errors.hpp"
 #include "decode/decode_internal.hpp"
 #include "hashguard/pdq.hpp"
+#include "scan/scanner.hpp"
 
 namespace hashguard {
 
@@ -18,8 +19,11 @@ Error pdq_hash_bytes(const std::uint8_t* data, std::size_t len, PdqDihedral& out
         thread_local PdqHasher hasher;
         thread_local Image image;  // reused: no per-call pixel allocation
         out = PdqDihedral{};
-        if (Error e = decode_image(data, len, image, decode_options)) return e;
-        return hasher.hash_dihedral(image, out, pdq_options);
+        Error e = decode_image(data, len, image, decode_options);
+        if (!e) e = hasher.hash_dihedral(image, out, pdq_options);
+        // A huge image's buffer is not kept for the thread's lifetime.
+        if (image.pixels.capacity() > scan::Scanner::kMaxKeptScratch) std::vector<std::uint8_t>().swap(image.pixels);
+        return e;
     });
 }
 

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include <gif_lib.h>
 #include <jpeglib.h>
 #include <tiffio.h>
 #include <webp/encode.h>
@@ -431,6 +432,48 @@ long peak_rss_delta_kib(int (*fn)(void*), void* arg, int& result) {
     if (n != static_cast<ssize_t>(sizeof msg) || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return -1;
     result = static_cast<int>(msg[1]);
     return msg[0];
+}
+
+// ---------------------------------------------------------------- GIF
+namespace {
+extern "C" int gif_write(GifFileType* gif, const GifByteType* buf, int n) {
+    auto* out = static_cast<Bytes*>(gif->UserData);
+    out->insert(out->end(), buf, buf + n);
+    return n;
+}
+}  // namespace
+
+Bytes make_gif_animation(int w, int h, int frames, std::uint64_t seed) {
+    Bytes out;
+    int err = 0;
+    GifFileType* gif = EGifOpen(&out, gif_write, &err);
+    if (!gif) throw std::runtime_error("EGifOpen failed");
+    EGifSetGifVersion(gif, true);
+    Rng rng(seed);
+    GifColorType colors[256];
+    for (auto& c : colors)
+        c = GifColorType{static_cast<GifByteType>(rng.below(256)), static_cast<GifByteType>(rng.below(256)),
+                         static_cast<GifByteType>(rng.below(256))};
+    ColorMapObject* cmap = GifMakeMapObject(256, colors);
+    bool ok = cmap && EGifPutScreenDesc(gif, w, h, 8, 0, cmap) == GIF_OK;
+    std::vector<GifPixelType> line(static_cast<std::size_t>(w));
+    for (int f = 0; ok && f < frames; ++f) {
+        const int fw = 1 + static_cast<int>(rng.below(static_cast<std::uint32_t>(w))),
+                  fh = 1 + static_cast<int>(rng.below(static_cast<std::uint32_t>(h)));
+        const int left = static_cast<int>(rng.below(static_cast<std::uint32_t>(w - fw + 1))),
+                  top = static_cast<int>(rng.below(static_cast<std::uint32_t>(h - fh + 1)));
+        const GifByteType disposal = static_cast<GifByteType>(1 + f % 3);  // none, background, previous
+        const GifByteType gce[4] = {static_cast<GifByteType>((disposal << 2) | 1), 0, 0, 7};  // colour 7 transparent
+        ok = EGifPutExtension(gif, GRAPHICS_EXT_FUNC_CODE, 4, gce) == GIF_OK &&
+             EGifPutImageDesc(gif, left, top, fw, fh, false, nullptr) == GIF_OK;
+        for (int y = 0; ok && y < fh; ++y) {
+            for (int x = 0; x < fw; ++x) line[static_cast<std::size_t>(x)] = static_cast<GifPixelType>(rng.below(256));
+            ok = EGifPutLine(gif, line.data(), fw) == GIF_OK;
+        }
+    }
+    GifFreeMapObject(cmap);
+    if (EGifCloseFile(gif, &err) != GIF_OK || !ok) throw std::runtime_error("giflib could not write the animation");
+    return out;
 }
 
 }  // namespace hgtest

@@ -63,6 +63,11 @@ Bytes make_progressive_jpeg(int w, int h, int components, int scans, std::uint64
 /// so only lenient decoding goes through them all.
 Bytes repeat_last_scan(const Bytes& jpeg, int copies);
 
+/// An animated GIF through giflib's writer: `frames` frames on a w x h canvas,
+/// each a random patch of palette pixels (some transparent) at a random place,
+/// with the disposal modes (none, background, previous) in turn.
+Bytes make_gif_animation(int w, int h, int frames, std::uint64_t seed);
+
 /// Peak resident memory (KiB) a call adds, measured in a forked child
 /// (its high-water mark starts at the parent's size at fork time). The child
 /// writes fn's return value to `result`. -1 if the child failed.
