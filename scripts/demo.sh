@@ -9,7 +9,7 @@ cmake --build build -j"$(nproc)" --target hashguard_cli scan_file >/dev/null
 echo "== PDQ hashes (hash,quality,path) of the bundled photos"
 (cd data/photos && ../../build/hashguard hash *.jpg *.png)
 echo
-echo "== Verdicts against data/lists/sample-blocklist.txt (verdict,distance,transform,entry,path)"
+echo "== Verdicts against data/lists/sample-blocklist.txt (verdict,distance,transform,list,id,metadata,path)"
 set +e
 build/hashguard match --list data/lists/sample-blocklist.txt data/photos/*.jpg data/photos/*.png data/photos/formats/*
 rc=$?

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up and runs the whole test suite: a release build (GCC), the AArch64
+# Sets up and runs the whole test suite: a release build (GCC) and its tests,
+# the function-size check (clang-tidy), the AArch64
 # kernel tests under qemu, a clang ASan+UBSan build of the same tests followed
 # by every libFuzzer target for FUZZ_SECONDS (default 20) each, then a TSan
 # build of the concurrency tests. Tests that need ../shared skip (ctest
@@ -10,9 +11,12 @@ bash scripts/setup-deps.sh
 jobs="$(nproc)"
 
 echo "== release build + tests"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DHASHGUARD_BUILD_BENCH=ON >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DHASHGUARD_BUILD_BENCH=ON -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure -j"$jobs")
+
+echo "== code rules: no function in src/ over 80 lines"
+bash scripts/check-function-size.sh build
 
 echo "== AArch64 (NEON) kernels, cross-built, under qemu-user"
 bash scripts/test-neon.sh

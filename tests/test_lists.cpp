@@ -2,7 +2,9 @@
 // naming file and line, all-or-nothing by default, skip mode, duplicates.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
+#include <string_view>
 
 #include "hashguard/lists.hpp"
 #include "support/test_support.hpp"
@@ -140,4 +142,39 @@ TEST_CASE("load_hash_list: ThreatExchange's haystack and the reference's details
     REQUIRE(load_hash_list(shared + "/pdq-reference/reference-hashes-details.txt", l, {}, &rep).ok());
     CHECK(rep.lines == 49);
     CHECK(rep.entries + rep.duplicates_merged == 49);
+}
+
+TEST_CASE("secure_clear overwrites every byte of a list's buffers, spare capacity included") {
+    HashList l;
+    ListParseOptions opt;
+    const std::string text = std::string(64, 'a') + ",first entry's metadata, long enough for the heap\n" +
+                             std::string(64, 'b') + ",k9q\n";
+    REQUIRE(parse_hash_list(text, "t", l, opt).ok());
+    REQUIRE(l.size() == 2);
+    // clear() keeps a vector's buffer, so what secure_clear left in it can be read
+    // back: the hashes, and the string objects (a short string lives inside its
+    // object). A heap string's buffer is wiped before it is freed and cannot be
+    // read afterwards.
+    const auto* hashes = reinterpret_cast<const unsigned char*>(l.pdq.data());
+    const std::size_t hash_bytes = l.pdq.capacity() * sizeof(Hash256);
+    const auto* objects = reinterpret_cast<const char*>(l.metadata.data());
+    const std::size_t object_bytes = l.metadata.capacity() * sizeof(std::string);
+    REQUIRE(std::string_view(objects, object_bytes).find("k9q") != std::string_view::npos);
+    secure_clear(l);
+    CHECK(l.size() == 0);
+    CHECK(std::all_of(hashes, hashes + hash_bytes, [](unsigned char c) { return c == 0; }));
+    CHECK(std::string_view(objects, object_bytes).find("k9q") == std::string_view::npos);
+}
+
+TEST_CASE("entries are added without reallocating the columns (a reallocation would free an unwiped copy)") {
+    std::string text;
+    for (int i = 0; i < 1000; ++i) text += std::string(63, 'a') + "0123456789abcdef"[i % 16] + "\n\n# c\n";
+    HashList l;
+    ListParseOptions opt;
+    REQUIRE(parse_hash_list(text, "t", l, opt).ok());
+    CHECK(l.size() == 16);  // duplicates merged
+    // Reserved once for the 1000 lines that can hold an entry: never grown.
+    CHECK(l.pdq.capacity() == 1000);
+    CHECK(l.ids.capacity() == 1000);
+    CHECK(l.metadata.capacity() == 1000);
 }

@@ -200,16 +200,26 @@ struct Rle {
     }
 };
 
+// The next code pair of RLE8/RLE4 data: (run length, value) or (0, escape).
+// An error when the time budget is spent, the data ends, or a run would cross
+// the end of its row.
+Error next_pair(Rle& r, const DecodeOptions& opt, unsigned& len, unsigned& code) {
+    if (past_deadline()) return time_limit_error(opt);
+    len = r.byte();
+    code = r.byte();
+    if (r.truncated) return bad("RLE data is truncated");
+    if (len != 0 && r.x + static_cast<int>(len) > r.w) return bad("RLE run crosses the end of a row");
+    return {};
+}
+
 // RLE8: runs that reach the end of a row continue on the next; an end-of-line
 // right after such a run is ignored.
 Error decode_rle8(Rle& r, const DecodeOptions& opt) {
     bool wrapped = false;
     while (r.y < r.h) {
-        if (past_deadline()) return time_limit_error(opt);
-        const unsigned len = r.byte(), code = r.byte();
-        if (r.truncated) return bad("RLE data is truncated");
+        unsigned len = 0, code = 0;
+        if (Error e = next_pair(r, opt, len, code)) return e;
         if (len != 0) {
-            if (r.x + static_cast<int>(len) > r.w) return bad("RLE run crosses the end of a row");
             const int prev = r.y;
             std::uint8_t* o = r.out.row_ptr(r.y);
             for (unsigned i = 0; i < len; ++i) r.out.put_index(o, r.x++, code);
@@ -246,11 +256,9 @@ Error decode_rle8(Rle& r, const DecodeOptions& opt) {
 // delta moves right only (the old decoder's reading).
 Error decode_rle4(Rle& r, const DecodeOptions& opt) {
     while (r.y < r.h) {
-        if (past_deadline()) return time_limit_error(opt);
-        const unsigned len = r.byte(), code = r.byte();
-        if (r.truncated) return bad("RLE data is truncated");
+        unsigned len = 0, code = 0;
+        if (Error e = next_pair(r, opt, len, code)) return e;
         if (len != 0) {
-            if (r.x + static_cast<int>(len) > r.w) return bad("RLE run crosses the end of a row");
             std::uint8_t* o = r.out.row_ptr(r.y);
             for (unsigned i = 0; i < len; ++i) r.out.put_index(o, r.x++, (i & 1) ? code & 15 : code >> 4);
         } else if (code > 2) {

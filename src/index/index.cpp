@@ -12,6 +12,7 @@
 
 #include "common/errors.hpp"
 #include "common/fault.hpp"
+#include "common/secure.hpp"
 #include "hashguard/index.hpp"
 #include "kernels/kernels.hpp"
 
@@ -61,7 +62,7 @@ struct HugePageAllocator {
         return static_cast<T*>(p);
     }
     void deallocate(T* p, std::size_t n) noexcept {
-        explicit_bzero(p, n * sizeof(T));  // list contents are sensitive: never left in freed memory
+        detail::wipe(p, n * sizeof(T));  // list contents are sensitive: never left in freed memory
         if (n * sizeof(T) < kHuge) std::allocator<T>().deallocate(p, n);
         else std::free(p);
     }
