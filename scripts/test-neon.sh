@@ -14,6 +14,12 @@ fi
 out=build-neon
 mkdir -p "$out/inc"
 ln -sfn /usr/include/catch2 "$out/inc/catch2"   # header-only; no host headers on the cross path
+# hashguard/version.h, as CMake generates it from project(VERSION) (no CMake on this path).
+version=$(sed -n 's/^project(hashguard VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
+IFS=. read -r vmaj vmin vpat <<<"$version"
+mkdir -p "$out/inc/hashguard"
+sed -e "s/@PROJECT_VERSION_MAJOR@/$vmaj/" -e "s/@PROJECT_VERSION_MINOR@/$vmin/" -e "s/@PROJECT_VERSION_PATCH@/$vpat/" \
+    -e "s/@PROJECT_VERSION@/$version/" cmake/version.h.in >"$out/inc/hashguard/version.h"
 
 shared="${HASHGUARD_SHARED_DIR:-../shared}"
 vec=""
