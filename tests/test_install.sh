@@ -92,4 +92,17 @@ LD_LIBRARY_PATH=$(dirname "$lib") "$tmp/scan_file_pc" "$src/data/photos/aero1.jp
 # 4. The installed CLI finds its library (relative RPATH) and uses only the public API.
 "$tmp/prefix/bin/hashguard" version | grep "hashguard $major.$minor" >/dev/null || fail "installed CLI does not run"
 ldd "$tmp/prefix/bin/hashguard" | grep "$tmp/prefix" >/dev/null || fail "the CLI does not link the installed library"
+# 5. Pulled into another project (add_subdirectory): the library and the CLI, no tests,
+#    benches or examples (PROJECT_IS_TOP_LEVEL). Configure only.
+mkdir -p "$tmp/outer"
+cat >"$tmp/outer/CMakeLists.txt" <<CMAKE
+cmake_minimum_required(VERSION 3.25)
+project(outer LANGUAGES C CXX)
+add_subdirectory("$src" hashguard)
+CMAKE
+cmake -S "$tmp/outer" -B "$tmp/outer/b" >/dev/null
+grep -q '^HASHGUARD_BUILD_TESTS:BOOL=OFF' "$tmp/outer/b/CMakeCache.txt" || fail "tests are built when hashguard is a subproject"
+for d in tests bench examples; do
+  [ ! -d "$tmp/outer/b/hashguard/$d" ] || fail "$d configured when hashguard is a subproject"
+done
 echo "install test: OK"
