@@ -118,6 +118,16 @@ void BM_TurboJpegDecodeOnly(benchmark::State& state) {
 }
 BENCHMARK(BM_TurboJpegDecodeOnly)->Unit(benchmark::kMillisecond);
 
+// hashguard's own decode (libjpeg API, limits, time budget, grey check) of the same bytes.
+void BM_DecodeImageOnly(benchmark::State& state) {
+    const Bytes& img = jpeg_1080p();
+    hashguard::Image out;
+    for (auto _ : state)
+        if (hashguard::decode_image(img.data(), img.size(), out)) std::abort();
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_DecodeImageOnly)->Unit(benchmark::kMillisecond);
+
 void BM_DecodeAndPdq(benchmark::State& state) {
     const Bytes& img = jpeg_1080p();
     hashguard::PdqDihedral d;
