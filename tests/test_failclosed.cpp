@@ -21,6 +21,7 @@
 #include "hashguard/hashguard.hpp"
 #include "hashguard/lists.hpp"
 #include "scan/scanner.hpp"
+#include "support/digests.hpp"
 #include "support/test_support.hpp"
 
 // ------------------------------------------------------------------ allocation faults
@@ -60,32 +61,11 @@ struct Armed {
 };
 }  // namespace
 
-void* operator new(std::size_t n) { return checked_malloc(n); }
-void* operator new[](std::size_t n) { return checked_malloc(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-    try {
-        return checked_malloc(n);
-    } catch (...) {
-        return nullptr;
-    }
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-    try {
-        return checked_malloc(n);
-    } catch (...) {
-        return nullptr;
-    }
-}
-void* operator new(std::size_t n, std::align_val_t a) { return checked_aligned(n, a); }
-void* operator new[](std::size_t n, std::align_val_t a) { return checked_aligned(n, a); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+namespace {
+void* allocate(std::size_t n) { return checked_malloc(n); }
+void* allocate_aligned(std::size_t n, std::align_val_t a) { return checked_aligned(n, a); }
+}  // namespace
+#include "support/replace_new.hpp"  // operator new/delete over allocate() and allocate_aligned()
 
 namespace {
 
@@ -99,16 +79,6 @@ std::string ref_hash(const std::string& file) {
         if (r.file == file) return r.hashes[0];
     FAIL("no reference for " << file);
     return {};
-}
-
-std::string hex_digest(const EVP_MD* md, const Bytes& b) {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned n = 0;
-    REQUIRE(EVP_Digest(b.data(), b.size(), out, &n, md, nullptr) == 1);
-    static const char* d = "0123456789abcdef";
-    std::string s;
-    for (unsigned i = 0; i < n; ++i) s += std::string{d[out[i] >> 4], d[out[i] & 15]};
-    return s;
 }
 
 // A binary PNM of img placed inside flat black borders (letterboxed).
@@ -222,7 +192,7 @@ TEST_CASE("a failed allocation anywhere in a scan is an error verdict, never no_
         lists.add_text("bad", (c.bytes == &boxed ? ref_hash("aero1.jpg") : ref_hash("messi5.jpg")) + ",case\n",
                        HG_KIND_PDQ);
         if (c.exact) {
-            lists.add_text("md5", hex_digest(EVP_md5(), *c.bytes) + "\n", HG_KIND_MD5)
+            lists.add_text("md5", hgtest::hex_digest(EVP_md5(), *c.bytes) + "\n", HG_KIND_MD5)
                 .add_text("sha256", std::string(64, 'a') + "\n", HG_KIND_SHA256)
                 .add_text("memes", ref_hash("baboon.jpg") + "\n", HG_KIND_PDQ)
                 .set("memes", HG_LIST_ROLE, HG_ROLE_ALLOW);
@@ -336,7 +306,7 @@ TEST_CASE("two files with one XXH3-128 hash get their own verdicts (the cache ke
     REQUIRE(a.high64 == b.high64);
 
     hg::Lists lists;
-    lists.add_text("md5", hex_digest(EVP_md5(), listed) + ",listed twin\n", HG_KIND_MD5);
+    lists.add_text("md5", hgtest::hex_digest(EVP_md5(), listed) + ",listed twin\n", HG_KIND_MD5);
     hg::Scanner s;  // cache on (the default)
     s.set_lists(lists);
     hg::Result first = s.scan(clean.data(), clean.size());

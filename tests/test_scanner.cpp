@@ -17,6 +17,7 @@
 #include "hashguard/image.hpp"
 #include "hashguard/pdq.hpp"
 #include "scan/scanner.hpp"
+#include "support/digests.hpp"
 #include "support/test_support.hpp"
 
 namespace {
@@ -77,19 +78,6 @@ hashguard::Image rotate90(const hashguard::Image& img) {
                 o.pixels[(static_cast<std::size_t>(x) * o.width + (img.height - 1 - y)) * o.channels + c] =
                     img.pixels[(static_cast<std::size_t>(y) * img.width + x) * img.channels + c];
     return o;
-}
-
-std::string hex_digest(const EVP_MD* md, const Bytes& b) {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned n = 0;
-    REQUIRE(EVP_Digest(b.data(), b.size(), out, &n, md, nullptr) == 1);
-    static const char* d = "0123456789abcdef";
-    std::string s;
-    for (unsigned i = 0; i < n; ++i) {
-        s += d[out[i] >> 4];
-        s += d[out[i] & 15];
-    }
-    return s;
 }
 
 std::string flip(std::string hex, int bits) {  // flips `bits` distinct bits of a hex hash
@@ -236,17 +224,17 @@ TEST_CASE("exact digests of the raw bytes, for images and for anything else") {
     const std::string text = "this is not an image";
     const Bytes junk(text.begin(), text.end());
     hg::Lists lists;
-    lists.add_text("md5", hex_digest(EVP_md5(), junk) + ",junk\n", HG_KIND_MD5)
-        .add_text("sha1", hex_digest(EVP_sha1(), jpg) + "\n", HG_KIND_SHA1)
-        .add_text("sha256", hex_digest(EVP_sha256(), jpg) + "\n", HG_KIND_SHA256);
+    lists.add_text("md5", hgtest::hex_digest(EVP_md5(), junk) + ",junk\n", HG_KIND_MD5)
+        .add_text("sha1", hgtest::hex_digest(EVP_sha1(), jpg) + "\n", HG_KIND_SHA1)
+        .add_text("sha256", hgtest::hex_digest(EVP_sha256(), jpg) + "\n", HG_KIND_SHA256);
     hg::Scanner s = scanner_with(lists);
 
     hg::Result a = s.scan(jpg.data(), jpg.size());
     CHECK(a.verdict() == HG_VERDICT_MATCH);
     CHECK(a.matches().size() == 2);
-    CHECK(a.str(HG_RESULT_SHA1_HEX) == hex_digest(EVP_sha1(), jpg));
-    CHECK(a.str(HG_RESULT_SHA256_HEX) == hex_digest(EVP_sha256(), jpg));
-    CHECK(a.str(HG_RESULT_MD5_HEX) == hex_digest(EVP_md5(), jpg));  // an md5 list exists
+    CHECK(a.str(HG_RESULT_SHA1_HEX) == hgtest::hex_digest(EVP_sha1(), jpg));
+    CHECK(a.str(HG_RESULT_SHA256_HEX) == hgtest::hex_digest(EVP_sha256(), jpg));
+    CHECK(a.str(HG_RESULT_MD5_HEX) == hgtest::hex_digest(EVP_md5(), jpg));  // an md5 list exists
 
     // Not an image, yet listed by MD5: matched, and the decode error still reported.
     hg::Result b = s.scan(junk.data(), junk.size());
@@ -271,7 +259,7 @@ TEST_CASE("exact digests of the raw bytes, for images and for anything else") {
     s.set_lists(pdq_only);
     CHECK(s.scan(jpg.data(), jpg.size()).str(HG_RESULT_MD5_HEX).empty());
     s.set(HG_OPT_DIGESTS, HG_DIGESTS_ALL);
-    CHECK(s.scan(jpg.data(), jpg.size()).str(HG_RESULT_MD5_HEX) == hex_digest(EVP_md5(), jpg));
+    CHECK(s.scan(jpg.data(), jpg.size()).str(HG_RESULT_MD5_HEX) == hgtest::hex_digest(EVP_md5(), jpg));
 }
 
 TEST_CASE("list errors name the cause; nothing half-added") {
