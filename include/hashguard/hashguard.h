@@ -132,10 +132,12 @@ typedef enum hg_list_key {
     HG_LIST_ROLE = 2,            /* an hg_role (default HG_ROLE_BLOCK) */
     HG_LIST_SKIP_BAD_LINES = 3,  /* when loading (name NULL): 1 = skip malformed lines instead of failing (default 0) */
     HG_LIST_ALLOW_EMPTY = 4,     /* when loading (name NULL): 1 = accept a list with no entries (default 0: an error) */
-    HG_LIST_ENTRIES = 100,       /* read-only: unique entries loaded */
+    HG_LIST_ENTRIES = 100,       /* read-only: entries now (loaded, minus removed, plus added by deltas) */
     HG_LIST_BAD_LINES = 101,     /* read-only: malformed lines skipped */
     HG_LIST_DUPLICATES = 102,    /* read-only: duplicate lines merged */
-    HG_LIST_KIND = 103           /* read-only: the list's hg_kind */
+    HG_LIST_KIND = 103,          /* read-only: the list's hg_kind */
+    HG_LIST_DELTA_ADDED = 104,   /* read-only: entries added by deltas and not yet merged into the base */
+    HG_LIST_DELTA_REMOVED = 105  /* read-only: base entries removed by deltas, not yet merged */
 } hg_list_key;
 
 /** A mutable set of named lists, built before being handed to a scanner.
@@ -163,11 +165,28 @@ HG_NODISCARD HG_API hg_status hg_lists_add_binary(hg_lists* lists, const char* n
  *    {"lists": [{"name": "ncmec", "path": "ncmec.txt", "kind": "pdq", "threshold": 31,
  *                "min_quality": 50, "role": "block"}, ...]}
  *  kind defaults to "pdq" (or "md5", "sha1", "sha256"), role to "block"; "skip_bad_lines"
- *  and "allow_empty" (true/false) override the loading defaults per list; relative paths
+ *  and "allow_empty" (true/false) override the loading defaults per list; "deltas" is an
+ *  array of delta files applied in order (hg_lists_apply_delta_file); relative paths
  *  are relative to the config file. Strict: unknown or repeated keys and an empty "lists"
  *  array are errors. All or nothing: on any error no list is added and the message names
  *  the file and line. */
 HG_NODISCARD HG_API hg_status hg_lists_add_config(hg_lists* lists, const char* path);
+/** Removes the list called `name` from the set (to replace it: add the new version
+ *  under the same name). The other lists keep their built indexes: handing the set to
+ *  a scanner again rebuilds nothing but what changed. */
+HG_NODISCARD HG_API hg_status hg_lists_remove(hg_lists* lists, const char* name);
+/** Changes the list called `name` without rebuilding its index: each line of `text`
+ *  adds an entry (any line form of a list, optionally after '+'), or, when it starts
+ *  with '-', removes the entry with that hash. Within one delta removals apply first.
+ *  Additions already listed and removals of absent hashes are ignored (counted).
+ *  Additions are searched in a small index beside the list's own, removals filtered
+ *  from its matches, until the changes outgrow max(65536, entries / 8): then the list
+ *  is merged into a new base (and its index rebuilt at the next hg_scanner_set_lists).
+ *  All or nothing: a malformed line changes nothing and names `source`:line. */
+HG_NODISCARD HG_API hg_status hg_lists_apply_delta_text(hg_lists* lists, const char* name, const char* text,
+                                                        size_t len, const char* source);
+/** Same from a file (a regular file). */
+HG_NODISCARD HG_API hg_status hg_lists_apply_delta_file(hg_lists* lists, const char* name, const char* path);
 /** Sets `key` of the list called `name`, or the default for lists added later when
  *  `name` is NULL. */
 HG_NODISCARD HG_API hg_status hg_lists_set_int(hg_lists* lists, const char* name, int key, long long value);
@@ -227,7 +246,8 @@ HG_NODISCARD HG_API hg_status hg_scanner_set_int(hg_scanner* scanner, int key, l
 /** Reads an option or a read-only figure. Thread-safe. */
 HG_NODISCARD HG_API hg_status hg_scanner_get_int(const hg_scanner* scanner, int key, long long* value);
 /** Atomically replaces the scanner's lists with a frozen copy of `lists` (NULL: none),
- *  building the indexes in the calling thread first. Scans in progress finish with the
+ *  building in the calling thread first the indexes not already built for the same
+ *  entries (a list that did not change keeps its index; its deltas get a small one). Scans in progress finish with the
  *  old lists, which are freed when the last of them returns. Clears the seen-bytes
  *  cache. On failure the old lists stay in use. Thread-safe with hg_scan; `lists` is
  *  only read. */

@@ -111,6 +111,15 @@ public:
         check(hg_lists_add_binary(l_.get(), name.c_str(), data, count, kind));
         return *this;
     }
+    Lists& remove(const std::string& name) {
+        check(hg_lists_remove(l_.get(), name.c_str()));
+        return *this;
+    }
+    Lists& apply_delta(const std::string& name, const std::string& text, const std::string& source = {}) {
+        check(hg_lists_apply_delta_text(l_.get(), name.c_str(), text.data(), text.size(),
+                                        source.empty() ? nullptr : source.c_str()));
+        return *this;
+    }
     Lists& add_config(const std::string& path) {
         check(hg_lists_add_config(l_.get(), path.c_str()));
         return *this;

@@ -137,7 +137,9 @@ hg_status get_list_key(const hg_lists& l, const scan::StagedList* it, int key, l
     }
     if (!it) return bad_arg("read-only keys need a list name");
     switch (key) {
-        case HG_LIST_ENTRIES: v = clamp_ll(it->entries->size()); return HG_OK;
+        case HG_LIST_ENTRIES: v = clamp_ll(it->size()); return HG_OK;
+        case HG_LIST_DELTA_ADDED: v = clamp_ll(it->delta ? it->delta->added.size() : 0); return HG_OK;
+        case HG_LIST_DELTA_REMOVED: v = clamp_ll(it->delta ? it->delta->removed.size() : 0); return HG_OK;
         case HG_LIST_BAD_LINES: v = clamp_ll(it->report.bad_lines); return HG_OK;
         case HG_LIST_DUPLICATES: v = clamp_ll(it->report.duplicates_merged); return HG_OK;
         case HG_LIST_KIND: v = static_cast<long long>(it->config.kind); return HG_OK;
@@ -207,6 +209,29 @@ hg_status hg_lists_add_config(hg_lists* lists, const char* path) {
     return guarded([&] {
         if (!lists || !path) return bad_arg("lists or path is NULL");
         return status_of(lists->staging.add_config(path));
+    });
+}
+
+hg_status hg_lists_remove(hg_lists* lists, const char* name) {
+    return guarded([&] {
+        if (!lists || !name) return bad_arg("lists or name is NULL");
+        return status_of(lists->staging.remove(name));
+    });
+}
+
+hg_status hg_lists_apply_delta_text(hg_lists* lists, const char* name, const char* text, size_t len,
+                                    const char* source) {
+    return guarded([&] {
+        if (!lists || !name || (!text && len)) return bad_arg("lists or name is NULL, or text is NULL with len > 0");
+        const std::string_view sv(text ? text : "", text ? len : 0);
+        return status_of(lists->staging.apply_delta_text(name, sv, source ? source : name));
+    });
+}
+
+hg_status hg_lists_apply_delta_file(hg_lists* lists, const char* name, const char* path) {
+    return guarded([&] {
+        if (!lists || !name || !path) return bad_arg("lists, name or path is NULL");
+        return status_of(lists->staging.apply_delta_file(name, path));
     });
 }
 

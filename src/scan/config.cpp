@@ -43,6 +43,15 @@ struct SpecReader {
         return {};
     }
 
+    Error paths(const std::string& k, const Value& v, std::vector<std::string>& dst) const {
+        if (v.type != Value::Type::array) return bad(v, "\"" + k + "\" must be an array of paths");
+        for (const Value& p : v.array) {
+            if (p.type != Value::Type::string || p.string.empty()) return bad(p, "\"" + k + "\" holds a non-path");
+            dst.push_back(p.string);
+        }
+        return {};
+    }
+
     Error member(const std::string& k, const Value& v, ListSpec& spec) const {
         std::string s;
         if (k == "name") return string(k, v, spec.config.name);
@@ -50,6 +59,7 @@ struct SpecReader {
         if (k == "threshold") return integer(k, v, 0, 256, spec.config.threshold);
         if (k == "min_quality") return integer(k, v, 0, 100, spec.config.min_quality);
         if (k == "skip_bad_lines") return boolean(k, v, spec.skip_bad_lines);
+        if (k == "deltas") return paths(k, v, spec.deltas);
         if (k == "allow_empty") return boolean(k, v, spec.allow_empty);
         if (k == "kind") {
             if (Error e = string(k, v, s)) return e;
@@ -70,7 +80,11 @@ struct SpecReader {
             if (Error e = member(item.keys[m], item.members[m], out)) return e;
         if (out.config.name.empty()) return bad(item, "a list needs a non-empty \"name\"");
         if (out.path.empty()) return bad(item, "list \"" + out.config.name + "\" needs a non-empty \"path\"");
-        if (out.path[0] != '/' && !base_dir.empty()) out.path = base_dir + "/" + out.path;
+        auto relative = [&](std::string& p) {
+            if (p[0] != '/' && !base_dir.empty()) p = base_dir + "/" + p;
+        };
+        relative(out.path);
+        for (auto& d : out.deltas) relative(d);
         return {};
     }
 };

@@ -11,7 +11,9 @@
 //
 // kind defaults to pdq, role to block, threshold 31, min_quality 50;
 // "skip_bad_lines" and "allow_empty" (booleans) default to the loader's
-// defaults; relative paths are relative to the config file's directory.
+// defaults; "deltas" lists files of changes applied in order (lines that add
+// entries, or remove them with a leading '-'); relative paths are relative to
+// the config file's directory.
 // Strict: unknown or repeated keys, a missing "lists" array, an empty one,
 // and values of the wrong type or range are errors naming file and line.
 #pragma once
@@ -27,6 +29,7 @@ namespace hashguard::scan {
 struct ListSpec {
     ListConfig config;
     std::string path;
+    std::vector<std::string> deltas;  ///< changes applied in order (see staging.hpp)
     std::optional<bool> skip_bad_lines, allow_empty;  ///< unset: the loader's defaults
 };
 

@@ -18,12 +18,6 @@ namespace {
 
 std::atomic<long> g_live_sets{0};
 
-std::uint64_t prefix64(const Digest& d) noexcept {
-    std::uint64_t v;
-    std::memcpy(&v, d.bytes.data(), sizeof v);
-    return v;
-}
-
 using Clock = std::chrono::steady_clock;
 std::uint32_t micros_since(Clock::time_point t0) {
     return static_cast<std::uint32_t>(
@@ -161,32 +155,62 @@ ListSet::ListSet() { g_live_sets.fetch_add(1, std::memory_order_relaxed); }
 ListSet::~ListSet() { g_live_sets.fetch_sub(1, std::memory_order_relaxed); }
 long ListSet::live_count() noexcept { return g_live_sets.load(std::memory_order_relaxed); }
 
-Error ListSet::add(const ListConfig& c, std::shared_ptr<const HashList> entries_ptr) {
-    if (!entries_ptr) return {Status::invalid_argument, "list '" + c.name + "' has no entries object"};
-    const HashList& entries = *entries_ptr;
+namespace {
+
+Error check_config(const ListConfig& c, const std::vector<std::unique_ptr<LoadedList>>& lists) {
     const std::string where = "list '" + c.name + "'";
     if (c.name.empty()) return {Status::invalid_argument, "a list needs a non-empty name"};
-    for (const auto& l : lists_)
+    for (const auto& l : lists)
         if (l->config.name == c.name) return {Status::invalid_argument, where + " is already in the set"};
-    if (c.threshold < 0 || c.threshold > 256)
-        return {Status::invalid_argument, where + ": threshold must be 0..256"};
+    if (c.threshold < 0 || c.threshold > 256) return {Status::invalid_argument, where + ": threshold must be 0..256"};
     if (c.min_quality < 0 || c.min_quality > 100)
         return {Status::invalid_argument, where + ": min_quality must be 0..100"};
-    if (entries.size() > 0xFFFFFFFFu) return {Status::invalid_argument, where + ": more than 2^32 entries"};
+    return {};
+}
+
+// The index (or table) of the base and of the delta's additions.
+Error index_list(LoadedList& l) {
+    const HashList& entries = *l.entries;
+    const std::string where = "list '" + l.config.name + "'";
+    if (l.config.kind == HashKind::pdq) {
+        if (entries.kind != ListKind::pdq) return {Status::invalid_argument, where + " is PDQ but holds digests"};
+        if (Error e = pdq_index_for(l.entries, l.config.threshold, l.index)) return e;
+        if (!l.delta || l.delta->added.size() == 0) return {};
+        std::unique_ptr<PdqIndex> di;
+        if (Error e = make_pdq_index("scan", l.delta->added.pdq, di)) return e;
+        l.delta_index = std::move(di);
+        return {};
+    }
+    if (entries.kind != ListKind::exact) return {Status::invalid_argument, where + " is exact but holds PDQ hashes"};
+    if (Error e = check_digest_kinds(entries, l.config)) return e;
+    if (l.delta && l.delta->added.size() > 0) {
+        if (Error e = check_digest_kinds(l.delta->added, l.config)) return e;
+        l.delta_exact = std::shared_ptr<const ExactTable>(new ExactTable(l.delta->added));
+    }
+    return exact_table_for(l.entries, l.exact);
+}
+
+}  // namespace
+
+const std::string& LoadedList::id(std::uint32_t e) const noexcept {
+    return e < entries->size() ? entries->ids[e] : delta->added.ids[e - entries->size()];
+}
+
+const std::string& LoadedList::metadata(std::uint32_t e) const noexcept {
+    return e < entries->size() ? entries->metadata[e] : delta->added.metadata[e - entries->size()];
+}
+
+Error ListSet::add(const ListConfig& c, std::shared_ptr<const HashList> entries,
+                   std::shared_ptr<const ListDelta> delta) {
+    if (!entries) return {Status::invalid_argument, "list '" + c.name + "' has no entries object"};
+    if (Error e = check_config(c, lists_)) return e;
+    if (entries->size() + (delta ? delta->added.size() : 0) > 0xFFFFFFFFu)
+        return {Status::invalid_argument, "list '" + c.name + "': more than 2^32 entries"};
     auto l = std::make_unique<LoadedList>();
     l->config = c;
-    if (c.kind == HashKind::pdq) {
-        if (entries.kind != ListKind::pdq) return {Status::invalid_argument, where + " is PDQ but holds digests"};
-        if (Error e = make_pdq_index("auto", entries.pdq, l->index, c.threshold)) return e;
-    } else {
-        if (entries.kind != ListKind::exact) return {Status::invalid_argument, where + " is exact but holds PDQ hashes"};
-        if (Error e = check_digest_kinds(entries, c)) return e;
-        l->exact.reserve(entries.size());
-        for (std::size_t i = 0; i < entries.digests.size(); ++i)
-            l->exact.emplace_back(prefix64(entries.digests[i]), static_cast<std::uint32_t>(i));
-        std::sort(l->exact.begin(), l->exact.end());
-    }
-    l->entries = std::move(entries_ptr);
+    l->entries = std::move(entries);
+    l->delta = std::move(delta);
+    if (Error e = index_list(*l)) return e;
     needs_[static_cast<int>(c.kind)] = true;
     lists_.push_back(std::move(l));
     return {};
@@ -331,8 +355,8 @@ private:
             m.list = l.config.name;
             m.role = l.config.role;
             m.kind = HashKind::pdq;
-            m.id = l.entries->ids[entry];
-            m.metadata = l.entries->metadata[entry];
+            m.id = l.id(entry);
+            m.metadata = l.metadata(entry);
             found.push_back(std::move(m));
         }
         std::sort(found.begin() + static_cast<std::ptrdiff_t>(first), found.end(), [](const Match& a, const Match& b) {
@@ -341,12 +365,27 @@ private:
         return {};
     }
 
-    // Keeps, per entry, the best variant: lowest distance, then outer before
-    // inner, then the lowest transform number.
-    Error lookup(const LoadedList& l, const Hash256* queries, int n, bool inner) {
+    // The base's matches (minus removed entries), then the delta's additions
+    // (numbered after the base).
+    Error search(const LoadedList& l, const Hash256* queries, int n) {
         w_.hits.clear();
         if (Error e = l.index->range_search(queries, static_cast<std::size_t>(n), l.config.threshold, w_.hits))
             return {e.code, "list '" + l.config.name + "': lookup failed: " + e.message};
+        if (!l.delta) return {};
+        std::erase_if(w_.hits, [&](const IndexMatch& h) { return l.delta->removes(h.entry); });
+        if (!l.delta_index) return {};
+        const std::size_t first = w_.hits.size();
+        if (Error e = l.delta_index->range_search(queries, static_cast<std::size_t>(n), l.config.threshold, w_.hits))
+            return {e.code, "list '" + l.config.name + "': lookup of its additions failed: " + e.message};
+        for (std::size_t i = first; i < w_.hits.size(); ++i)
+            w_.hits[i].entry += static_cast<std::uint32_t>(l.base_size());
+        return {};
+    }
+
+    // Keeps, per entry, the best variant: lowest distance, then outer before
+    // inner, then the lowest transform number.
+    Error lookup(const LoadedList& l, const Hash256* queries, int n, bool inner) {
+        if (Error e = search(l, queries, n)) return e;
         for (const IndexMatch& h : w_.hits) {
             auto [it, fresh] = w_.best.try_emplace(h.entry);
             Match& m = it->second;
@@ -365,19 +404,22 @@ private:
     void exact_list(const LoadedList& l, std::vector<Match>& found) {
         const DigestSlot slot = digest_slot(out_, l.config.kind);
         if (!*slot.has) return;
-        const Digest& d = *slot.digest;
-        const std::pair<std::uint64_t, std::uint32_t> lo{prefix64(d), 0};
-        for (auto it = std::lower_bound(l.exact.begin(), l.exact.end(), lo);
-             it != l.exact.end() && it->first == lo.first; ++it) {
-            if (!(l.entries->digests[it->second] == d)) continue;
+        auto add = [&](std::uint32_t entry) {
             Match m;
             m.list = l.config.name;
             m.role = l.config.role;
             m.kind = l.config.kind;
-            m.id = l.entries->ids[it->second];
-            m.metadata = l.entries->metadata[it->second];
+            m.id = l.id(entry);
+            m.metadata = l.metadata(entry);
             found.push_back(std::move(m));
-        }
+        };
+        l.exact->for_each_equal(*l.entries, *slot.digest, [&](std::uint32_t e) {
+            if (!l.delta || !l.delta->removes(e)) add(e);
+        });
+        if (l.delta_exact)
+            l.delta_exact->for_each_equal(l.delta->added, *slot.digest, [&](std::uint32_t e) {
+                add(e + static_cast<std::uint32_t>(l.base_size()));
+            });
     }
 
     void decide(const Error& decode_error) {

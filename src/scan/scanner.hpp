@@ -24,6 +24,8 @@
 #include <vector>
 
 #include "common/secure.hpp"
+#include "scan/delta.hpp"
+#include "scan/list_index.hpp"
 #include "hashguard/image.hpp"
 #include "hashguard/index.hpp"
 #include "hashguard/lists.hpp"
@@ -53,13 +55,22 @@ std::shared_ptr<HashList> new_secure_list();
 /// kind: list_format naming the first entry that is not.
 Error check_digest_kinds(const HashList& list, const ListConfig& config);
 
-/// One loaded list: its configuration, entries and lookup structure.
+/// One loaded list: its configuration, its base entries with their index (or
+/// digest table), and the changes since the base (a ListDelta: additions in a
+/// small index of their own, removals filtered out). Entry numbers run over
+/// the base, then the additions.
 struct LoadedList {
     ListConfig config;
-    std::shared_ptr<const HashList> entries;  ///< shared with whoever loaded it: reloads copy no entries
-    std::unique_ptr<PdqIndex> index;  ///< PDQ lists
-    /// Exact lists: (first 8 digest bytes, entry) sorted, for equal_range + compare.
-    detail::SecureVector<std::pair<std::uint64_t, std::uint32_t>> exact;
+    std::shared_ptr<const HashList> entries;        ///< the base; shared with whoever loaded it
+    std::shared_ptr<const PdqIndex> index;          ///< PDQ lists: the base's (cached across reloads)
+    std::shared_ptr<const ExactTable> exact;        ///< exact lists: the base's digest table
+    std::shared_ptr<const ListDelta> delta;         ///< changes since the base, or null
+    std::shared_ptr<const PdqIndex> delta_index;    ///< PDQ lists with a delta: over its additions
+    std::shared_ptr<const ExactTable> delta_exact;  ///< exact lists with a delta: over its additions
+
+    std::size_t base_size() const noexcept { return entries->size(); }
+    const std::string& id(std::uint32_t entry) const noexcept;
+    const std::string& metadata(std::uint32_t entry) const noexcept;
 };
 
 /// An immutable set of lists. Build with add(), then hand to a Scanner as a
@@ -71,9 +82,12 @@ public:
     ListSet(const ListSet&) = delete;
     ListSet& operator=(const ListSet&) = delete;
 
-    /// Adds a list, building its index. Names must be unique and non-empty;
-    /// an exact list must hold only digests of its kind.
-    Error add(const ListConfig& config, std::shared_ptr<const HashList> entries);
+    /// Adds a list with its index (built, or reused from an earlier build over
+    /// the same entries) and, optionally, the changes since those entries.
+    /// Names must be unique and non-empty; an exact list must hold only digests
+    /// of its kind.
+    Error add(const ListConfig& config, std::shared_ptr<const HashList> entries,
+              std::shared_ptr<const ListDelta> delta = nullptr);
 
     const std::vector<std::unique_ptr<LoadedList>>& lists() const noexcept { return lists_; }
     bool needs(HashKind k) const noexcept { return needs_[static_cast<int>(k)]; }

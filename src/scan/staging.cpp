@@ -1,8 +1,13 @@
 #include "scan/staging.hpp"
 
+#include <malloc.h>
+
+#include <algorithm>
 #include <cstring>
 
 #include "common/errors.hpp"
+#include "common/io.hpp"
+#include "common/secure.hpp"
 #include "scan/config.hpp"
 
 namespace hashguard::scan {
@@ -56,7 +61,7 @@ Error ListStaging::add_loaded(ListConfig config, const LoadOptions& load_opt, co
     ListParseReport report;
     if (Error e = loader(*entries, po, report)) return e;
     if (Error e = check_digest_kinds(*entries, config)) return e;
-    lists_.push_back(StagedList{std::move(config), std::move(entries), std::move(report)});
+    lists_.push_back(StagedList{std::move(config), std::move(entries), std::move(report), nullptr});
     return {};
 }
 
@@ -112,9 +117,10 @@ Error ListStaging::add_config(const std::string& path) {
         LoadOptions lo = load;
         lo.skip_bad_lines = sp.skip_bad_lines.value_or(lo.skip_bad_lines);
         lo.allow_empty = sp.allow_empty.value_or(lo.allow_empty);
-        const Error e = add_loaded(sp.config, lo, [&](HashList& out, const ListParseOptions& po, ListParseReport& rep) {
+        Error e = add_loaded(sp.config, lo, [&](HashList& out, const ListParseOptions& po, ListParseReport& rep) {
             return load_list_file(sp.path, out, po, &rep);
         });
+        for (std::size_t k = 0; !e && k < sp.deltas.size(); ++k) e = apply_delta_file(sp.config.name, sp.deltas[k]);
         if (e) {  // all or nothing
             lists_.resize(before);
             return e;
@@ -123,11 +129,64 @@ Error ListStaging::add_config(const std::string& path) {
     return {};
 }
 
+Error ListStaging::remove(const std::string& name) {
+    const auto it = std::find_if(lists_.begin(), lists_.end(), [&](const StagedList& l) { return l.config.name == name; });
+    if (it == lists_.end()) return {Status::invalid_argument, "no list named '" + name + "'"};
+    lists_.erase(it);
+    return {};
+}
+
+Error ListStaging::apply_delta_to(StagedList& list, std::string_view text, const std::string& source,
+                                  const LoadOptions& lo) {
+    DeltaBase base{list.entries, nullptr, nullptr};
+    Error e = list.config.kind == HashKind::pdq ? pdq_index_for(list.entries, list.config.threshold, base.index)
+                                                : exact_table_for(list.entries, base.exact);
+    if (e) return e;
+    ListParseOptions po;
+    po.skip_bad_lines = lo.skip_bad_lines;
+    std::shared_ptr<const ListDelta> delta;
+    if (Error de = apply_delta(base, list.delta.get(), text, source, po, delta)) return de;
+    if (list.config.kind != HashKind::pdq)
+        if (Error ke = check_digest_kinds(delta->added, list.config)) return ke;
+    if (delta->size() <= std::max(kCompactMin, list.entries->size() / kCompactDivisor)) {
+        list.delta = std::move(delta);
+        return {};
+    }
+    auto merged = new_secure_list();  // large enough to merge into a new base (and a new index)
+    if (Error me = merge_delta(*list.entries, *delta, *merged)) return me;
+    list.entries = std::move(merged);
+    list.delta.reset();
+    return {};
+}
+
+Error ListStaging::apply_delta_text(const std::string& name, std::string_view text, const std::string& source) {
+    StagedList* l = find(name);
+    if (!l) return {Status::invalid_argument, "no list named '" + name + "'"};
+    return apply_delta_to(*l, text, source, load);
+}
+
+Error ListStaging::apply_delta_file(const std::string& name, const std::string& path) {
+    StagedList* l = find(name);
+    if (!l) return {Status::invalid_argument, "no list named '" + name + "'"};
+    detail::SecureBytes bytes;
+    if (Error e = detail::read_regular_file(path, bytes, std::size_t{4} << 30)) return {e.code, path + ": " + e.message};
+    return apply_delta_to(*l, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path,
+                          load);
+}
+
 Error ListStaging::build(std::shared_ptr<const ListSet>& out) const {
     return detail::guard([&]() -> Error {
-        auto set = std::make_shared<ListSet>();
+        // A replaced set gives its memory back to the system when it goes: its
+        // indexes and lists are large blocks that glibc would otherwise keep in
+        // its arenas, and a process reloading lists all day would grow.
+        auto set = std::shared_ptr<ListSet>(new ListSet(), [](ListSet* p) {
+            delete p;
+#ifdef __GLIBC__
+            ::malloc_trim(0);
+#endif
+        });
         for (const auto& l : lists_)
-            if (Error e = set->add(l.config, l.entries)) return e;
+            if (Error e = set->add(l.config, l.entries, l.delta)) return e;
         out = std::move(set);
         return {};
     });

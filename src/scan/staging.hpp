@@ -21,8 +21,13 @@ struct LoadOptions {
 
 struct StagedList {
     ListConfig config;
-    std::shared_ptr<const HashList> entries;
+    std::shared_ptr<const HashList> entries;  ///< the base
     ListParseReport report;
+    std::shared_ptr<const ListDelta> delta;   ///< changes applied since the base, or null
+
+    std::size_t size() const noexcept {
+        return entries->size() + (delta ? delta->added.size() - delta->removed.size() : 0);
+    }
 };
 
 class ListStaging {
@@ -36,6 +41,16 @@ public:
     Error add_binary(const std::string& name, const std::uint8_t* data, std::size_t count, HashKind kind);
     /// Every list of a JSON lists config (see config.hpp); all or nothing.
     Error add_config(const std::string& path);
+    /// Removes the list `name` (to replace it; the others keep their indexes).
+    Error remove(const std::string& name);
+
+    /// Applies changes to the list `name` (see apply_delta): the list's built
+    /// index is kept and the changes are searched beside it, until they grow
+    /// past kCompactAt (then the list is merged into a new base). All or nothing.
+    Error apply_delta_text(const std::string& name, std::string_view text, const std::string& source);
+    Error apply_delta_file(const std::string& name, const std::string& path);
+    /// Changes beyond max(kCompactMin, base/kCompactDivisor) entries are merged.
+    static constexpr std::size_t kCompactMin = 65536, kCompactDivisor = 8;
 
     StagedList* find(std::string_view name) noexcept;
     const StagedList* find(std::string_view name) const noexcept;
@@ -47,6 +62,7 @@ public:
 private:
     using Loader = std::function<Error(HashList&, const ListParseOptions&, ListParseReport&)>;
     Error add_loaded(ListConfig config, const LoadOptions& load, const Loader& loader);
+    Error apply_delta_to(StagedList& list, std::string_view text, const std::string& source, const LoadOptions& lo);
     std::vector<StagedList> lists_;
 };
 

@@ -1,0 +1,132 @@
+// Reloads as a long-running scanner sees them (the C API), one program, one
+// run: replacing a small list beside a big one, a delta of additions to the
+// big one becoming visible, and the process's memory over many reloads of a
+// list file (the upload server's /admin/reload). Prints a table and JSON.
+//
+//   build/bench/bench_reload [--big N] [--reloads R] [--reload-list M]
+//   (defaults: --big 10000000 --reloads 1000 --reload-list 100000)
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "hashguard/hashguard.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+long rss_kib() {
+    std::ifstream f("/proc/self/statm");
+    long pages = 0, resident = 0;
+    f >> pages >> resident;
+    return resident * 4;
+}
+
+struct Rng {
+    std::uint64_t s;
+    std::uint64_t next() {
+        std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        return z ^ (z >> 31);
+    }
+};
+
+std::string hex64(Rng& r) {
+    char b[80];
+    std::snprintf(b, sizeof b, "%016llx%016llx%016llx%016llx", static_cast<unsigned long long>(r.next()),
+                  static_cast<unsigned long long>(r.next()), static_cast<unsigned long long>(r.next()),
+                  static_cast<unsigned long long>(r.next()));
+    return b;
+}
+
+std::string lines(Rng& r, std::size_t n) {
+    std::string s;
+    s.reserve(n * 70);
+    for (std::size_t i = 0; i < n; ++i) s += hex64(r) + "\n";
+    return s;
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+// The big list (binary hashes) and a small allow list; returns the first set_lists' time.
+double load(hg::Scanner& s, hg::Lists& lists, std::size_t big, Rng& r) {
+    std::vector<unsigned char> hashes(big * 32);
+    for (std::size_t k = 0; k < hashes.size(); k += 8) {
+        const std::uint64_t v = r.next();
+        std::memcpy(&hashes[k], &v, 8);
+    }
+    const auto t0 = Clock::now();
+    lists.add_binary("big", hashes.data(), big, HG_KIND_PDQ);
+    lists.add_text("small", lines(r, 100), HG_KIND_PDQ).set("small", HG_LIST_ROLE, HG_ROLE_ALLOW);
+    s.set_lists(lists);
+    return ms_since(t0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::size_t big = 10000000, reload_list = 100000;
+    int reloads = 1000;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!std::strcmp(argv[i], "--big")) big = std::strtoull(argv[i + 1], nullptr, 10);
+        else if (!std::strcmp(argv[i], "--reloads")) reloads = std::atoi(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "--reload-list")) reload_list = std::strtoull(argv[i + 1], nullptr, 10);
+    }
+    try {
+        Rng r{7};
+        hg::Scanner s;
+        hg::Lists lists;
+        const double first_ms = load(s, lists, big, r);
+        std::vector<double> replace_ms, delta_ms;
+        for (int k = 0; k < 15; ++k) {  // replace the small list; the big one keeps its index
+            const auto t0 = Clock::now();
+            lists.remove("small").add_text("small", lines(r, 100), HG_KIND_PDQ).set("small", HG_LIST_ROLE, HG_ROLE_ALLOW);
+            s.set_lists(lists);
+            replace_ms.push_back(ms_since(t0));
+        }
+        for (int k = 0; k < 5; ++k) {  // 10^4 additions to the big list, visible to scans
+            const std::string delta = lines(r, 10000);
+            const auto t0 = Clock::now();
+            lists.apply_delta("big", delta, "delta.txt");
+            s.set_lists(lists);
+            delta_ms.push_back(ms_since(t0));
+        }
+        std::printf("hashguard reload bench: kernel %s\n", hg_kernel());
+        std::printf("first load of %zu hashes (+ a 100-hash list): %.0f ms\n", big, first_ms);
+        std::printf("replace the 100-hash list beside it: median %.2f ms (15 runs)\n", median(replace_ms));
+        std::printf("10^4 additions to the big list, visible to scans: median %.1f ms (5 runs)\n", median(delta_ms));
+
+        // Memory over reloads of a list file, as the upload server does.
+        const std::string path = "/tmp/hashguard-reload-bench.txt";
+        { std::ofstream(path) << lines(r, reload_list); }
+        hg::Scanner s2;
+        long rss10 = 0, rss_end = 0;
+        for (int k = 1; k <= reloads; ++k) {
+            hg::Lists l;
+            l.add_file("list", path, HG_KIND_PDQ);
+            s2.set_lists(l);
+            if (k == 10) rss10 = rss_kib();
+        }
+        rss_end = rss_kib();
+        std::remove(path.c_str());
+        std::printf("RSS over %d reloads of a %zu-hash list file: %ld KiB after 10, %ld KiB after %d (%+.1f%%)\n",
+                    reloads, reload_list, rss10, rss_end, reloads, 100.0 * (rss_end - rss10) / rss10);
+        std::printf("{\"kernel\":\"%s\",\"big\":%zu,\"first_load_ms\":%.1f,\"replace_small_ms\":%.2f,"
+                    "\"additions_1e4_ms\":%.1f,\"reloads\":%d,\"rss_after_10_kib\":%ld,\"rss_after_all_kib\":%ld}\n",
+                    hg_kernel(), big, first_ms, median(replace_ms), median(delta_ms), reloads, rss10, rss_end);
+        return 0;
+    } catch (const hg::Error& e) {
+        std::fprintf(stderr, "bench_reload: %s\n", e.what());
+        return 2;
+    }
+}

@@ -1,0 +1,113 @@
+#include "scan/list_index.hpp"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <mutex>
+
+#include "common/errors.hpp"
+
+namespace hashguard::scan {
+
+namespace {
+
+std::atomic<std::uint64_t> g_built{0};
+
+// One cached build: what it was built from (to compare), and the result.
+struct CacheEntry {
+    const HashList* source;  // identity fast path (valid while `entries` is alive)
+    std::weak_ptr<const HashList> entries;
+    std::uint64_t content;   // XXH3 of the hash column
+    int radius;              // PDQ: the radius the kind was chosen for; exact: -1
+    std::weak_ptr<const void> built;
+};
+
+std::mutex g_mu;
+std::vector<CacheEntry> g_cache;  // guarded by g_mu; dead entries dropped on each lookup
+
+std::uint64_t content_hash(const HashList& l) {
+    return l.kind == ListKind::pdq ? XXH3_64bits(l.pdq.data(), l.pdq.size() * sizeof(Hash256))
+                                   : XXH3_64bits(l.digests.data(), l.digests.size() * sizeof(Digest));
+}
+
+bool same_content(const HashList& a, const HashList& b) {
+    return a.kind == b.kind && (a.kind == ListKind::pdq ? a.pdq == b.pdq : a.digests == b.digests);
+}
+
+// A live cached build for `entries` at `radius`, or null. Drops dead entries.
+std::shared_ptr<const void> find(const std::shared_ptr<const HashList>& entries, int radius, std::uint64_t& content,
+                                 bool& hashed) {
+    std::lock_guard<std::mutex> lk(g_mu);
+    std::erase_if(g_cache, [](const CacheEntry& c) { return c.built.expired() || c.entries.expired(); });
+    for (const CacheEntry& c : g_cache)
+        if (c.source == entries.get() && c.radius == radius)
+            if (auto b = c.built.lock()) return b;
+    content = content_hash(*entries);
+    hashed = true;
+    for (const CacheEntry& c : g_cache) {
+        if (c.content != content || c.radius != radius) continue;
+        auto src = c.entries.lock();
+        auto b = c.built.lock();
+        if (src && b && same_content(*src, *entries)) return b;
+    }
+    return nullptr;
+}
+
+void remember(const std::shared_ptr<const HashList>& entries, int radius, std::uint64_t content,
+              std::shared_ptr<const void> built) {
+    std::lock_guard<std::mutex> lk(g_mu);
+    g_cache.push_back(CacheEntry{entries.get(), entries, content, radius, std::move(built)});
+}
+
+}  // namespace
+
+std::uint64_t ExactTable::prefix(const Digest& d) noexcept {
+    std::uint64_t v;
+    std::memcpy(&v, d.bytes.data(), sizeof v);
+    return v;
+}
+
+ExactTable::ExactTable(const HashList& entries) {
+    table_.reserve(entries.digests.size());
+    for (std::size_t i = 0; i < entries.digests.size(); ++i)
+        table_.emplace_back(prefix(entries.digests[i]), static_cast<std::uint32_t>(i));
+    std::sort(table_.begin(), table_.end());
+}
+
+Error pdq_index_for(const std::shared_ptr<const HashList>& entries, int radius, std::shared_ptr<const PdqIndex>& out) {
+    return detail::guard([&]() -> Error {
+        std::uint64_t content = 0;
+        bool hashed = false;
+        if (auto b = find(entries, radius, content, hashed)) {
+            out = std::static_pointer_cast<const PdqIndex>(b);
+            return {};
+        }
+        std::unique_ptr<PdqIndex> built;
+        if (Error e = make_pdq_index("auto", entries->pdq, built, radius)) return e;
+        ++g_built;
+        out = std::shared_ptr<const PdqIndex>(std::move(built));
+        remember(entries, radius, hashed ? content : content_hash(*entries), out);
+        return {};
+    });
+}
+
+Error exact_table_for(const std::shared_ptr<const HashList>& entries, std::shared_ptr<const ExactTable>& out) {
+    return detail::guard([&]() -> Error {
+        std::uint64_t content = 0;
+        bool hashed = false;
+        if (auto b = find(entries, -1, content, hashed)) {
+            out = std::static_pointer_cast<const ExactTable>(b);
+            return {};
+        }
+        out = std::shared_ptr<const ExactTable>(new ExactTable(*entries));  // not make_shared: a weak_ptr would keep its block
+        ++g_built;
+        remember(entries, -1, hashed ? content : content_hash(*entries), out);
+        return {};
+    });
+}
+
+std::uint64_t indexes_built() noexcept { return g_built.load(); }
+
+}  // namespace hashguard::scan
