@@ -29,8 +29,8 @@ cmake --build build-fuzz -j"$jobs"
    ctest --output-on-failure -j"$jobs")
 FUZZ_SECONDS="${FUZZ_SECONDS:-20}" bash scripts/fuzz.sh
 
-echo "== ThreadSanitizer build of the concurrency tests (parallel scans, hot reload, shared indexes, the batch pipeline)"
+echo "== ThreadSanitizer build of the concurrency tests (parallel scans, hot reload with deltas, shared indexes, the batch pipeline)"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHASHGUARD_TSAN=ON -DHASHGUARD_BUILD_BENCH=OFF >/dev/null
-cmake --build build-tsan -j"$jobs" --target test_scanner test_index test_batch hashguard_cli
+cmake --build build-tsan -j"$jobs" --target test_scanner test_index test_batch test_reload hashguard_cli
 (cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-   ctest --output-on-failure -R '^(test_scanner|test_index|test_batch)$')
+   ctest --output-on-failure -R '^(test_scanner|test_index|test_batch|test_reload)$')

@@ -1,6 +1,6 @@
 // libFuzzer target: the text list parser (PDQ and exact kinds, strict and
 // skipping bad lines, empty allowed or not), the JSON lists config, the
-// JSON reader and the CSV field splitter.
+// JSON reader, the CSV field splitter and list deltas.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -11,11 +11,38 @@
 #include "hashguard/json.hpp"
 #include "hashguard/lists.hpp"
 #include "scan/config.hpp"
+#include "scan/delta.hpp"
+#include "scan/scanner.hpp"
 
 namespace {
 
+// A delta (mode 32) applied to a small base: all or nothing, and what it adds
+// or removes stays consistent with the base.
+int delta_input(std::string_view text, bool exact) {
+    using namespace hashguard::scan;
+    static const auto base = [](bool ex) {
+        auto l = new_secure_list();
+        const std::string t = ex ? std::string(32, 'a') + "\n" + std::string(40, 'b') + "\n"
+                                 : std::string(64, 'a') + "\n" + std::string(64, 'b') + ",m\n";
+        hashguard::ListParseOptions po;
+        po.kind = ex ? hashguard::ListKind::exact : hashguard::ListKind::pdq;
+        if (hashguard::parse_hash_list(t, "base", *l, po)) __builtin_trap();
+        return std::shared_ptr<const hashguard::HashList>(std::move(l));
+    };
+    static const std::shared_ptr<const hashguard::HashList> bases[2] = {base(false), base(true)};
+    DeltaBase b{bases[exact], nullptr, nullptr};
+    if (exact ? exact_table_for(b.entries, b.exact) : pdq_index_for(b.entries, 31, b.index)) __builtin_trap();
+    std::shared_ptr<const ListDelta> d;
+    if (apply_delta(b, nullptr, text, "fuzz.delta", {}, d)) return 0;
+    for (std::uint32_t e : d->removed)
+        if (e >= b.entries->size()) __builtin_trap();  // only base entries are removed
+    if (!std::is_sorted(d->removed.begin(), d->removed.end())) __builtin_trap();
+    return 0;
+}
+
 int one_input(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;
+    if (data[0] & 32) return delta_input(std::string_view(reinterpret_cast<const char*>(data + 1), size - 1), data[0] & 1);
     const std::uint8_t mode = data[0];
     const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
     if (mode & 8) {  // the JSON reader itself and the CSV splitter
