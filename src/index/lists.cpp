@@ -10,7 +10,6 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
-#include <unordered_map>
 
 #include <xxhash.h>
 
@@ -79,15 +78,18 @@ bool has_part(std::string_view joined, std::string_view meta) {
     }
 }
 
-// The unique entries of a list, keyed by XXH3 of the hash. A duplicate keeps
+// The unique entries of a list in a flat open-addressing table (a slot holds
+// the high 32 bits of the hash's XXH3 and the entry number; load <= 2/3, so a
+// 10^7-entry list dedupes without 10^7 small allocations). A duplicate keeps
 // the first id and joins its metadata (once, ' | '-separated, up to meta_cap).
 struct EntryIndex {
+    static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};
     HashList& list;
     std::size_t meta_cap;
-    std::unordered_map<std::uint64_t, std::vector<std::size_t>> buckets;
+    std::vector<std::uint64_t> table;
 
     EntryIndex(HashList& l, std::size_t cap) : list(l), meta_cap(cap) {
-        for (std::size_t i = 0; i < l.size(); ++i) buckets[key_of(i)].push_back(i);
+        rehash(std::max(l.ids.capacity(), l.size()));
     }
 
     std::uint64_t key(const Hash256& h, const Digest& d) const {
@@ -95,6 +97,33 @@ struct EntryIndex {
     }
     std::uint64_t key_of(std::size_t i) const {
         return list.kind == ListKind::pdq ? key(list.pdq[i], Digest{}) : key(Hash256{}, list.digests[i]);
+    }
+    bool same(std::size_t e, const Hash256& h, const Digest& d) const {
+        return list.kind == ListKind::pdq ? list.pdq[e] == h : list.digests[e] == d;
+    }
+
+    // Room for `expected` entries; every current entry placed again.
+    void rehash(std::size_t expected) {
+        std::size_t slots = 16;
+        while (slots < expected + expected / 2) slots <<= 1;
+        table.assign(slots, kEmpty);
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            const std::uint64_t k = key_of(i);
+            std::size_t a = k & (slots - 1);
+            while (table[a] != kEmpty) a = (a + 1) & (slots - 1);
+            table[a] = (k & 0xFFFFFFFF00000000ull) | i;
+        }
+    }
+
+    // The slot holding an equal entry, or the empty slot where it goes.
+    std::size_t slot(const Hash256& h, const Digest& d, std::uint64_t k) const {
+        const std::size_t mask = table.size() - 1;
+        for (std::size_t a = k & mask;; a = (a + 1) & mask) {
+            const std::uint64_t there = table[a];
+            if (there == kEmpty) return a;
+            if ((there & 0xFFFFFFFF00000000ull) == (k & 0xFFFFFFFF00000000ull) && same(there & 0xFFFFFFFFu, h, d))
+                return a;
+        }
     }
 
     void join_metadata(std::string& m, std::string_view meta) const {
@@ -108,16 +137,16 @@ struct EntryIndex {
 
     // Adds the entry; false when it was a duplicate (merged).
     bool add(const Hash256& h, const Digest& d, std::string id, std::string meta) {
-        auto& bucket = buckets[key(h, d)];
-        for (std::size_t e : bucket) {
-            const bool same = list.kind == ListKind::pdq ? list.pdq[e] == h : list.digests[e] == d;
-            if (!same) continue;
-            join_metadata(list.metadata[e], meta);
+        if ((list.size() + 1) * 3 > table.size() * 2) rehash(2 * (list.size() + 1));
+        const std::uint64_t k = key(h, d);
+        const std::size_t a = slot(h, d, k);
+        if (table[a] != kEmpty) {
+            join_metadata(list.metadata[table[a] & 0xFFFFFFFFu], meta);
             detail::wipe(meta);
             detail::wipe(id);
             return false;
         }
-        bucket.push_back(list.ids.size());
+        table[a] = (k & 0xFFFFFFFF00000000ull) | list.size();
         if (list.kind == ListKind::pdq) list.pdq.push_back(h);
         else list.digests.push_back(d);
         list.ids.push_back(std::move(id));

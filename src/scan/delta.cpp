@@ -172,7 +172,7 @@ Error apply_delta(const DeltaBase& base, const ListDelta* current, std::string_v
                   const ListParseOptions& options, std::shared_ptr<const ListDelta>& out) {
     return detail::guard([&]() -> Error {
         ListParseOptions po = options;
-        po.kind = base.entries->kind;
+        po.kind = base.entries->kind();
         po.allow_empty = true;  // a delta may only add, or only remove
         HashList adds, rems;
         std::string text_adds = lines_of_sign(text, false), text_rems = lines_of_sign(text, true);
@@ -197,24 +197,17 @@ Error apply_delta(const DeltaBase& base, const ListDelta* current, std::string_v
     });
 }
 
-Error merge_delta(const HashList& base, const ListDelta& delta, HashList& out) {
+Error merge_delta(const ListEntries& base, const ListDelta& delta, HashList& out) {
     return detail::guard([&]() -> Error {
         secure_clear(out);
-        out.kind = base.kind;
+        out.kind = base.kind();
         const std::size_t n = base.size() - delta.removed.size() + delta.added.size();
-        (out.kind == ListKind::pdq ? out.pdq.reserve(n) : out.digests.reserve(n));
+        (out.kind == ListKind::pdq ? out.pdq.reserve(n) : out.digests.reserve(n));  // all at once: no regrowth
         out.ids.reserve(n);
         out.metadata.reserve(n);
-        auto take = [&](const HashList& from, std::size_t i) {
-            if (out.kind == ListKind::pdq) out.pdq.push_back(from.pdq[i]);
-            else out.digests.push_back(from.digests[i]);
-            out.ids.push_back(from.ids[i]);
-            out.metadata.push_back(from.metadata[i]);
-        };
-        for (std::size_t i = 0; i < base.size(); ++i)
-            if (!delta.removes(static_cast<std::uint32_t>(i))) take(base, i);
-        for (std::size_t i = 0; i < delta.added.size(); ++i) take(delta.added, i);
-        return {};
+        if (Error e = copy_entries(base, out, delta.removed)) return e;
+        const auto added = entries_of(std::shared_ptr<const HashList>(&delta.added, [](const HashList*) {}));
+        return copy_entries(*added, out);
     });
 }
 

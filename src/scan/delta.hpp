@@ -30,7 +30,7 @@ struct ListDelta {
 
 /// The base a delta applies to: its entries and what finds an entry by hash.
 struct DeltaBase {
-    std::shared_ptr<const HashList> entries;
+    std::shared_ptr<const ListEntries> entries;
     std::shared_ptr<const PdqIndex> index;      ///< PDQ lists
     std::shared_ptr<const ExactTable> exact;  ///< exact lists
 };
@@ -44,6 +44,6 @@ Error apply_delta(const DeltaBase& base, const ListDelta* current, std::string_v
                   const ListParseOptions& options, std::shared_ptr<const ListDelta>& out);
 
 /// base minus removed plus added: the list the delta describes, as one list.
-Error merge_delta(const HashList& base, const ListDelta& delta, HashList& out);
+Error merge_delta(const ListEntries& base, const ListDelta& delta, HashList& out);
 
 }  // namespace hashguard::scan

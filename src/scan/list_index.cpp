@@ -17,8 +17,8 @@ std::atomic<std::uint64_t> g_built{0};
 
 // One cached build: what it was built from (to compare), and the result.
 struct CacheEntry {
-    const HashList* source;  // identity fast path (valid while `entries` is alive)
-    std::weak_ptr<const HashList> entries;
+    const ListEntries* source;  // identity fast path (valid while `entries` is alive)
+    std::weak_ptr<const ListEntries> entries;
     std::uint64_t content;   // XXH3 of the hash column
     int radius;              // PDQ: the radius the kind was chosen for; exact: -1
     std::weak_ptr<const void> built;
@@ -27,17 +27,30 @@ struct CacheEntry {
 std::mutex g_mu;
 std::vector<CacheEntry> g_cache;  // guarded by g_mu; dead entries dropped on each lookup
 
-std::uint64_t content_hash(const HashList& l) {
-    return l.kind == ListKind::pdq ? XXH3_64bits(l.pdq.data(), l.pdq.size() * sizeof(Hash256))
-                                   : XXH3_64bits(l.digests.data(), l.digests.size() * sizeof(Digest));
+std::uint64_t content_hash(const ListEntries& l) {
+    if (l.kind() == ListKind::pdq) return XXH3_64bits(l.pdq().data(), l.pdq().size_bytes());
+    XXH3_state_t* st = XXH3_createState();
+    if (!st) throw std::bad_alloc();
+    XXH3_64bits_reset(st);
+    for (std::size_t i = 0; i < l.size(); ++i) {
+        const Digest d = l.digest(i);
+        XXH3_64bits_update(st, d.bytes.data(), d.size);
+    }
+    const std::uint64_t h = XXH3_64bits_digest(st);
+    XXH3_freeState(st);
+    return h;
 }
 
-bool same_content(const HashList& a, const HashList& b) {
-    return a.kind == b.kind && (a.kind == ListKind::pdq ? a.pdq == b.pdq : a.digests == b.digests);
+bool same_content(const ListEntries& a, const ListEntries& b) {
+    if (a.kind() != b.kind() || a.size() != b.size()) return false;
+    if (a.kind() == ListKind::pdq) return std::equal(a.pdq().begin(), a.pdq().end(), b.pdq().begin());
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (!(a.digest(i) == b.digest(i))) return false;
+    return true;
 }
 
 // A live cached build for `entries` at `radius`, or null. Drops dead entries.
-std::shared_ptr<const void> find(const std::shared_ptr<const HashList>& entries, int radius, std::uint64_t& content,
+std::shared_ptr<const void> find(const std::shared_ptr<const ListEntries>& entries, int radius, std::uint64_t& content,
                                  bool& hashed) {
     std::lock_guard<std::mutex> lk(g_mu);
     std::erase_if(g_cache, [](const CacheEntry& c) { return c.built.expired() || c.entries.expired(); });
@@ -55,7 +68,7 @@ std::shared_ptr<const void> find(const std::shared_ptr<const HashList>& entries,
     return nullptr;
 }
 
-void remember(const std::shared_ptr<const HashList>& entries, int radius, std::uint64_t content,
+void remember(const std::shared_ptr<const ListEntries>& entries, int radius, std::uint64_t content,
               std::shared_ptr<const void> built) {
     std::lock_guard<std::mutex> lk(g_mu);
     g_cache.push_back(CacheEntry{entries.get(), entries, content, radius, std::move(built)});
@@ -69,14 +82,15 @@ std::uint64_t ExactTable::prefix(const Digest& d) noexcept {
     return v;
 }
 
-ExactTable::ExactTable(const HashList& entries) {
-    table_.reserve(entries.digests.size());
-    for (std::size_t i = 0; i < entries.digests.size(); ++i)
-        table_.emplace_back(prefix(entries.digests[i]), static_cast<std::uint32_t>(i));
+ExactTable::ExactTable(const ListEntries& entries) {
+    table_.reserve(entries.size());
+    for (std::size_t i = 0; i < entries.size(); ++i)
+        table_.emplace_back(prefix(entries.digest(i)), static_cast<std::uint32_t>(i));
     std::sort(table_.begin(), table_.end());
 }
 
-Error pdq_index_for(const std::shared_ptr<const HashList>& entries, int radius, std::shared_ptr<const PdqIndex>& out) {
+Error pdq_index_for(const std::shared_ptr<const ListEntries>& entries, int radius,
+                    std::shared_ptr<const PdqIndex>& out) {
     return detail::guard([&]() -> Error {
         std::uint64_t content = 0;
         bool hashed = false;
@@ -85,7 +99,13 @@ Error pdq_index_for(const std::shared_ptr<const HashList>& entries, int radius, 
             return {};
         }
         std::unique_ptr<PdqIndex> built;
-        if (Error e = make_pdq_index("auto", entries->pdq, built, radius)) return e;
+        const std::vector<Hash256>* hashes = entries->pdq_vector();
+        std::vector<Hash256> copy;  // a mapped snapshot's hashes: the index takes a vector
+        if (!hashes) {
+            copy.assign(entries->pdq().begin(), entries->pdq().end());
+            hashes = &copy;
+        }
+        if (Error e = make_pdq_index("auto", *hashes, built, radius)) return e;
         ++g_built;
         out = std::shared_ptr<const PdqIndex>(std::move(built));
         remember(entries, radius, hashed ? content : content_hash(*entries), out);
@@ -93,7 +113,7 @@ Error pdq_index_for(const std::shared_ptr<const HashList>& entries, int radius, 
     });
 }
 
-Error exact_table_for(const std::shared_ptr<const HashList>& entries, std::shared_ptr<const ExactTable>& out) {
+Error exact_table_for(const std::shared_ptr<const ListEntries>& entries, std::shared_ptr<const ExactTable>& out) {
     return detail::guard([&]() -> Error {
         std::uint64_t content = 0;
         bool hashed = false;

@@ -7,6 +7,7 @@
 // into a new object with the same hashes in the same order finds it by content
 // (a hash of the column, then a full comparison: never reused on a hash alone).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <utility>
@@ -15,20 +16,21 @@
 #include "common/secure.hpp"
 #include "hashguard/index.hpp"
 #include "hashguard/lists.hpp"
+#include "scan/entries.hpp"
 
 namespace hashguard::scan {
 
 /// Exact digests: (first 8 bytes, entry) sorted, for equal_range + compare.
 class ExactTable {
 public:
-    explicit ExactTable(const HashList& entries);
+    explicit ExactTable(const ListEntries& entries);
     /// Entries whose digest equals d (their indices in the HashList).
     template <class F>
-    void for_each_equal(const HashList& entries, const Digest& d, F&& f) const {
+    void for_each_equal(const ListEntries& entries, const Digest& d, F&& f) const {
         const std::pair<std::uint64_t, std::uint32_t> lo{prefix(d), 0};
         for (auto it = std::lower_bound(table_.begin(), table_.end(), lo); it != table_.end() && it->first == lo.first;
              ++it)
-            if (entries.digests[it->second] == d) f(it->second);
+            if (entries.digest(it->second) == d) f(it->second);
     }
     std::size_t memory_bytes() const noexcept { return table_.capacity() * sizeof(table_[0]); }
     static std::uint64_t prefix(const Digest& d) noexcept;
@@ -39,11 +41,11 @@ private:
 
 /// The index for a PDQ list's entries at `radius` (the list's threshold picks
 /// the index kind), from the cache or newly built (then cached).
-Error pdq_index_for(const std::shared_ptr<const HashList>& entries, int radius,
+Error pdq_index_for(const std::shared_ptr<const ListEntries>& entries, int radius,
                     std::shared_ptr<const PdqIndex>& out);
 
 /// The digest table of an exact list's entries, from the cache or newly built.
-Error exact_table_for(const std::shared_ptr<const HashList>& entries, std::shared_ptr<const ExactTable>& out);
+Error exact_table_for(const std::shared_ptr<const ListEntries>& entries, std::shared_ptr<const ExactTable>& out);
 
 /// Indexes built (not found in the cache) since the process started: tests
 /// check that a reload rebuilt only what changed.

@@ -141,16 +141,6 @@ std::shared_ptr<HashList> new_secure_list() {
     });
 }
 
-Error check_digest_kinds(const HashList& list, const ListConfig& c) {
-    if (c.kind == HashKind::pdq) return {};
-    for (std::size_t i = 0; i < list.digests.size(); ++i)
-        if (list.digests[i].kind != c.kind)
-            return {Status::list_format, "list '" + c.name + "': entry " + list.ids[i] + " is a " +
-                                             hash_kind_name(list.digests[i].kind) + " digest, the list is " +
-                                             hash_kind_name(c.kind)};
-    return {};
-}
-
 ListSet::ListSet() { g_live_sets.fetch_add(1, std::memory_order_relaxed); }
 ListSet::~ListSet() { g_live_sets.fetch_sub(1, std::memory_order_relaxed); }
 long ListSet::live_count() noexcept { return g_live_sets.load(std::memory_order_relaxed); }
@@ -170,37 +160,40 @@ Error check_config(const ListConfig& c, const std::vector<std::unique_ptr<Loaded
 
 // The index (or table) of the base and of the delta's additions.
 Error index_list(LoadedList& l) {
-    const HashList& entries = *l.entries;
+    const ListEntries& entries = *l.entries;
     const std::string where = "list '" + l.config.name + "'";
+    const bool has_added = l.delta && l.delta->added.size() > 0;
     if (l.config.kind == HashKind::pdq) {
-        if (entries.kind != ListKind::pdq) return {Status::invalid_argument, where + " is PDQ but holds digests"};
+        if (entries.kind() != ListKind::pdq) return {Status::invalid_argument, where + " is PDQ but holds digests"};
         if (Error e = pdq_index_for(l.entries, l.config.threshold, l.index)) return e;
-        if (!l.delta || l.delta->added.size() == 0) return {};
+        if (!has_added) return {};
         std::unique_ptr<PdqIndex> di;
         if (Error e = make_pdq_index("scan", l.delta->added.pdq, di)) return e;
         l.delta_index = std::move(di);
         return {};
     }
-    if (entries.kind != ListKind::exact) return {Status::invalid_argument, where + " is exact but holds PDQ hashes"};
-    if (Error e = check_digest_kinds(entries, l.config)) return e;
-    if (l.delta && l.delta->added.size() > 0) {
-        if (Error e = check_digest_kinds(l.delta->added, l.config)) return e;
-        l.delta_exact = std::shared_ptr<const ExactTable>(new ExactTable(l.delta->added));
+    if (entries.kind() != ListKind::exact) return {Status::invalid_argument, where + " is exact but holds PDQ hashes"};
+    if (Error e = check_digest_kinds(entries, l.config.name, l.config.kind)) return e;
+    if (has_added) {
+        const auto added = entries_of(std::shared_ptr<const HashList>(l.delta, &l.delta->added));
+        if (Error e = check_digest_kinds(*added, l.config.name, l.config.kind)) return e;
+        l.delta_exact = std::shared_ptr<const ExactTable>(new ExactTable(*added));
+        l.delta_entries = added;
     }
     return exact_table_for(l.entries, l.exact);
 }
 
 }  // namespace
 
-const std::string& LoadedList::id(std::uint32_t e) const noexcept {
-    return e < entries->size() ? entries->ids[e] : delta->added.ids[e - entries->size()];
+std::string LoadedList::id(std::uint32_t e) const {
+    return e < entries->size() ? entries->id(e) : delta->added.ids[e - entries->size()];
 }
 
-const std::string& LoadedList::metadata(std::uint32_t e) const noexcept {
-    return e < entries->size() ? entries->metadata[e] : delta->added.metadata[e - entries->size()];
+std::string LoadedList::metadata(std::uint32_t e) const {
+    return e < entries->size() ? entries->metadata(e) : delta->added.metadata[e - entries->size()];
 }
 
-Error ListSet::add(const ListConfig& c, std::shared_ptr<const HashList> entries,
+Error ListSet::add(const ListConfig& c, std::shared_ptr<const ListEntries> entries,
                    std::shared_ptr<const ListDelta> delta) {
     if (!entries) return {Status::invalid_argument, "list '" + c.name + "' has no entries object"};
     if (Error e = check_config(c, lists_)) return e;
@@ -417,7 +410,7 @@ private:
             if (!l.delta || !l.delta->removes(e)) add(e);
         });
         if (l.delta_exact)
-            l.delta_exact->for_each_equal(l.delta->added, *slot.digest, [&](std::uint32_t e) {
+            l.delta_exact->for_each_equal(*l.delta_entries, *slot.digest, [&](std::uint32_t e) {
                 add(e + static_cast<std::uint32_t>(l.base_size()));
             });
     }

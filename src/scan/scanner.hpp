@@ -51,26 +51,23 @@ struct ListConfig {
 /// owner lets go: how the scanner, the C API and the config loader hold lists.
 std::shared_ptr<HashList> new_secure_list();
 
-/// An exact list (config.kind md5/sha1/sha256) must hold only digests of that
-/// kind: list_format naming the first entry that is not.
-Error check_digest_kinds(const HashList& list, const ListConfig& config);
-
 /// One loaded list: its configuration, its base entries with their index (or
 /// digest table), and the changes since the base (a ListDelta: additions in a
 /// small index of their own, removals filtered out). Entry numbers run over
 /// the base, then the additions.
 struct LoadedList {
     ListConfig config;
-    std::shared_ptr<const HashList> entries;        ///< the base; shared with whoever loaded it
+    std::shared_ptr<const ListEntries> entries;     ///< the base; shared with whoever loaded it
     std::shared_ptr<const PdqIndex> index;          ///< PDQ lists: the base's (cached across reloads)
     std::shared_ptr<const ExactTable> exact;        ///< exact lists: the base's digest table
     std::shared_ptr<const ListDelta> delta;         ///< changes since the base, or null
     std::shared_ptr<const PdqIndex> delta_index;    ///< PDQ lists with a delta: over its additions
     std::shared_ptr<const ExactTable> delta_exact;  ///< exact lists with a delta: over its additions
+    std::shared_ptr<const ListEntries> delta_entries;  ///< exact lists with a delta: its additions, as entries
 
     std::size_t base_size() const noexcept { return entries->size(); }
-    const std::string& id(std::uint32_t entry) const noexcept;
-    const std::string& metadata(std::uint32_t entry) const noexcept;
+    std::string id(std::uint32_t entry) const;
+    std::string metadata(std::uint32_t entry) const;
 };
 
 /// An immutable set of lists. Build with add(), then hand to a Scanner as a
@@ -86,7 +83,7 @@ public:
     /// the same entries) and, optionally, the changes since those entries.
     /// Names must be unique and non-empty; an exact list must hold only digests
     /// of its kind.
-    Error add(const ListConfig& config, std::shared_ptr<const HashList> entries,
+    Error add(const ListConfig& config, std::shared_ptr<const ListEntries> entries,
               std::shared_ptr<const ListDelta> delta = nullptr);
 
     const std::vector<std::unique_ptr<LoadedList>>& lists() const noexcept { return lists_; }

@@ -14,28 +14,33 @@ namespace hashguard::scan {
 
 namespace {
 
-std::size_t digest_width(HashKind k) { return k == HashKind::md5 ? 16 : k == HashKind::sha1 ? 20 : 32; }
+// A text list, parsed into memory that is wiped when freed.
+Error parsed(const std::function<Error(HashList&)>& parse, std::shared_ptr<const ListEntries>& out) {
+    auto list = new_secure_list();
+    if (Error e = parse(*list)) return e;
+    out = entries_of(std::shared_ptr<const HashList>(std::move(list)));
+    return {};
+}
 
-// Entries built from binary hashes; ids are 1..count.
-void binary_entries(const std::uint8_t* p, std::size_t count, HashKind kind, HashList& raw) {
-    raw.kind = kind == HashKind::pdq ? ListKind::pdq : ListKind::exact;
-    const std::size_t width = kind == HashKind::pdq ? 32 : digest_width(kind);
-    raw.ids.reserve(count);
-    raw.metadata.resize(count);
-    if (kind == HashKind::pdq) raw.pdq.resize(count);
-    else raw.digests.resize(count);
-    for (std::size_t i = 0; i < count; ++i) {
-        const std::uint8_t* h = p + i * width;
-        if (kind == HashKind::pdq) {
-            raw.pdq[i] = Hash256::from_bytes(h);
-        } else {
-            Digest& d = raw.digests[i];
-            d.kind = kind;
-            d.size = static_cast<std::uint8_t>(width);
-            std::memcpy(d.bytes.data(), h, width);
-        }
-        raw.ids.push_back(std::to_string(i + 1));
-    }
+// A list file: a snapshot is mapped and read in place (nothing copied); a text
+// file is parsed.
+Error file_entries(const std::string& path, const ListParseOptions& po, std::shared_ptr<const ListEntries>& out,
+                   ListParseReport& rep) {
+    if (!is_snapshot_file(path))
+        return parsed([&](HashList& l) { return load_hash_list(path, l, po, &rep); }, out);
+    std::unique_ptr<Snapshot> snap;
+    if (Error e = Snapshot::open(path, snap)) return e;
+    if (snap->kind() != po.kind)
+        return {Status::list_format, path + ": snapshot holds a " +
+                                         std::string(snap->kind() == ListKind::pdq ? "PDQ" : "exact-hash") +
+                                         " list, not the kind asked for"};
+    if (snap->size() == 0 && !po.allow_empty)
+        return {Status::list_format,
+                path + ": the snapshot has no entries; a list may be empty only when allowed explicitly"};
+    rep = ListParseReport{};
+    rep.entries = snap->size();
+    out = entries_of(std::move(snap));
+    return {};
 }
 
 }  // namespace
@@ -57,10 +62,10 @@ Error ListStaging::add_loaded(ListConfig config, const LoadOptions& load_opt, co
     po.kind = config.kind == HashKind::pdq ? ListKind::pdq : ListKind::exact;
     po.skip_bad_lines = load_opt.skip_bad_lines;
     po.allow_empty = load_opt.allow_empty;
-    auto entries = new_secure_list();
+    std::shared_ptr<const ListEntries> entries;
     ListParseReport report;
-    if (Error e = loader(*entries, po, report)) return e;
-    if (Error e = check_digest_kinds(*entries, config)) return e;
+    if (Error e = loader(po, entries, report)) return e;
+    if (Error e = check_digest_kinds(*entries, config.name, config.kind)) return e;
     lists_.push_back(StagedList{std::move(config), std::move(entries), std::move(report), nullptr});
     return {};
 }
@@ -69,8 +74,8 @@ Error ListStaging::add_file(const std::string& name, const std::string& path, Ha
     ListConfig c = defaults;
     c.name = name;
     c.kind = kind;
-    return add_loaded(std::move(c), load, [&](HashList& out, const ListParseOptions& po, ListParseReport& rep) {
-        return load_list_file(path, out, po, &rep);
+    return add_loaded(std::move(c), load, [&](const ListParseOptions& po, auto& out, ListParseReport& rep) {
+        return file_entries(path, po, out, rep);
     });
 }
 
@@ -78,30 +83,24 @@ Error ListStaging::add_text(const std::string& name, std::string_view text, Hash
     ListConfig c = defaults;
     c.name = name;
     c.kind = kind;
-    return add_loaded(std::move(c), load, [&](HashList& out, const ListParseOptions& po, ListParseReport& rep) {
-        return parse_hash_list(text, source, out, po, &rep);
+    return add_loaded(std::move(c), load, [&](const ListParseOptions& po, auto& out, ListParseReport& rep) {
+        return parsed([&](HashList& l) { return parse_hash_list(text, source, l, po, &rep); }, out);
     });
 }
 
 Error ListStaging::add_binary(const std::string& name, const std::uint8_t* data, std::size_t count, HashKind kind) {
     if (!data && count) return {Status::invalid_argument, "data is NULL with count > 0"};
-    if (count > (std::size_t{1} << 32)) return {Status::invalid_argument, "more than 2^32 entries"};
+    if (count >= 0xFFFFFFFFu) return {Status::invalid_argument, "2^32 - 1 entries or more"};
     ListConfig c = defaults;
     c.name = name;
     c.kind = kind;
-    return add_loaded(std::move(c), load, [&](HashList& out, const ListParseOptions& po, ListParseReport& rep) {
+    return add_loaded(std::move(c), load, [&](const ListParseOptions& po, auto& out, ListParseReport& rep) {
         if (count == 0 && !po.allow_empty)
             return Error{Status::list_format, "list '" + name + "': no hashes given (0 entries); a list may be "
                                                                 "empty only when allowed explicitly"};
-        // Built directly, then deduplicated by the same rule as text lists.
-        auto raw = new_secure_list();
-        binary_entries(data, count, kind, *raw);
-        out.kind = raw->kind;
-        std::size_t merged = 0;
-        if (Error e = merge_hash_lists(out, *raw, &merged)) return e;
         rep = ListParseReport{};
-        rep.entries = out.size();
-        rep.duplicates_merged = merged;
+        if (Error e = binary_entries(data, count, kind, out, rep.duplicates_merged)) return e;
+        rep.entries = out->size();
         return Error{};
     });
 }
@@ -117,8 +116,8 @@ Error ListStaging::add_config(const std::string& path) {
         LoadOptions lo = load;
         lo.skip_bad_lines = sp.skip_bad_lines.value_or(lo.skip_bad_lines);
         lo.allow_empty = sp.allow_empty.value_or(lo.allow_empty);
-        Error e = add_loaded(sp.config, lo, [&](HashList& out, const ListParseOptions& po, ListParseReport& rep) {
-            return load_list_file(sp.path, out, po, &rep);
+        Error e = add_loaded(sp.config, lo, [&](const ListParseOptions& po, auto& out, ListParseReport& rep) {
+            return file_entries(sp.path, po, out, rep);
         });
         for (std::size_t k = 0; !e && k < sp.deltas.size(); ++k) e = apply_delta_file(sp.config.name, sp.deltas[k]);
         if (e) {  // all or nothing
@@ -147,14 +146,16 @@ Error ListStaging::apply_delta_to(StagedList& list, std::string_view text, const
     std::shared_ptr<const ListDelta> delta;
     if (Error de = apply_delta(base, list.delta.get(), text, source, po, delta)) return de;
     if (list.config.kind != HashKind::pdq)
-        if (Error ke = check_digest_kinds(delta->added, list.config)) return ke;
+        if (Error ke = check_digest_kinds(*entries_of(std::shared_ptr<const HashList>(delta, &delta->added)),
+                                          list.config.name, list.config.kind))
+            return ke;
     if (delta->size() <= std::max(kCompactMin, list.entries->size() / kCompactDivisor)) {
         list.delta = std::move(delta);
         return {};
     }
     auto merged = new_secure_list();  // large enough to merge into a new base (and a new index)
     if (Error me = merge_delta(*list.entries, *delta, *merged)) return me;
-    list.entries = std::move(merged);
+    list.entries = entries_of(std::shared_ptr<const HashList>(std::move(merged)));
     list.delta.reset();
     return {};
 }

@@ -21,7 +21,7 @@ struct LoadOptions {
 
 struct StagedList {
     ListConfig config;
-    std::shared_ptr<const HashList> entries;  ///< the base
+    std::shared_ptr<const ListEntries> entries;  ///< the base
     ListParseReport report;
     std::shared_ptr<const ListDelta> delta;   ///< changes applied since the base, or null
 
@@ -60,7 +60,8 @@ public:
     Error build(std::shared_ptr<const ListSet>& out) const;
 
 private:
-    using Loader = std::function<Error(HashList&, const ListParseOptions&, ListParseReport&)>;
+    using Loader =
+        std::function<Error(const ListParseOptions&, std::shared_ptr<const ListEntries>&, ListParseReport&)>;
     Error add_loaded(ListConfig config, const LoadOptions& load, const Loader& loader);
     Error apply_delta_to(StagedList& list, std::string_view text, const std::string& source, const LoadOptions& lo);
     std::vector<StagedList> lists_;

@@ -27,9 +27,9 @@ int delta_input(std::string_view text, bool exact) {
         hashguard::ListParseOptions po;
         po.kind = ex ? hashguard::ListKind::exact : hashguard::ListKind::pdq;
         if (hashguard::parse_hash_list(t, "base", *l, po)) __builtin_trap();
-        return std::shared_ptr<const hashguard::HashList>(std::move(l));
+        return entries_of(std::shared_ptr<const hashguard::HashList>(std::move(l)));
     };
-    static const std::shared_ptr<const hashguard::HashList> bases[2] = {base(false), base(true)};
+    static const std::shared_ptr<const ListEntries> bases[2] = {base(false), base(true)};
     DeltaBase b{bases[exact], nullptr, nullptr};
     if (exact ? exact_table_for(b.entries, b.exact) : pdq_index_for(b.entries, 31, b.index)) __builtin_trap();
     std::shared_ptr<const ListDelta> d;
