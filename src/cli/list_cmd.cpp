@@ -59,7 +59,8 @@ int list_build(int argc, char** argv) {
         ListParseReport rep;
         std::size_t m = 0;
         Error e = load_list_file(in, l, opt, &rep);
-        if (!e) e = merge_hash_lists(all, l, &m);
+        if (!e && all.size() == 0) std::swap(all, l);  // the first input: nothing to merge with
+        else if (!e) e = merge_hash_lists(all, l, &m);
         secure_clear(l);
         if (e) return std::fprintf(stderr, "%s\n", e.message.c_str()), 1;
         for (const auto& p : rep.problems) std::fprintf(stderr, "skipped %s\n", p.c_str());

@@ -7,13 +7,20 @@
 
 namespace hashguard::detail {
 
+/// Value of each byte as a hex digit, or -1 (a table: lists hold 10^7 hashes).
+inline constexpr struct HexTable {
+    signed char v[256];
+    constexpr HexTable() : v{} {
+        for (int c = 0; c < 256; ++c)
+            v[c] = static_cast<signed char>(c >= '0' && c <= '9'   ? c - '0'
+                                            : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                            : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                                                   : -1);
+    }
+} kHexTable;
+
 /// Value of one hex digit, or -1.
-inline int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
+inline int hex_value(char c) noexcept { return kHexTable.v[static_cast<unsigned char>(c)]; }
 
 /// Writes 2*n lower-case hex digits of bytes[0..n) to out (no terminator).
 inline void hex_encode(const std::uint8_t* bytes, std::size_t n, char* out) noexcept {
@@ -34,12 +41,13 @@ inline std::string hex_string(const std::uint8_t* bytes, std::size_t n) {
 /// character is not a hex digit (out is then partly written).
 inline bool hex_decode(std::string_view hex, std::uint8_t* out) noexcept {
     if (hex.size() % 2) return false;
+    int bad = 0;  // checked once at the end: no branch per digit
     for (std::size_t i = 0; i < hex.size() / 2; ++i) {
         const int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0) return false;
+        bad |= hi | lo;
         out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
     }
-    return true;
+    return bad >= 0;
 }
 
 }  // namespace hashguard::detail

@@ -165,13 +165,23 @@ void reserve_entries(HashList& l, std::size_t n) {
     l.metadata.reserve(total);
 }
 
+// Where the line starting at pos ends: the first LF or CR (memchr for each,
+// the CR only up to the LF: string_view::find_first_of calls memchr per byte).
+std::size_t line_end(std::string_view text, std::size_t pos) {
+    const char* b = text.data() + pos;
+    const std::size_t left = text.size() - pos;
+    const void* lf = std::memchr(b, '\n', left);
+    const std::size_t upto = lf ? static_cast<std::size_t>(static_cast<const char*>(lf) - b) : left;
+    const void* cr = std::memchr(b, '\r', upto);
+    return pos + (cr ? static_cast<std::size_t>(static_cast<const char*>(cr) - b) : upto);
+}
+
 // Calls f(line_number, line) for each line; lines end with LF, CRLF or CR.
 template <class F>
 std::size_t for_each_line(std::string_view text, F&& f) {
     std::size_t n = 0, pos = 0;
     while (pos < text.size()) {
-        const std::size_t end = text.find_first_of("\r\n", pos);
-        const std::size_t stop = end == std::string_view::npos ? text.size() : end;
+        const std::size_t stop = line_end(text, pos);
         f(++n, text.substr(pos, stop - pos));
         pos = stop + 1;
         if (stop < text.size() && text[stop] == '\r' && pos < text.size() && text[pos] == '\n') ++pos;
