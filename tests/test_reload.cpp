@@ -106,6 +106,17 @@ TEST_CASE("deltas add and remove entries without rebuilding the index") {
     s.set_lists(lists);
     CHECK(scan(s, "messi5.jpg").verdict() == HG_VERDICT_MATCH);
     CHECK(scan(s, "apple.jpg").verdict() == HG_VERDICT_NO_MATCH);
+    // A delta on a list that was never handed to a scanner: its index is built once,
+    // for the delta, and the set reuses it.
+    {
+        const auto before = hashguard::scan::indexes_built();
+        hg::Lists fresh;
+        fresh.add_text("f", random_list(3000, 9), HG_KIND_PDQ).apply_delta("f", "-" + messi + "\n" + apple + "\n");
+        hg::Scanner s2;
+        s2.set_lists(fresh);
+        CHECK(hashguard::scan::indexes_built() == before + 1);
+    }
+
     const auto built = hashguard::scan::indexes_built();
 
     // Remove messi, add apple (with its metadata), re-add aero (already listed: ignored).

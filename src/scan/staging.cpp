@@ -66,7 +66,7 @@ Error ListStaging::add_loaded(ListConfig config, const LoadOptions& load_opt, co
     ListParseReport report;
     if (Error e = loader(po, entries, report)) return e;
     if (Error e = check_digest_kinds(*entries, config.name, config.kind)) return e;
-    lists_.push_back(StagedList{std::move(config), std::move(entries), std::move(report), nullptr});
+    lists_.push_back(StagedList{std::move(config), std::move(entries), std::move(report), nullptr, nullptr});
     return {};
 }
 
@@ -141,6 +141,7 @@ Error ListStaging::apply_delta_to(StagedList& list, std::string_view text, const
     Error e = list.config.kind == HashKind::pdq ? pdq_index_for(list.entries, list.config.threshold, base.index)
                                                 : exact_table_for(list.entries, base.exact);
     if (e) return e;
+    list.built = base.index ? std::shared_ptr<const void>(base.index) : std::shared_ptr<const void>(base.exact);
     ListParseOptions po;
     po.skip_bad_lines = lo.skip_bad_lines;
     std::shared_ptr<const ListDelta> delta;
@@ -157,6 +158,7 @@ Error ListStaging::apply_delta_to(StagedList& list, std::string_view text, const
     if (Error me = merge_delta(*list.entries, *delta, *merged)) return me;
     list.entries = entries_of(std::shared_ptr<const HashList>(std::move(merged)));
     list.delta.reset();
+    list.built.reset();  // the new base gets its index at the next build
     return {};
 }
 
@@ -186,8 +188,11 @@ Error ListStaging::build(std::shared_ptr<const ListSet>& out) const {
             ::malloc_trim(0);
 #endif
         });
-        for (const auto& l : lists_)
+        for (const auto& l : lists_) {
             if (Error e = set->add(l.config, l.entries, l.delta)) return e;
+            const LoadedList& loaded = *set->lists().back();
+            l.built = loaded.index ? std::shared_ptr<const void>(loaded.index) : std::shared_ptr<const void>(loaded.exact);
+        }
         out = std::move(set);
         return {};
     });

@@ -24,6 +24,9 @@ struct StagedList {
     std::shared_ptr<const ListEntries> entries;  ///< the base
     ListParseReport report;
     std::shared_ptr<const ListDelta> delta;   ///< changes applied since the base, or null
+    /// The base's index or digest table, kept alive while the list is staged
+    /// so that applying deltas and building sets reuse it (see list_index.hpp).
+    mutable std::shared_ptr<const void> built;
 
     std::size_t size() const noexcept {
         return entries->size() + (delta ? delta->added.size() - delta->removed.size() : 0);
