@@ -25,7 +25,7 @@ void range_rows_all(const std::uint64_t* words, std::size_t n, const Hash256* qs
                     std::vector<IndexMatch>& out) {
     constexpr std::size_t kRows = 2048, kQueries = 16;
     const std::vector<std::uint64_t> qw = pack_queries(qs, m);
-    std::vector<kernels::RangeHit> hits(kQueries * kRows);
+    std::vector<kernels::RangeHit> hits(std::min(kQueries, m) * std::min(kRows, n));
     const auto& k = kernels::active();
     for (std::size_t q0 = 0; q0 < m; q0 += kQueries) {
         const std::size_t mq = std::min(kQueries, m - q0);
@@ -280,6 +280,18 @@ bool fixed_mih_chunks(std::string_view s, int& chunks) {
     return r.ec == std::errc() && r.ptr == end && chunks >= detail::kMihMinChunks && chunks <= detail::kMihMaxChunks;
 }
 
+// Crossovers measured by bench_index (--benchmark_filter=xover; bench/README.md):
+// 8-query batches, MIH shaped for the radius, against the bit-sliced scan.
+// MIH wins up to r = 16 at 10^3 hashes, r = 31 at 10^4-10^5, r = 40 at 10^6
+// and r = 47 at 10^7; beyond, its probes cost more than reading every
+// hash. Under 1000 hashes the scan takes microseconds and MIH's smallest
+// tables (4 MiB) are not worth it. The BK-tree lost to one or the other
+// everywhere (it prunes little at these radii in 256 bits): never chosen.
+std::string_view auto_index(std::size_t n, int radius) {
+    const int mih_up_to = n < 1'000 ? -1 : n < 3'000 ? 16 : n < 300'000 ? 31 : n < 3'000'000 ? 40 : 47;
+    return radius <= mih_up_to ? "mih" : "scan";
+}
+
 }  // namespace
 
 Error make_pdq_index(std::string_view spec, const std::vector<Hash256>& hashes, std::unique_ptr<PdqIndex>& out,
@@ -289,15 +301,7 @@ Error make_pdq_index(std::string_view spec, const std::vector<Hash256>& hashes, 
         if (hashes.size() >= UINT32_MAX) return {Status::invalid_argument, "too many hashes for one index (max 2^32-2)"};
         const int radius = std::clamp(typical_radius, 0, 256);
         std::string_view s = spec;
-        if (s == "auto") {
-            // Crossovers measured by bench_index on this machine kind (bench/README.md):
-            // MIH is 10-300x faster than a scan at r <= 31 from 10^4 hashes up,
-            // still faster at r = 47 up to ~10^5 hashes, slower at r = 63. The
-            // BK-tree beats the scan only at small radii, where MIH beats it more.
-            const std::size_t n = hashes.size();
-            const bool mih = n >= 1'000 && (radius <= 31 || (radius <= 47 && n <= 300'000));
-            s = mih ? "mih" : "scan";
-        }
+        if (s == "auto") s = auto_index(hashes.size(), radius);
         int chunks = 0;
         if (s == "scan") out = std::make_unique<ScanIndex>(hashes);
         else if (s == "mih") out = detail::make_mih_index(hashes, detail::mih_shape(hashes.size(), radius));
