@@ -3,7 +3,9 @@
 // pipeline can use and more).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstring>
+#include <tuple>
 
 #include "kernels/kernels.hpp"
 #include "pdq/pdq_core.hpp"
@@ -138,4 +140,150 @@ TEST_CASE("Hamming kernels equal scalar and a bit-by-bit count") {
             CHECK(std::equal(one.begin(), one.end(), ref.begin() + static_cast<std::ptrdiff_t>(n)));
         }
     }
+}
+
+namespace {
+
+using kernels::RangeHit;
+
+// Hashes for the range kernels: random ones, near copies of the queries at
+// every distance 0..140 (so each radius has hits), and a query's complement.
+struct RangeCase {
+    std::vector<std::uint64_t> q, db;
+    std::vector<int> dist;  // bit-by-bit distances, query-major
+    std::size_t m = 0, n = 0;
+};
+
+void flip_bits(hgtest::Rng& rng, std::uint64_t* h, int bits) {
+    for (int i = 0; i < bits; ++i) {
+        const unsigned b = rng.below(256);
+        h[b / 64] ^= std::uint64_t{1} << (b % 64);
+    }
+}
+
+RangeCase make_range_case(hgtest::Rng& rng, std::size_t m, std::size_t n) {
+    RangeCase c;
+    c.m = m;
+    c.n = n;
+    c.q.resize(4 * m);
+    for (auto& x : c.q) x = rng.next();
+    // Awkward queries: all zeros, all ones, 127/128/129 ones (the sliced kernel's two modes and its boundary).
+    const int ones[] = {0, 256, 127, 128, 129};
+    for (std::size_t i = 0; i < m && i < 5; ++i) {
+        std::uint64_t* q = &c.q[4 * i];
+        std::fill(q, q + 4, 0);
+        for (int b = 0; b < ones[i]; ++b) q[b / 64] |= std::uint64_t{1} << (b % 64);
+    }
+    c.db.resize(4 * n);
+    for (std::size_t j = 0; j < n; ++j) {
+        std::uint64_t* h = &c.db[4 * j];
+        const std::uint64_t* src = &c.q[4 * rng.below(static_cast<std::uint32_t>(m))];
+        switch (rng.below(3)) {
+            case 0: for (int w = 0; w < 4; ++w) h[w] = rng.next(); break;
+            case 1: std::copy(src, src + 4, h); flip_bits(rng, h, static_cast<int>(rng.below(141))); break;
+            default: for (int w = 0; w < 4; ++w) h[w] = ~src[w]; flip_bits(rng, h, static_cast<int>(rng.below(20)));
+        }
+    }
+    c.dist.resize(m * n);
+    for (std::size_t i = 0; i < m; ++i)
+        for (std::size_t j = 0; j < n; ++j) {
+            int d = 0;
+            for (int w = 0; w < 4; ++w)
+                for (int bit = 0; bit < 64; ++bit) d += ((c.q[4 * i + w] ^ c.db[4 * j + w]) >> bit) & 1;
+            c.dist[i * n + j] = d;
+        }
+    return c;
+}
+
+std::vector<std::tuple<std::uint32_t, int, int>> sorted_hits(const std::vector<RangeHit>& h, std::size_t count) {
+    std::vector<std::tuple<std::uint32_t, int, int>> v;
+    for (std::size_t i = 0; i < count; ++i) v.emplace_back(h[i].entry, h[i].query, h[i].distance);
+    std::sort(v.begin(), v.end());
+    return v;
+}
+
+std::vector<std::tuple<std::uint32_t, int, int>> want_hits(const RangeCase& c, int r, std::uint32_t first) {
+    std::vector<std::tuple<std::uint32_t, int, int>> v;
+    for (std::size_t j = 0; j < c.n; ++j)
+        for (std::size_t i = 0; i < c.m; ++i)
+            if (c.dist[i * c.n + j] <= r) v.emplace_back(first + j, static_cast<int>(i), c.dist[i * c.n + j]);
+    return v;
+}
+
+const std::size_t kRangeSizes[] = {0, 1, 3, 7, 8, 9, 17, 63, 64, 65, 127, 129, 255, 256, 257, 511, 512, 513, 1000, 1025, 1537, 4099};
+const int kRadii[] = {0, 1, 8, 31, 32, 63, 64, 100, 127, 128, 129, 160, 200, 255, 256};
+
+}  // namespace
+
+TEST_CASE("slice_pack: plane j holds bit j of every hash, then the popcount bits and a zero plane") {
+    hgtest::Rng rng(21);
+    for (std::size_t n : {std::size_t{1}, std::size_t{63}, std::size_t{512}, std::size_t{700}}) {
+        std::vector<std::uint64_t> rows(4 * n);
+        for (auto& x : rows) x = rng.next();
+        const std::size_t blocks = (n + kernels::kSliceLanes - 1) / kernels::kSliceLanes;
+        std::vector<std::uint64_t> planes(blocks * kernels::kSliceBlockWords, 0xdeadbeef);
+        kernels::slice_pack(rows.data(), n, planes.data());
+        auto bit = [&](std::size_t lane, std::size_t plane) {
+            const std::uint64_t* blk = &planes[lane / 512 * kernels::kSliceBlockWords];
+            return static_cast<int>((blk[plane * 8 + (lane % 512) / 64] >> (lane % 64)) & 1);
+        };
+        for (std::size_t l = 0; l < blocks * 512; ++l) {
+            int pc = 0;
+            for (int j = 0; j < 256; ++j) {
+                const int want = l < n ? static_cast<int>((rows[4 * l + j / 64] >> (j % 64)) & 1) : 0;
+                pc += want;
+                REQUIRE(bit(l, static_cast<std::size_t>(j)) == want);
+            }
+            for (int k = 0; k < 9; ++k) REQUIRE(bit(l, 256 + static_cast<std::size_t>(k)) == ((pc >> k) & 1));
+            REQUIRE(bit(l, kernels::kSliceZero) == 0);
+        }
+    }
+}
+
+TEST_CASE("Range kernels (rows, pairs, sliced) of every set equal a bit-by-bit count") {
+    hgtest::Rng rng(15);
+    int checked = 0;
+    for (std::size_t n : kRangeSizes)
+        for (std::size_t m : {std::size_t{1}, std::size_t{5}, std::size_t{8}, std::size_t{9}}) {
+            const RangeCase c = make_range_case(rng, m, n);
+            const std::size_t blocks = (n + kernels::kSliceLanes - 1) / kernels::kSliceLanes;
+            std::vector<std::uint64_t> planes(blocks * kernels::kSliceBlockWords);
+            kernels::slice_pack(c.db.data(), n, planes.data());
+            // pairs: every (query, entry) once, in a shuffled order, plus repeats
+            std::vector<kernels::RangePair> pairs;
+            for (std::size_t j = 0; j < n; ++j)
+                for (std::size_t i = 0; i < m; ++i) pairs.push_back({static_cast<std::uint32_t>(j), static_cast<std::uint32_t>(i)});
+            for (std::size_t i = pairs.size(); i > 1; --i) std::swap(pairs[i - 1], pairs[rng.below(static_cast<std::uint32_t>(i))]);
+            std::vector<RangeHit> hits(m * std::max<std::size_t>(blocks, 1) * kernels::kSliceLanes + 1);
+            for (int r : kRadii) {
+                const auto want = want_hits(c, r, 1000);
+                std::vector<kernels::SlicedQuery> sq(m);
+                for (std::size_t i = 0; i < m; ++i) kernels::slice_query(&c.q[4 * i], r, static_cast<std::uint16_t>(i), sq[i]);
+                for (const Kernels* k : kernels::available()) {
+                    INFO(k->name << " n=" << n << " m=" << m << " r=" << r);
+                    std::size_t got = k->range_rows(c.q.data(), m, c.db.data(), n, 1000, r, hits.data());
+                    REQUIRE(sorted_hits(hits, got) == want);
+                    std::size_t done = 99;
+                    got = k->range_sliced(sq.data(), m, planes.data(), n, 1000, hits.data(), hits.size(), &done);
+                    REQUIRE(done == blocks);
+                    REQUIRE(sorted_hits(hits, got) == want);
+                    // in pieces: a capacity of one block's worst case scans block by block
+                    std::vector<RangeHit> all;
+                    for (std::size_t b0 = 0; b0 < blocks; b0 += done) {
+                        const std::size_t nb = n - b0 * kernels::kSliceLanes;
+                        got = k->range_sliced(sq.data(), m, planes.data() + b0 * kernels::kSliceBlockWords, nb,
+                                              static_cast<std::uint32_t>(1000 + b0 * kernels::kSliceLanes), hits.data(),
+                                              m * kernels::kSliceLanes, &done);
+                        REQUIRE(done >= 1);
+                        all.insert(all.end(), hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(got));
+                    }
+                    REQUIRE(sorted_hits(all, all.size()) == want);
+                    got = k->range_pairs(c.q.data(), c.db.data(), pairs.data(), pairs.size(), r, hits.data());
+                    for (std::size_t h = 0; h < got; ++h) hits[h].entry += 1000;
+                    REQUIRE(sorted_hits(hits, got) == want);
+                    ++checked;
+                }
+            }
+        }
+    std::printf("range kernels: %d (set, size, batch, radius) cases equal to the bit count\n", checked);
 }

@@ -1,20 +1,15 @@
-// PDQ indexes: SIMD linear scan, multi-index hashing, BK-tree; the factory.
-#include <sys/mman.h>
-
+// PDQ indexes: the bit-sliced scan and the BK-tree (MIH is in mih.cpp); the
+// base class and the factory.
 #include <algorithm>
-#include <cstdlib>
-#include <memory>
-#include <new>
 #include <bit>
+#include <charconv>
 #include <cstring>
 #include <numeric>
 #include <string>
 
 #include "common/errors.hpp"
 #include "common/fault.hpp"
-#include "common/secure.hpp"
-#include "hashguard/index.hpp"
-#include "kernels/kernels.hpp"
+#include "index/index_impl.hpp"
 
 namespace hashguard {
 
@@ -24,264 +19,93 @@ void PdqIndex::range_batch(const Hash256* qs, std::size_t n, int radius, std::ve
     for (std::size_t i = 0; i < n; ++i) range_one(qs[i], static_cast<std::uint32_t>(i), radius, out);
 }
 
+namespace detail {
+
+void range_rows_all(const std::uint64_t* words, std::size_t n, const Hash256* qs, std::size_t m, int radius,
+                    std::vector<IndexMatch>& out) {
+    constexpr std::size_t kRows = 2048, kQueries = 16;
+    const std::vector<std::uint64_t> qw = pack_queries(qs, m);
+    std::vector<kernels::RangeHit> hits(std::min(kQueries, m) * std::min(kRows, n));
+    const auto& k = kernels::active();
+    for (std::size_t q0 = 0; q0 < m; q0 += kQueries) {
+        const std::size_t mq = std::min(kQueries, m - q0);
+        for (std::size_t j0 = 0; j0 < n; j0 += kRows) {
+            const std::size_t found = k.range_rows(&qw[4 * q0], mq, words + 4 * j0, std::min(kRows, n - j0),
+                                                   static_cast<std::uint32_t>(j0), radius, hits.data());
+            append_hits(hits.data(), found, q0, out);
+        }
+    }
+}
+
+}  // namespace detail
+
 namespace {
 
-using Words = std::array<std::uint64_t, 4>;
-
-Words to_words(const Hash256& h) {
-    Words w;
-    std::memcpy(w.data(), h.w.data(), sizeof w);
-    return w;
-}
+using detail::HugeVector;
+using detail::Words;
+using detail::pack;
+using detail::to_words;
 
 int distance(const Words& a, const std::uint64_t* b) {
     return std::popcount(a[0] ^ b[0]) + std::popcount(a[1] ^ b[1]) + std::popcount(a[2] ^ b[2]) +
            std::popcount(a[3] ^ b[3]);
 }
 
-// Index arrays (copies of list hashes) are zeroed when freed. Large ones are read at random: on 4 KiB pages nearly every read is
-// also a TLB miss. Arrays of 2 MiB and more are allocated 2 MiB-aligned and
-// marked for transparent huge pages (Linux madvise mode), which cut the 8-query
-// MIH lookup at 10^6 hashes by a third here. Falls back silently elsewhere.
-template <class T>
-struct HugePageAllocator {
-    using value_type = T;
-    HugePageAllocator() = default;
-    template <class U>
-    HugePageAllocator(const HugePageAllocator<U>&) noexcept {}
-    static constexpr std::size_t kHuge = std::size_t{2} << 20;
-    T* allocate(std::size_t n) {
-        const std::size_t bytes = n * sizeof(T);
-        if (bytes < kHuge) return std::allocator<T>().allocate(n);
-        const std::size_t rounded = (bytes + kHuge - 1) / kHuge * kHuge;
-        void* p = std::aligned_alloc(kHuge, rounded);
-        if (!p) throw std::bad_alloc();
-#ifdef MADV_HUGEPAGE
-        madvise(p, rounded, MADV_HUGEPAGE);
-#endif
-        return static_cast<T*>(p);
-    }
-    void deallocate(T* p, std::size_t n) noexcept {
-        detail::wipe(p, n * sizeof(T));  // list contents are sensitive: never left in freed memory
-        if (n * sizeof(T) < kHuge) std::allocator<T>().deallocate(p, n);
-        else std::free(p);
-    }
-    template <class U>
-    bool operator==(const HugePageAllocator<U>&) const noexcept { return true; }
-};
-template <class T>
-using HugeVector = std::vector<T, HugePageAllocator<T>>;
-
-// Hashes as contiguous 4 x uint64 words, the layout the Hamming kernels scan.
-HugeVector<std::uint64_t> pack(const std::vector<Hash256>& hashes) {
-    HugeVector<std::uint64_t> v(4 * hashes.size());
-    for (std::size_t i = 0; i < hashes.size(); ++i) std::memcpy(&v[4 * i], hashes[i].w.data(), 32);
-    return v;
-}
-
 // ---------------------------------------------------------------- scan
+// The hashes in the kernels' bit-sliced layout (33.25 bytes per hash): a
+// batch shares one pass, each query reads about half of the planes, and
+// only matches leave the kernel.
 class ScanIndex final : public PdqIndex {
 public:
-    explicit ScanIndex(const std::vector<Hash256>& h) : words_(pack(h)), n_(h.size()) {}
+    explicit ScanIndex(const std::vector<Hash256>& h) : n_(h.size()) {
+        const HugeVector<std::uint64_t> rows = pack(h);
+        planes_.resize((n_ + kernels::kSliceLanes - 1) / kernels::kSliceLanes * kernels::kSliceBlockWords);
+        kernels::slice_pack(rows.data(), n_, planes_.data());
+    }
     const char* name() const noexcept override { return "scan"; }
     std::size_t size() const noexcept override { return n_; }
-    std::size_t memory_bytes() const noexcept override { return words_.size() * 8; }
+    std::size_t memory_bytes() const noexcept override { return planes_.size() * 8; }
 
 protected:
-    static constexpr std::size_t kBlock = 4096;
     void range_one(const Hash256& q, std::uint32_t qi, int radius, std::vector<IndexMatch>& out) const override {
-        const Words qw = to_words(q);
-        std::uint16_t d[kBlock];
-        const auto& k = kernels::active();
-        for (std::size_t j0 = 0; j0 < n_; j0 += kBlock) {
-            const std::size_t nb = std::min(kBlock, n_ - j0);
-            k.hamming_1xn(qw.data(), &words_[4 * j0], nb, d);
-            for (std::size_t j = 0; j < nb; ++j)
-                if (d[j] <= radius) out.push_back({qi, static_cast<std::uint32_t>(j0 + j), d[j]});
-        }
+        const std::size_t start = out.size();
+        range_batch(&q, 1, radius, out);
+        for (std::size_t i = start; i < out.size(); ++i) out[i].query = qi;
     }
-    // A batch shares one pass over the list: each block of hashes is compared
-    // with every query while it is in cache.
     void range_batch(const Hash256* qs, std::size_t m, int radius, std::vector<IndexMatch>& out) const override {
-        constexpr std::size_t kQ = 16;  // queries per pass
-        std::vector<std::uint64_t> qw(4 * kQ);
-        std::vector<std::uint16_t> d(kQ * kBlock);
+        constexpr std::size_t kQueries = 16;  // per pass (a block part stays in L1 while they pass over it)
+        std::vector<kernels::SlicedQuery> sq(std::min(m, kQueries));
+        std::vector<kernels::RangeHit> hits(2 * sq.size() * kernels::kSliceLanes);
         const auto& k = kernels::active();
-        for (std::size_t q0 = 0; q0 < m; q0 += kQ) {
-            const std::size_t mq = std::min(kQ, m - q0);
-            for (std::size_t i = 0; i < mq; ++i) std::memcpy(&qw[4 * i], qs[q0 + i].w.data(), 32);
-            for (std::size_t j0 = 0; j0 < n_; j0 += kBlock) {
-                const std::size_t nb = std::min(kBlock, n_ - j0);
-                kernels::hamming_mxn(k, qw.data(), mq, &words_[4 * j0], nb, d.data());
-                for (std::size_t i = 0; i < mq; ++i)
-                    for (std::size_t j = 0; j < nb; ++j)
-                        if (d[i * nb + j] <= radius)
-                            out.push_back({static_cast<std::uint32_t>(q0 + i), static_cast<std::uint32_t>(j0 + j),
-                                           d[i * nb + j]});
+        for (std::size_t q0 = 0; q0 < m; q0 += kQueries) {
+            const std::size_t mq = std::min(kQueries, m - q0);
+            for (std::size_t i = 0; i < mq; ++i)
+                kernels::slice_query(to_words(qs[q0 + i]).data(), radius, static_cast<std::uint16_t>(i), sq[i]);
+            for (std::size_t b0 = 0, done = 0; b0 * kernels::kSliceLanes < n_; b0 += done) {
+                const std::size_t found =
+                    k.range_sliced(sq.data(), mq, &planes_[b0 * kernels::kSliceBlockWords],
+                                   n_ - b0 * kernels::kSliceLanes, static_cast<std::uint32_t>(b0 * kernels::kSliceLanes),
+                                   hits.data(), hits.size(), &done);
+                detail::append_hits(hits.data(), found, q0, out);
             }
         }
     }
+    // The smallest radius with a hit, in steps of 8 (each pass is exact).
     int nearest_distance(const Hash256& q) const override {
-        const Words qw = to_words(q);
-        std::uint16_t d[kBlock];
-        int best = 257;
-        const auto& k = kernels::active();
-        for (std::size_t j0 = 0; j0 < n_; j0 += kBlock) {
-            const std::size_t nb = std::min(kBlock, n_ - j0);
-            k.hamming_1xn(qw.data(), &words_[4 * j0], nb, d);
-            for (std::size_t j = 0; j < nb; ++j) best = std::min<int>(best, d[j]);
+        std::vector<IndexMatch> hits;
+        for (int r = 0;; r = std::min(256, r + 8)) {
+            range_batch(&q, 1, r, hits);
+            if (!hits.empty() || r == 256) {
+                int best = 257;
+                for (const auto& m : hits) best = std::min(best, static_cast<int>(m.distance));
+                return best;
+            }
         }
-        return best;
     }
 
 private:
-    HugeVector<std::uint64_t> words_;
     std::size_t n_;
-};
-
-// ---------------------------------------------------------------- MIH
-// 16 chunks of 16 bits. If d(q, h) <= r then, by pigeonhole, some chunk of h
-// is within floor(r / 16) of q's chunk: probing every key within that radius
-// in every chunk finds all candidates, which are then verified. Exact for any
-// radius (r >= 256 degenerates to probing everything). Each chunk is a
-// 65537-entry offset table into entry ids sorted by that chunk's key.
-class MihIndex final : public PdqIndex {
-public:
-    explicit MihIndex(const std::vector<Hash256>& h) : words_(pack(h)), n_(h.size()) {
-        offsets_.assign(16 * 65537, 0);
-        ids_.resize(16 * n_);
-        for (int c = 0; c < 16; ++c) {
-            std::uint32_t* off = &offsets_[static_cast<std::size_t>(c) * 65537];
-            for (std::size_t i = 0; i < n_; ++i) ++off[h[i].w[c] + 1];
-            for (int k = 0; k < 65536; ++k) off[k + 1] += off[k];
-            std::vector<std::uint32_t> fill(off, off + 65536);
-            for (std::size_t i = 0; i < n_; ++i) ids_[c * n_ + fill[h[i].w[c]]++] = static_cast<std::uint32_t>(i);
-        }
-    }
-    const char* name() const noexcept override { return "mih"; }
-    std::size_t size() const noexcept override { return n_; }
-    std::size_t memory_bytes() const noexcept override {
-        return words_.size() * 8 + offsets_.size() * 4 + ids_.size() * 4;
-    }
-
-protected:
-    // Calls f(entry) for every entry sharing a chunk within `s` bits of q's.
-    template <class F>
-    void probe(const Hash256& q, int s, F&& f) const {
-        if (n_ == 0) return;
-        for (int c = 0; c < 16; ++c) {
-            const std::uint32_t* off = &offsets_[static_cast<std::size_t>(c) * 65537];
-            const std::uint32_t* ids = ids_.data() + static_cast<std::size_t>(c) * n_;
-            const unsigned key = q.w[c];
-            auto visit = [&](unsigned k) {
-                const std::uint32_t end = off[k + 1];
-                for (std::uint32_t p = off[k]; p < end; ++p) {
-                    // The hashes are read at random: ask for them a few ahead.
-                    if (p + 8 < end) __builtin_prefetch(&words_[4 * static_cast<std::size_t>(ids[p + 8])]);
-                    f(ids[p]);
-                }
-            };
-            // all 16-bit masks with popcount <= s, by increasing popcount
-            visit(key);
-            if (s >= 16) {
-                for (unsigned m = 1; m < 65536; ++m) visit(key ^ m);
-                continue;
-            }
-            for (int bits = 1; bits <= s; ++bits) {
-                unsigned m = (1u << bits) - 1;  // Gosper's hack over 16-bit masks
-                while (m < 65536) {
-                    visit(key ^ m);
-                    const unsigned t = m | (m - 1);
-                    m = (t + 1) | (((~t & -~t) - 1) >> (std::countr_zero(m) + 1));
-                }
-            }
-        }
-    }
-    void range_one(const Hash256& q, std::uint32_t qi, int radius, std::vector<IndexMatch>& out) const override {
-        // Candidates are verified as they come (independent loads the core
-        // overlaps); only matches, found once per agreeing chunk, are deduplicated.
-        const Words qw = to_words(q);
-        const std::size_t start = out.size();
-        probe(q, std::min(radius / 16, 16), [&](std::uint32_t e) {
-            const int d = distance(qw, &words_[4 * static_cast<std::size_t>(e)]);
-            if (d <= radius) out.push_back({qi, e, static_cast<std::uint32_t>(d)});
-        });
-        const auto first = out.begin() + static_cast<std::ptrdiff_t>(start);
-        std::sort(first, out.end(), [](const IndexMatch& a, const IndexMatch& b) { return a.entry < b.entry; });
-        out.erase(std::unique(first, out.end(), [](const IndexMatch& a, const IndexMatch& b) { return a.entry == b.entry; }),
-                  out.end());
-    }
-    // A batch (the 8 dihedral variants) at probe radius 0 or 1 in stages, so
-    // the random reads overlap instead of waiting one after another: all probe
-    // slots (prefetching the offset pairs), then all id runs (prefetched), then
-    // the candidates verified with their hashes prefetched a few ahead. With
-    // the index cold in cache (a scan decodes an image between lookups) this
-    // is several times faster than probing query by query.
-    void range_batch(const Hash256* qs, std::size_t n, int radius, std::vector<IndexMatch>& out) const override {
-        const int s = std::min(radius / 16, 16);
-        if (n_ == 0 || s >= 2) {
-            PdqIndex::range_batch(qs, n, radius, out);
-            return;
-        }
-        thread_local std::vector<std::uint32_t> slot, query;
-        thread_local std::vector<std::pair<std::uint32_t, std::uint32_t>> cand;  // (query, entry)
-        slot.clear();
-        query.clear();
-        cand.clear();
-        for (std::uint32_t qi = 0; qi < n; ++qi)
-            for (int c = 0; c < 16; ++c) {
-                const std::uint32_t base = static_cast<std::uint32_t>(c) * 65537u, key = qs[qi].w[c];
-                for (int b = -1; b < (s ? 16 : 0); ++b) {
-                    const std::uint32_t k = base + (b < 0 ? key : key ^ (1u << b));
-                    __builtin_prefetch(&offsets_[k]);
-                    slot.push_back(k);
-                    query.push_back(qi);
-                }
-            }
-        std::vector<std::pair<std::uint32_t, std::uint32_t>> runs(slot.size());
-        for (std::size_t i = 0; i < slot.size(); ++i) {
-            const std::size_t ids_base = static_cast<std::size_t>(slot[i] / 65537u) * n_;
-            runs[i] = {static_cast<std::uint32_t>(offsets_[slot[i]]), static_cast<std::uint32_t>(offsets_[slot[i] + 1])};
-            if (runs[i].first < runs[i].second) __builtin_prefetch(&ids_[ids_base + runs[i].first]);
-        }
-        for (std::size_t i = 0; i < slot.size(); ++i) {
-            const std::uint32_t* ids = ids_.data() + static_cast<std::size_t>(slot[i] / 65537u) * n_;
-            for (std::uint32_t p = runs[i].first; p < runs[i].second; ++p) cand.emplace_back(query[i], ids[p]);
-        }
-        thread_local std::vector<Words> qw;
-        qw.resize(n);
-        for (std::size_t i = 0; i < n; ++i) qw[i] = to_words(qs[i]);
-        const std::size_t start = out.size();
-        constexpr std::size_t kAhead = 16;
-        for (std::size_t i = 0; i < cand.size(); ++i) {
-            if (i + kAhead < cand.size()) __builtin_prefetch(&words_[4 * static_cast<std::size_t>(cand[i + kAhead].second)]);
-            const int d = distance(qw[cand[i].first], &words_[4 * static_cast<std::size_t>(cand[i].second)]);
-            if (d <= radius) out.push_back({cand[i].first, cand[i].second, static_cast<std::uint32_t>(d)});
-        }
-        const auto first = out.begin() + static_cast<std::ptrdiff_t>(start);
-        std::sort(first, out.end(), [](const IndexMatch& a, const IndexMatch& b) {
-            return a.query != b.query ? a.query < b.query : a.entry < b.entry;
-        });
-        out.erase(std::unique(first, out.end(),
-                              [](const IndexMatch& a, const IndexMatch& b) { return a.query == b.query && a.entry == b.entry; }),
-                  out.end());
-    }
-    int nearest_distance(const Hash256& q) const override {
-        // Widen the probe radius until a candidate is found within the
-        // radius the probe guarantees complete: s probes cover d <= 16*s+15.
-        const Words qw = to_words(q);
-        int best = 257;
-        for (int s = 0; s <= 16; ++s) {
-            probe(q, s, [&](std::uint32_t e) { best = std::min(best, distance(qw, &words_[4 * static_cast<std::size_t>(e)])); });
-            if (best <= 16 * s + 15 || s == 16) return best;
-        }
-        return best;
-    }
-
-private:
-    HugeVector<std::uint64_t> words_;
-    std::size_t n_;
-    HugeVector<std::uint32_t> offsets_, ids_;
+    HugeVector<std::uint64_t> planes_;
 };
 
 // ---------------------------------------------------------------- BK-tree
@@ -308,17 +132,30 @@ public:
     }
 
 protected:
+    // Pivots are checked one by one, leaf buckets by the range kernel.
     void range_one(const Hash256& q, std::uint32_t qi, int radius, std::vector<IndexMatch>& out) const override {
         if (!n_) return;
         const Words qw = to_words(q);
-        walk(qw, 0, [&](std::uint32_t slot, int d) {
+        auto pivot = [&](std::uint32_t slot, int d) {
             if (d <= radius) out.push_back({qi, perm_[slot], static_cast<std::uint32_t>(d)});
-        }, [&](int dp) { return std::pair{dp - radius, dp + radius}; });
+        };
+        auto leaf = [&](std::uint32_t first, std::uint32_t count) {
+            kernels::RangeHit hits[kLeaf];
+            const std::size_t found =
+                kernels::active().range_rows(qw.data(), 1, &words_[4 * static_cast<std::size_t>(first)], count, first, radius, hits);
+            for (std::size_t i = 0; i < found; ++i) out.push_back({qi, perm_[hits[i].entry], hits[i].distance});
+        };
+        walk(qw, 0, pivot, leaf, [&](int dp) { return std::pair{dp - radius, dp + radius}; });
     }
     int nearest_distance(const Hash256& q) const override {
         const Words qw = to_words(q);
         int best = 257;
-        walk(qw, 0, [&](std::uint32_t, int d) { best = std::min(best, d); },
+        auto leaf = [&](std::uint32_t first, std::uint32_t count) {
+            std::uint16_t d[kLeaf];
+            kernels::active().hamming_1xn(qw.data(), &words_[4 * static_cast<std::size_t>(first)], count, d);
+            for (std::uint32_t i = 0; i < count; ++i) best = std::min<int>(best, d[i]);
+        };
+        walk(qw, 0, [&](std::uint32_t, int d) { best = std::min(best, d); }, leaf,
              [&](int dp) { return std::pair{dp - best, dp + best}; });
         return best;
     }
@@ -367,15 +204,14 @@ private:
         return id;
     }
 
-    // Visits candidate slots; `window(d_pivot)` gives the child distance
-    // range still worth descending (it may shrink as `report` is called).
-    template <class Report, class Window>
-    void walk(const Words& q, std::uint32_t node, Report&& report, Window&& window) const {
+    // Visits the tree: report(slot, d) for each internal pivot, leaf(first
+    // slot, count) for each leaf bucket reached; `window(d_pivot)` gives the
+    // child distance range still worth descending (it may shrink as they run).
+    template <class Report, class Leaf, class Window>
+    void walk(const Words& q, std::uint32_t node, Report&& report, Leaf&& leaf, Window&& window) const {
         const Node& nd = nodes_[node];
         if (nd.count) {
-            std::uint16_t d[kLeaf];
-            kernels::active().hamming_1xn(q.data(), &words_[4 * static_cast<std::size_t>(nd.pivot)], nd.count, d);
-            for (std::uint32_t i = 0; i < nd.count; ++i) report(nd.pivot + i, d[i]);
+            leaf(nd.pivot, nd.count);
             return;
         }
         const int dp = distance(q, &words_[4 * static_cast<std::size_t>(nd.pivot)]);
@@ -385,7 +221,7 @@ private:
             const int cd = static_cast<int>(edges_[e].distance);
             if (cd < lo) continue;
             if (cd > hi) break;  // edges are sorted by distance
-            walk(q, edges_[e].node, report, window);
+            walk(q, edges_[e].node, report, leaf, window);
         }
     }
 
@@ -434,25 +270,46 @@ Error PdqIndex::nearest(const Hash256* queries, std::size_t n, std::vector<Index
     });
 }
 
+namespace {
+
+// "mih:<chunks>": MIH with a fixed number of chunks (kMihMinChunks..kMihMaxChunks), for tests and benches.
+bool fixed_mih_chunks(std::string_view s, int& chunks) {
+    if (s.substr(0, 4) != "mih:") return false;
+    const char* end = s.data() + s.size();
+    const auto r = std::from_chars(s.data() + 4, end, chunks);
+    return r.ec == std::errc() && r.ptr == end && chunks >= detail::kMihMinChunks && chunks <= detail::kMihMaxChunks;
+}
+
+// Crossovers measured by bench_index (--benchmark_filter=xover; bench/README.md):
+// 8-query batches, MIH shaped for the radius, against the bit-sliced scan.
+// MIH wins up to r = 16 at 10^3 hashes, r = 31 at 10^4-10^5, r = 40 at 10^6
+// and r = 47 at 10^7; beyond, its probes cost more than reading every
+// hash. Under 1000 hashes the scan takes microseconds and MIH's smallest
+// tables (4 MiB) are not worth it. The BK-tree lost to one or the other
+// everywhere (it prunes little at these radii in 256 bits): never chosen.
+std::string_view auto_index(std::size_t n, int radius) {
+    const int mih_up_to = n < 1'000 ? -1 : n < 3'000 ? 16 : n < 300'000 ? 31 : n < 3'000'000 ? 40 : 47;
+    return radius <= mih_up_to ? "mih" : "scan";
+}
+
+}  // namespace
+
 Error make_pdq_index(std::string_view spec, const std::vector<Hash256>& hashes, std::unique_ptr<PdqIndex>& out,
                      int typical_radius) noexcept {
     return detail::guard([&]() -> Error {
         out.reset();
         if (hashes.size() >= UINT32_MAX) return {Status::invalid_argument, "too many hashes for one index (max 2^32-2)"};
+        const int radius = std::clamp(typical_radius, 0, 256);
         std::string_view s = spec;
-        if (s == "auto") {
-            // Crossovers measured by bench_index on this machine kind (bench/README.md):
-            // MIH is 10-300x faster than a scan at r <= 31 from 10^4 hashes up,
-            // still faster at r = 47 up to ~10^5 hashes, slower at r = 63. The
-            // BK-tree beats the scan only at small radii, where MIH beats it more.
-            const std::size_t n = hashes.size();
-            const bool mih = n >= 1'000 && (typical_radius <= 31 || (typical_radius <= 47 && n <= 300'000));
-            s = mih ? "mih" : "scan";
-        }
+        if (s == "auto") s = auto_index(hashes.size(), radius);
+        int chunks = 0;
         if (s == "scan") out = std::make_unique<ScanIndex>(hashes);
-        else if (s == "mih") out = std::make_unique<MihIndex>(hashes);
+        else if (s == "mih") out = detail::make_mih_index(hashes, detail::mih_shape(hashes.size(), radius));
+        else if (fixed_mih_chunks(s, chunks)) out = detail::make_mih_index(hashes, detail::mih_shape_of(chunks));
         else if (s == "bktree") out = std::make_unique<BkTreeIndex>(hashes);
-        else return {Status::invalid_argument, "unknown index spec '" + std::string(spec) + "' (scan, mih, bktree, auto)"};
+        else
+            return {Status::invalid_argument,
+                    "unknown index spec '" + std::string(spec) + "' (scan, mih, mih:<9..48 chunks>, bktree, auto)"};
         return {};
     });
 }

@@ -75,11 +75,84 @@ HG_AVX512 void hamming_1xn(const std::uint64_t* q, const std::uint64_t* db, std:
     if (i < n) avx2_kernels()->hamming_1xn(q, db + 4 * i, n - i, out + i);  // the odd last hash
 }
 
+// Distances of 8 hashes (db[0..32)) to one query (qq: its 4 words twice) as
+// 8 u64 lanes, hash order, reduced in registers: per vector of two hashes
+// the 8 word popcounts, pairs of words summed across two vectors by
+// unpacklo/hi, then the halves gathered and summed by two-source permutes.
+HG_AVX512 __m512i distances8(const std::uint64_t* db, __m512i qq) {
+    const __m512i p0 = _mm512_popcnt_epi64(_mm512_xor_si512(qq, _mm512_loadu_si512(db)));
+    const __m512i p1 = _mm512_popcnt_epi64(_mm512_xor_si512(qq, _mm512_loadu_si512(db + 8)));
+    const __m512i p2 = _mm512_popcnt_epi64(_mm512_xor_si512(qq, _mm512_loadu_si512(db + 16)));
+    const __m512i p3 = _mm512_popcnt_epi64(_mm512_xor_si512(qq, _mm512_loadu_si512(db + 24)));
+    // s01 lanes: h0 w01, h2 w01, h0 w23, h2 w23, h1 w01, h3 w01, h1 w23, h3 w23 (likewise s23: h4..h7)
+    const __m512i s01 = _mm512_add_epi64(_mm512_unpacklo_epi64(p0, p1), _mm512_unpackhi_epi64(p0, p1));
+    const __m512i s23 = _mm512_add_epi64(_mm512_unpacklo_epi64(p2, p3), _mm512_unpackhi_epi64(p2, p3));
+    const __m512i lo = _mm512_setr_epi64(0, 4, 1, 5, 8, 12, 9, 13), hi = _mm512_setr_epi64(2, 6, 3, 7, 10, 14, 11, 15);
+    return _mm512_add_epi64(_mm512_permutex2var_epi64(s01, lo, s23), _mm512_permutex2var_epi64(s01, hi, s23));
+}
+
+// Row-major range scan: 8 hashes (4 vectors) per step, each query XORed,
+// popcounted and reduced in registers, then one mask compare with the radius;
+// the distances leave the registers only when a lane is in range.
+HG_AVX512 std::size_t range_rows(const std::uint64_t* qs, std::size_t m, const std::uint64_t* db, std::size_t n,
+                                 std::uint32_t first, int radius, RangeHit* hits) {
+    const __m512i r = _mm512_set1_epi64(radius);
+    std::size_t count = 0, j = 0;
+    for (; j + 8 <= n; j += 8)
+        for (std::size_t i = 0; i < m; ++i) {
+            const __m512i qq = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + 4 * i)));
+            const __m512i d = distances8(db + 4 * j, qq);
+            const __mmask8 in = _mm512_cmple_epu64_mask(d, r);
+            if (!in) continue;
+            alignas(64) std::uint64_t dv[8];
+            _mm512_store_si512(dv, d);
+            for (unsigned bits = in; bits; bits &= bits - 1) {
+                const int l = __builtin_ctz(bits);
+                hits[count++] = {first + static_cast<std::uint32_t>(j + l), static_cast<std::uint16_t>(i),
+                                 static_cast<std::uint16_t>(dv[l])};
+            }
+        }
+    if (j < n) count += avx2_kernels()->range_rows(qs, m, db + 4 * j, n - j, first + static_cast<std::uint32_t>(j), radius, hits + count);
+    return count;
+}
+
+// 512 lanes per vector (a whole sliced block plane); the full adder is two
+// vpternlogq (parity 0x96, majority 0xE8).
+struct Bits512 {
+    using vec = __m512i;
+    static constexpr std::size_t kWords = 8;
+    HG_AVX512 static vec load(const std::uint64_t* p) { return _mm512_loadu_si512(p); }
+    HG_AVX512 static void store(std::uint64_t* p, vec v) { _mm512_storeu_si512(p, v); }
+    HG_AVX512 static vec zero() { return _mm512_setzero_si512(); }
+    HG_AVX512 static vec ones() { return _mm512_set1_epi64(-1); }
+    HG_AVX512 static vec and_(vec a, vec b) { return _mm512_and_si512(a, b); }
+    HG_AVX512 static vec or_(vec a, vec b) { return _mm512_or_si512(a, b); }
+    HG_AVX512 static vec xor_(vec a, vec b) { return _mm512_xor_si512(a, b); }
+    HG_AVX512 static vec andnot(vec a, vec b) { return _mm512_andnot_si512(a, b); }
+    HG_AVX512 static void csa(vec& hi, vec& lo, vec a, vec b, vec c) {
+        lo = _mm512_ternarylogic_epi64(a, b, c, 0x96);
+        hi = _mm512_ternarylogic_epi64(a, b, c, 0xE8);
+    }
+    HG_AVX512 static bool any(vec v) { return _mm512_test_epi64_mask(v, v) != 0; }
+};
+
+struct Popcnt {
+    HG_AVX512 static int distance(const std::uint64_t* q, const std::uint64_t* h) {
+        return static_cast<int>(_mm_popcnt_u64(q[0] ^ h[0]) + _mm_popcnt_u64(q[1] ^ h[1]) +
+                                _mm_popcnt_u64(q[2] ^ h[2]) + _mm_popcnt_u64(q[3] ^ h[3]));
+    }
+};
+
+#define HG_TARGET HG_AVX512
+#include "kernels/generic_range.hpp"
+#undef HG_TARGET
+
 }  // namespace
 
 const Kernels* avx512_kernels() noexcept {
     static const Kernels k = {"avx512", kFeatureAVX512 | kFeatureAVX2, luma_row_generic<V16>,
-                              avx2_kernels()->box_rows, box_cols_generic<V16>, dct_generic<V16>, hamming_1xn};
+                              avx2_kernels()->box_rows, box_cols_generic<V16>, dct_generic<V16>, hamming_1xn,
+                              range_rows, range_pairs_generic<Popcnt>, range_sliced_generic<Bits512>};
     return &k;
 }
 

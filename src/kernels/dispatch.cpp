@@ -59,6 +59,10 @@ struct CheckBuffers {
     float a[w * h], b[w * h], ta[w * h], tb[w * h], a64[64 * 64];
     std::uint64_t db[4 * 37];
     std::uint16_t d1[3 * 37], d2[3 * 37];
+    std::uint64_t planes[kSliceBlockWords];
+    SlicedQuery sq[3];
+    RangePair pairs[3 * 37];
+    RangeHit h1[3 * kSliceLanes], h2[3 * kSliceLanes];
 };
 CheckBuffers g_check;
 
@@ -85,6 +89,35 @@ bool check_pipeline(const Kernels& s, const Kernels& k, CheckBuffers& c) {
     return true;
 }
 
+bool same_hits(RangeHit* a, std::size_t na, RangeHit* b, std::size_t nb) {
+    auto less = [](const RangeHit& x, const RangeHit& y) { return x.entry != y.entry ? x.entry < y.entry : x.query < y.query; };
+    std::sort(a, a + na, less);
+    std::sort(b, b + nb, less);
+    for (std::size_t i = 0; i < na && na == nb; ++i)
+        if (a[i].entry != b[i].entry || a[i].query != b[i].query || a[i].distance != b[i].distance) return false;
+    return na == nb;
+}
+
+// The range kernels (rows, pairs, sliced) against scalar's row oracle: the
+// first 3 hashes as queries over all 37, at radii with no, some and all hits.
+bool check_range(const Kernels& s, const Kernels& k, CheckBuffers& c) {
+    slice_pack(c.db, 37, c.planes);
+    for (std::uint32_t i = 0; i < 3 * 37; ++i) c.pairs[i] = {i % 37, i / 37};
+    for (int r : {0, 122, 256}) {
+        const std::size_t n1 = s.range_rows(c.db, 3, c.db, 37, 0, r, c.h1);
+        std::size_t n2 = k.range_rows(c.db, 3, c.db, 37, 0, r, c.h2);
+        if (!same_hits(c.h1, n1, c.h2, n2)) return false;
+        n2 = k.range_pairs(c.db, c.db, c.pairs, 3 * 37, r, c.h2);
+        if (!same_hits(c.h1, n1, c.h2, n2)) return false;
+        for (int i = 0; i < 3; ++i) slice_query(c.db + 4 * i, r, static_cast<std::uint16_t>(i), c.sq[i]);
+        std::size_t blocks = 0;
+        n2 = k.range_sliced(c.sq, 3, c.planes, 37, 0, c.h2, 3 * kSliceLanes, &blocks);
+        if (blocks != 1) return false;
+        if (!same_hits(c.h1, n1, c.h2, n2)) return false;
+    }
+    return true;
+}
+
 // Start-up self-check: a SIMD set must reproduce the scalar oracle bit for
 // bit on a small random workload, or it is not used. Cheap (well under a
 // millisecond) and guards against a miscompiled or untested target. A check
@@ -105,7 +138,7 @@ bool self_check(const Kernels& k) noexcept {
         for (auto& v : c.db) v = (static_cast<std::uint64_t>(rng()) << 32) | rng();
         hamming_mxn(s, c.db, 3, c.db, 37, c.d1);
         hamming_mxn(k, c.db, 3, c.db, 37, c.d2);
-        return same(c.d1, c.d2, sizeof c.d1);
+        return same(c.d1, c.d2, sizeof c.d1) && check_range(s, k, c);
     } catch (...) {
         return false;
     }

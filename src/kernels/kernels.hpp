@@ -22,6 +22,51 @@ enum Feature : unsigned {
     kFeatureNEON = 1u << 2,     // AArch64 Advanced SIMD
 };
 
+/// One (query, hash) pair within the radius: what the range kernels emit.
+struct RangeHit {
+    std::uint32_t entry;     ///< the hash's number (the caller's `first` + its position)
+    std::uint16_t query;     ///< position of the query in the batch
+    std::uint16_t distance;  ///< Hamming distance, 0..256
+};
+
+/// A candidate to verify (MIH): query `query` of the batch against hash `entry`.
+struct RangePair {
+    std::uint32_t entry;
+    std::uint32_t query;
+};
+
+/// Bit-sliced ("vertical") layout of a hash list, scanned by range_sliced.
+/// Hashes are grouped in blocks of kSliceLanes; a block is kSlicePlanes planes
+/// of kSliceLanes bits (kSliceWords x u64), lane l of every plane belonging
+/// to hash block * kSliceLanes + l:
+///   planes 0..255    bit j of each hash (bit j = bit j % 64 of word j / 64);
+///   planes 256..264  bit k of each hash's popcount (0..256);
+///   plane 265        zero (pads a query's plane list to whole groups).
+/// Lanes past the end of the list are zero. Built by slice_pack.
+inline constexpr std::size_t kSliceLanes = 512;
+inline constexpr std::size_t kSliceWords = kSliceLanes / 64;
+inline constexpr std::size_t kSlicePopcount = 256;  ///< first popcount plane
+inline constexpr std::size_t kSliceZero = 265;
+inline constexpr std::size_t kSlicePlanes = 266;
+inline constexpr std::size_t kSliceBlockWords = kSlicePlanes * kSliceWords;
+
+/// A query prepared for range_sliced (slice_query). With S the query's one
+/// bits when it has at most 128 of them, else its zero bits (|S| <= 128), and
+/// c the number of S positions set in a hash h:
+///   ones mode:  d = |h| + |S| - 2c, so d <= r  <=>  2c + 256 >= |h| + bias
+///   zeros mode: d = 2c - |h| + 256 - |S|, so d <= r  <=>  2c + 256 <= |h| + bias
+/// with bias = |S| - r + 256 (ones) or r + |S| (zeros), always in 0..384: only
+/// ~128 of the 256 planes are read per query, and no XOR is needed.
+struct SlicedQuery {
+    std::uint16_t plane[128];  ///< word offsets (plane * kSliceWords) of S, ascending, padded with kSliceZero
+    std::uint16_t groups;      ///< padded length / 16
+    std::uint16_t selected;    ///< |S|
+    std::uint16_t bias;
+    std::uint16_t query;       ///< position in the batch, copied into the hits
+    std::uint16_t check;       ///< after this many groups, skip a block part where no lane can still match (0: never)
+    bool zeros;                ///< S is the zero bits
+};
+
 struct Kernels {
     const char* name;
     unsigned required;  ///< Feature bits the CPU must have
@@ -46,7 +91,41 @@ struct Kernels {
 
     /// out[i] = Hamming distance between q and db[i]; hashes are 4 x uint64.
     void (*hamming_1xn)(const std::uint64_t* q, const std::uint64_t* db, std::size_t n, std::uint16_t* out);
+
+    // Range kernels: they emit only the pairs within the radius, never a
+    // distance per hash. Hits come in any order; each writes at most the
+    // number of hits it documents and returns how many it wrote.
+
+    /// Every (query i < m, hash j < n) with distance(qs[i], db[j]) <= radius,
+    /// hashes row-major (4 x u64), one pass over db for the whole batch; a
+    /// hit's entry is first + j. Writes at most m * n hits. m <= 65536.
+    std::size_t (*range_rows)(const std::uint64_t* qs, std::size_t m, const std::uint64_t* db, std::size_t n,
+                              std::uint32_t first, int radius, RangeHit* hits);
+
+    /// Candidate verification: for each pair, the distance between query
+    /// qs[pair.query] and hash db[pair.entry] (read at random, prefetched
+    /// ahead), kept when <= radius. Writes at most n hits.
+    std::size_t (*range_pairs)(const std::uint64_t* qs, const std::uint64_t* db, const RangePair* pairs,
+                               std::size_t n, int radius, RangeHit* hits);
+
+    /// The bit-sliced scan: every prepared query against blocks of `planes`
+    /// from the first (one pass: each block part stays in L1 while the batch
+    /// passes over it, the lines of blocks ahead are prefetched); lanes
+    /// numbered from the first block, those at or past n ignored; a hit's
+    /// entry is first + lane. `cap` hit slots (>= m * kSliceLanes): the scan
+    /// stops before a block when fewer than m * kSliceLanes slots are left,
+    /// or after the last block holding lanes < n; *blocks = blocks scanned.
+    std::size_t (*range_sliced)(const SlicedQuery* qs, std::size_t m, const std::uint64_t* planes, std::size_t n,
+                                std::uint32_t first, RangeHit* hits, std::size_t cap, std::size_t* blocks);
 };
+
+/// Writes the bit-sliced layout of rows[0..n) (4 x u64 each) into planes:
+/// ceil(n / kSliceLanes) blocks of kSliceBlockWords words. (drivers.cpp)
+void slice_pack(const std::uint64_t* rows, std::size_t n, std::uint64_t* planes) noexcept;
+
+/// Prepares query q (4 x u64) at `radius` (0..256) for range_sliced; hits
+/// carry `index` as their query. (drivers.cpp)
+void slice_query(const std::uint64_t* q, int radius, std::uint16_t index, SlicedQuery& out) noexcept;
 
 /// Float luma of a whole image resampled to rows x cols (row-major) with k's
 /// luma_row: the reference's nearest-neighbour pre-resize fused with its luma

@@ -90,8 +90,43 @@ void hamming_1xn(const std::uint64_t* q, const std::uint64_t* db, std::size_t n,
     }
 }
 
+// Row distances: byte counts of the two XORed halves, summed across lanes.
+struct Vcnt {
+    static int distance(const std::uint64_t* q, const std::uint64_t* h) {
+        const uint8x16_t x0 = veorq_u8(vreinterpretq_u8_u64(vld1q_u64(q)), vreinterpretq_u8_u64(vld1q_u64(h)));
+        const uint8x16_t x1 = veorq_u8(vreinterpretq_u8_u64(vld1q_u64(q + 2)), vreinterpretq_u8_u64(vld1q_u64(h + 2)));
+        return vaddlvq_u8(vaddq_u8(vcntq_u8(x0), vcntq_u8(x1)));
+    }
+};
+
+// 128 lanes of a sliced block per vector; the full adder's majority is one
+// bit select (where a and b differ it is c, else a).
+struct Bits128 {
+    using vec = uint64x2_t;
+    static constexpr std::size_t kWords = 2;
+    static vec load(const std::uint64_t* p) { return vld1q_u64(p); }
+    static void store(std::uint64_t* p, vec v) { vst1q_u64(p, v); }
+    static vec zero() { return vdupq_n_u64(0); }
+    static vec ones() { return vdupq_n_u64(~std::uint64_t{0}); }
+    static vec and_(vec a, vec b) { return vandq_u64(a, b); }
+    static vec or_(vec a, vec b) { return vorrq_u64(a, b); }
+    static vec xor_(vec a, vec b) { return veorq_u64(a, b); }
+    static vec andnot(vec a, vec b) { return vbicq_u64(b, a); }
+    static void csa(vec& hi, vec& lo, vec a, vec b, vec c) {
+        const vec u = veorq_u64(a, b);
+        lo = veorq_u64(u, c);
+        hi = vbslq_u64(u, c, a);
+    }
+    static bool any(vec v) { return (vgetq_lane_u64(v, 0) | vgetq_lane_u64(v, 1)) != 0; }
+};
+
+#define HG_TARGET
+#include "kernels/generic_range.hpp"
+#undef HG_TARGET
+
 const Kernels kNeon = {"neon", kFeatureNEON, luma_row, box_rows_generic<V4>, box_cols_generic<V4>,
-                       dct_generic<V4>, hamming_1xn};
+                       dct_generic<V4>, hamming_1xn, range_rows_generic<Vcnt>, range_pairs_generic<Vcnt>,
+                       range_sliced_generic<Bits128>};
 
 }  // namespace
 

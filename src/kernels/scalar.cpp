@@ -101,8 +101,61 @@ void hamming_1xn(const std::uint64_t* q, const std::uint64_t* db, std::size_t n,
     }
 }
 
+int distance(const std::uint64_t* q, const std::uint64_t* h) {
+    return std::popcount(q[0] ^ h[0]) + std::popcount(q[1] ^ h[1]) + std::popcount(q[2] ^ h[2]) +
+           std::popcount(q[3] ^ h[3]);
+}
 
-const Kernels kScalar = {"scalar", 0, luma_row, box_rows, box_cols, dct64to16, hamming_1xn};
+// The range oracles: plain loops, a hit pushed as it is found.
+std::size_t range_rows(const std::uint64_t* qs, std::size_t m, const std::uint64_t* db, std::size_t n,
+                       std::uint32_t first, int radius, RangeHit* hits) {
+    std::size_t count = 0;
+    for (std::size_t j = 0; j < n; ++j)
+        for (std::size_t i = 0; i < m; ++i)
+            if (const int d = distance(qs + 4 * i, db + 4 * j); d <= radius)
+                hits[count++] = {first + static_cast<std::uint32_t>(j), static_cast<std::uint16_t>(i),
+                                 static_cast<std::uint16_t>(d)};
+    return count;
+}
+
+std::size_t range_pairs(const std::uint64_t* qs, const std::uint64_t* db, const RangePair* pairs, std::size_t n,
+                        int radius, RangeHit* hits) {
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < n; ++i)
+        if (const int d = distance(qs + 4 * static_cast<std::size_t>(pairs[i].query),
+                                   db + 4 * static_cast<std::size_t>(pairs[i].entry));
+            d <= radius)
+            hits[count++] = {pairs[i].entry, static_cast<std::uint16_t>(pairs[i].query), static_cast<std::uint16_t>(d)};
+    return count;
+}
+
+// The bit-sliced scan on 64-lane words (the shared loop; the tests check it
+// against range_rows above).
+struct Bits64 {
+    using vec = std::uint64_t;
+    static constexpr std::size_t kWords = 1;
+    static vec load(const std::uint64_t* p) { return *p; }
+    static void store(std::uint64_t* p, vec v) { *p = v; }
+    static vec zero() { return 0; }
+    static vec ones() { return ~std::uint64_t{0}; }
+    static vec and_(vec a, vec b) { return a & b; }
+    static vec or_(vec a, vec b) { return a | b; }
+    static vec xor_(vec a, vec b) { return a ^ b; }
+    static vec andnot(vec a, vec b) { return ~a & b; }
+    static void csa(vec& hi, vec& lo, vec a, vec b, vec c) {
+        const vec u = a ^ b;
+        lo = u ^ c;
+        hi = (a & b) | (u & c);
+    }
+    static bool any(vec v) { return v != 0; }
+};
+
+#define HG_TARGET
+#include "kernels/generic_range.hpp"
+#undef HG_TARGET
+
+const Kernels kScalar = {"scalar", 0, luma_row, box_rows, box_cols, dct64to16, hamming_1xn,
+                         range_rows, range_pairs, range_sliced_generic<Bits64>};
 
 }  // namespace
 
