@@ -1,7 +1,9 @@
 // Reloads as a long-running scanner sees them (the C API), one program, one
 // run: replacing a small list beside a big one, a delta of additions to the
-// big one becoming visible, and the process's memory over many reloads of a
-// list file (the upload server's /admin/reload). Prints a table and JSON.
+// big one becoming visible, the big list as a snapshot that stores its index
+// (built from binary hashes, opened, looked up), and the process's memory over
+// many reloads of a list file (the upload server's /admin/reload). Prints a
+// table and JSON.
 //
 //   build/bench/bench_reload [--big N] [--reloads R] [--reload-list M]
 //   (defaults: --big 10000000 --reloads 1000 --reload-list 100000)
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "hashguard/hashguard.hpp"
+#include "hashguard/lists.hpp"
 
 namespace {
 
@@ -58,18 +61,91 @@ double median(std::vector<double> v) {
     return v[v.size() / 2];
 }
 
-// The big list (binary hashes) and a small allow list; returns the first set_lists' time.
-double load(hg::Scanner& s, hg::Lists& lists, std::size_t big, Rng& r) {
-    std::vector<unsigned char> hashes(big * 32);
+std::vector<unsigned char> random_hashes(std::size_t n, Rng& r) {
+    std::vector<unsigned char> hashes(n * 32);
     for (std::size_t k = 0; k < hashes.size(); k += 8) {
         const std::uint64_t v = r.next();
         std::memcpy(&hashes[k], &v, 8);
     }
+    return hashes;
+}
+
+// The big list (binary hashes) and a small allow list; returns the first set_lists' time.
+double load(hg::Scanner& s, hg::Lists& lists, const std::vector<unsigned char>& hashes, std::size_t big, Rng& r) {
     const auto t0 = Clock::now();
     lists.add_binary("big", hashes.data(), big, HG_KIND_PDQ);
     lists.add_text("small", lines(r, 100), HG_KIND_PDQ).set("small", HG_LIST_ROLE, HG_ROLE_ALLOW);
     s.set_lists(lists);
     return ms_since(t0);
+}
+
+// Microseconds per hg_scan_hash of `queries` (PDQ, one lookup each).
+double us_per_lookup(const hg::Scanner& s, const std::vector<unsigned char>& queries) {
+    const std::size_t n = queries.size() / 32;
+    const auto t0 = Clock::now();
+    std::size_t matched = 0;
+    for (std::size_t i = 0; i < n; ++i)
+        matched += s.scan_hash(HG_KIND_PDQ, &queries[32 * i], 32).verdict() == HG_VERDICT_MATCH;
+    const double us = 1000 * ms_since(t0) / static_cast<double>(n);
+    if (matched != n) throw hg::Error(HG_ERR_INTERNAL, "a planted query did not match");
+    return us;
+}
+
+// The big list as a snapshot with its index: built from binary hashes (as
+// `hashguard list build --binary` does), then opened by a scanner (map,
+// checksum, checks; nothing built), and lookups through the stored index
+// beside the built one (`built`: a scanner over the same hashes).
+void snapshot_section(const std::vector<unsigned char>& hashes, std::size_t big, const hg::Scanner& built, Rng& r) {
+    const std::string bin = "/tmp/hashguard-reload-bench.bin", snap = "/tmp/hashguard-reload-bench.snap";
+    { std::ofstream(bin, std::ios::binary).write(reinterpret_cast<const char*>(hashes.data()), static_cast<std::streamsize>(hashes.size())); }
+    auto t0 = Clock::now();
+    hashguard::HashList list;
+    if (hashguard::Error e = hashguard::load_binary_hashes(bin, list)) throw hg::Error(HG_ERR_IO, e.message);
+    const double read_ms = ms_since(t0);
+    hashguard::SnapshotOptions opt;
+    opt.index = "auto";
+    if (hashguard::Error e = hashguard::save_snapshot(list, snap, opt)) throw hg::Error(HG_ERR_IO, e.message);
+    const double build_ms = ms_since(t0);
+    hashguard::secure_clear(list);
+    std::remove(bin.c_str());
+    std::vector<double> open_ms;
+    std::unique_ptr<hg::Scanner> opened;
+    for (int k = 0; k < 5; ++k) {
+        t0 = Clock::now();
+        hg::Lists l;
+        l.add_file("big", snap, HG_KIND_PDQ);
+        auto sc = std::make_unique<hg::Scanner>();
+        sc->set_lists(l);
+        open_ms.push_back(ms_since(t0));
+        opened = std::move(sc);
+    }
+    std::unique_ptr<hashguard::Snapshot> info;
+    if (hashguard::Error e = hashguard::Snapshot::open(snap, info)) throw hg::Error(HG_ERR_IO, e.message);
+    // Queries: listed hashes with 0..15 bits flipped (all match at 31).
+    std::vector<unsigned char> q(2000 * 32);
+    for (std::size_t i = 0; i < 2000; ++i) {
+        std::memcpy(&q[32 * i], &hashes[32 * (r.next() % big)], 32);
+        for (int f = static_cast<int>(r.next() % 16); f > 0; --f) q[32 * i + r.next() % 32] ^= static_cast<unsigned char>(1u << (r.next() % 8));
+    }
+    double stored_us[3], built_us[3];
+    for (int k = 0; k < 3; ++k) {
+        stored_us[k] = us_per_lookup(*opened, q);
+        built_us[k] = us_per_lookup(built, q);
+    }
+    std::sort(stored_us, stored_us + 3);
+    std::sort(built_us, built_us + 3);
+    std::printf("snapshot of %zu hashes with its index (%s): built from binary hashes in %.0f ms (%.0f ms reading "
+                "them), %zu bytes = %.1f B/hash\n",
+                big, info->index_kind().c_str(), build_ms, read_ms, info->file_bytes(),
+                static_cast<double>(info->file_bytes()) / static_cast<double>(big));
+    std::printf("open it in a scanner (map + checksum + checks, no build): median %.1f ms (5 runs)\n", median(open_ms));
+    std::printf("hg_scan_hash through the stored index %.1f us, through a built one %.1f us (medians of 3 x 2000)\n",
+                stored_us[1], built_us[1]);
+    std::printf("{\"snapshot_build_ms\":%.1f,\"snapshot_bytes_per_hash\":%.1f,\"snapshot_open_ms\":%.1f,"
+                "\"lookup_stored_us\":%.2f,\"lookup_built_us\":%.2f}\n",
+                build_ms, static_cast<double>(info->file_bytes()) / static_cast<double>(big), median(open_ms),
+                stored_us[1], built_us[1]);
+    std::remove(snap.c_str());
 }
 
 }  // namespace
@@ -86,7 +162,14 @@ int main(int argc, char** argv) {
         Rng r{7};
         hg::Scanner s;
         hg::Lists lists;
-        const double first_ms = load(s, lists, big, r);
+        const std::vector<unsigned char> hashes = random_hashes(big, r);
+        const double first_ms = load(s, lists, hashes, big, r);
+        hg::Scanner plain;  // the same hashes, no deltas: the stored index's peer (its index found by content)
+        {
+            hg::Lists same;
+            same.add_binary("big", hashes.data(), big, HG_KIND_PDQ);
+            plain.set_lists(same);
+        }
         std::vector<double> replace_ms, delta_ms;
         for (int k = 0; k < 15; ++k) {  // replace the small list; the big one keeps its index
             const auto t0 = Clock::now();
@@ -105,6 +188,8 @@ int main(int argc, char** argv) {
         std::printf("first load of %zu hashes (+ a 100-hash list): %.0f ms\n", big, first_ms);
         std::printf("replace the 100-hash list beside it: median %.2f ms (15 runs)\n", median(replace_ms));
         std::printf("10^4 additions to the big list, visible to scans: median %.1f ms (5 runs)\n", median(delta_ms));
+
+        snapshot_section(hashes, big, plain, r);
 
         // Memory over reloads of a list file, as the upload server does.
         const std::string path = "/tmp/hashguard-reload-bench.txt";

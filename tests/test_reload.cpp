@@ -97,6 +97,44 @@ TEST_CASE("replacing a small list beside a big one rebuilds only the small one")
     CHECK(index_of(s, "big") != big_index);
 }
 
+TEST_CASE("a snapshot that stores its index is scanned without building one, and deltas apply over it") {
+    const std::string text = random_list(5000, 4) + ref_hash("messi5.jpg") + ",planted\n";
+    const fs::path dir = fs::temp_directory_path() / ("hg_snapidx_" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    const std::string txt = (dir / "l.txt").string(), snap = (dir / "l.snap").string();
+    std::ofstream(txt) << text;
+    hashguard::HashList l;
+    REQUIRE(hashguard::load_list_file(txt, l).ok());
+    hashguard::SnapshotOptions opt;
+    opt.index = "auto";
+    REQUIRE(hashguard::save_snapshot(l, snap, opt).ok());
+    const auto built = hashguard::scan::indexes_built();
+    hashguard::scan::ListStaging staging;
+    REQUIRE(staging.add_file("l", snap, hashguard::HashKind::pdq).ok());
+    hashguard::scan::Scanner s;
+    std::shared_ptr<const hashguard::scan::ListSet> set;
+    REQUIRE(staging.build(set).ok());
+    s.set_lists(set);
+    CHECK(hashguard::scan::indexes_built() == built);  // read in place, nothing built
+    const hashguard::PdqIndex* idx = index_of(s, "l");
+    REQUIRE(idx);
+    CHECK(std::string(idx->name()) == "mih");
+    hg::Lists lists;
+    lists.add_file("l", snap, HG_KIND_PDQ);
+    hg::Scanner scanner;
+    scanner.set_lists(lists);
+    CHECK(hashguard::scan::indexes_built() == built);
+    hg::Result r = scan(scanner, "messi5.jpg");
+    CHECK(r.verdict() == HG_VERDICT_MATCH);
+    CHECK(r.json().find("\"planted\"") != std::string::npos);
+    // A delta removes the planted entry over the stored index: no rebuild, no match.
+    lists.apply_delta("l", "-" + ref_hash("messi5.jpg") + "\n");
+    scanner.set_lists(lists);
+    CHECK(hashguard::scan::indexes_built() == built);
+    CHECK(scan(scanner, "messi5.jpg").verdict() == HG_VERDICT_NO_MATCH);
+    fs::remove_all(dir);
+}
+
 TEST_CASE("deltas add and remove entries without rebuilding the index") {
     const std::string messi = ref_hash("messi5.jpg"), aero = ref_hash("aero1.jpg"), apple = ref_hash("apple.jpg");
     hg::Lists lists;

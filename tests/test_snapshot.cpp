@@ -5,7 +5,13 @@
 #include <cstdio>
 #include <fstream>
 
+#include <xxhash.h>
+
+#include <cstring>
+
+#include "hashguard/index.hpp"
 #include "hashguard/lists.hpp"
+#include "index/index_impl.hpp"
 #include "support/test_support.hpp"
 
 using namespace hashguard;
@@ -30,6 +36,52 @@ HashList sample_pdq(std::size_t n) {
 std::vector<std::uint8_t> file_bytes(const std::string& p) { return hgtest::read_bytes(p); }
 void write_bytes(const std::string& p, const std::vector<std::uint8_t>& b) {
     std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+}
+
+// Version 2's checksum of a file under 64 MiB: XXH3-64 of the one block's XXH3-64.
+void reseal(std::vector<std::uint8_t>& b) {
+    const std::uint64_t block = XXH3_64bits(b.data() + 128, b.size() - 128);
+    const std::uint64_t sum = XXH3_64bits(&block, 8);
+    std::memcpy(b.data() + 80, &sum, 8);
+}
+
+std::uint64_t u64_at(const std::vector<std::uint8_t>& b, std::size_t at) {
+    std::uint64_t v;
+    std::memcpy(&v, b.data() + at, 8);
+    return v;
+}
+
+// Every match within each radius, as brute force finds them.
+std::vector<IndexMatch> brute(const std::vector<Hash256>& list, const std::vector<Hash256>& qs, int r) {
+    std::vector<IndexMatch> out;
+    for (std::uint32_t q = 0; q < qs.size(); ++q)
+        for (std::uint32_t e = 0; e < list.size(); ++e)
+            if (const int d = hamming_distance(qs[q], list[e]); d <= r)
+                out.push_back({q, e, static_cast<std::uint32_t>(d)});
+    return out;
+}
+
+// Queries near entries (some within small radii) and random ones.
+std::vector<Hash256> queries_for(const std::vector<Hash256>& list, hgtest::Rng& rng) {
+    std::vector<Hash256> qs;
+    for (int i = 0; i < 8 && !list.empty(); ++i) {
+        Hash256 q = list[rng.below(static_cast<std::uint32_t>(list.size()))];
+        for (int k = 0, flips = static_cast<int>(rng.below(40)); k < flips; ++k) {
+            const int bit = static_cast<int>(rng.below(256));
+            q.w[bit >> 4] = static_cast<std::uint16_t>(q.w[bit >> 4] ^ (1u << (bit & 15)));
+        }
+        qs.push_back(q);
+    }
+    Hash256 random;
+    for (auto& w : random.w) w = static_cast<std::uint16_t>(rng.next());
+    qs.push_back(random);
+    return qs;
+}
+
+std::shared_ptr<const PdqIndex> stored(std::shared_ptr<Snapshot> snap) {
+    std::unique_ptr<PdqIndex> idx;
+    REQUIRE(detail::SnapshotAccess::stored_index(*snap, snap, idx).ok());
+    return std::shared_ptr<const PdqIndex>(std::move(idx));
 }
 
 }  // namespace
@@ -113,8 +165,8 @@ TEST_CASE("Truncated, extended, bit-flipped and foreign files are refused") {
     magic[0] = 'X';
     expect(magic, "bad magic");
     auto version = good;
-    version[8] = 2;
-    expect(version, "version 2 is not supported");
+    version[8] = 3;
+    expect(version, "version 3 is not supported");
     auto bounds = good;
     bounds[72] ^= 0x40;  // strings_bytes
     expect(bounds, "corrupt header");
@@ -136,4 +188,223 @@ TEST_CASE("merge_hash_lists merges duplicates across lists") {
     HashList exact;
     exact.kind = ListKind::exact;
     CHECK(merge_hash_lists(a, exact).code == Status::invalid_argument);
+}
+
+TEST_CASE("A snapshot stores its built index; read in place it answers as brute force") {
+    hgtest::Rng rng(21);
+    const std::string p = tmp_path("idx.snap");
+    // Sizes around the scan's 512-hash blocks and MIH's shape changes; specs of every storable kind.
+    for (const std::size_t n : {std::size_t{1}, std::size_t{511}, std::size_t{513}, std::size_t{3000}}) {
+        HashList l = sample_pdq(n);
+        for (const char* spec : {"mih", "mih:9", "mih:13", "mih:48", "scan", "auto"}) {
+            INFO("n=" << n << " spec=" << spec);
+            SnapshotOptions opt;
+            opt.index = spec;
+            opt.radius = 31;
+            REQUIRE(save_snapshot(l, p, opt).ok());
+            std::unique_ptr<Snapshot> u;
+            REQUIRE(Snapshot::open(p, u).ok());
+            std::shared_ptr<Snapshot> snap(std::move(u));
+            CHECK(snap->version() == 2);
+            const std::string kind = std::string(spec).substr(0, 3) == "mih" ? "mih" : "scan";
+            CHECK(snap->index_kind() == (std::string(spec) == "auto" ? (n >= 1000 ? "mih" : "scan") : kind));
+            CHECK(detail::SnapshotAccess::stored_radius(*snap) == 31);
+            const auto idx = stored(snap);
+            REQUIRE(idx);
+            CHECK(idx->size() == n);
+            const auto qs = queries_for(l.pdq, rng);
+            for (const int r : {0, 8, 31, 63, 80, 256}) {
+                std::vector<IndexMatch> got;
+                REQUIRE(idx->range_search(qs.data(), qs.size(), r, got).ok());
+                CHECK(got == brute(l.pdq, qs, r));
+            }
+        }
+    }
+    std::remove(p.c_str());
+}
+
+TEST_CASE("Snapshot index options: none, exact lists, a bktree, and the stored index outlives the Snapshot handle") {
+    const std::string p = tmp_path("idx2.snap");
+    HashList l = sample_pdq(700);
+    REQUIRE(save_snapshot(l, p).ok());  // default: no index
+    std::unique_ptr<Snapshot> s;
+    REQUIRE(Snapshot::open(p, s).ok());
+    CHECK(s->index_kind().empty());
+    std::unique_ptr<PdqIndex> none;
+    REQUIRE(detail::SnapshotAccess::stored_index(*s, nullptr, none).ok());
+    CHECK_FALSE(none);
+    SnapshotOptions bk;
+    bk.index = "bktree";
+    Error e = save_snapshot(l, p, bk);
+    CHECK(e.code == Status::invalid_argument);
+    CHECK(e.message == "a 'bktree' index cannot be stored (mih, scan)");
+    bk.index = "kdtree";
+    CHECK(save_snapshot(l, p, bk).code == Status::invalid_argument);
+    HashList exact;
+    exact.kind = ListKind::exact;
+    Digest d;
+    d.kind = HashKind::md5;
+    d.size = 16;
+    exact.digests.push_back(d);
+    exact.ids.push_back("x");
+    exact.metadata.emplace_back();
+    SnapshotOptions mih;
+    mih.index = "mih";
+    CHECK(save_snapshot(exact, p, mih).message == "only PDQ snapshots store an index");
+    // The index keeps the mapping alive after the last Snapshot handle is gone.
+    REQUIRE(save_snapshot(l, p, mih).ok());
+    std::shared_ptr<const PdqIndex> idx;
+    {
+        std::unique_ptr<Snapshot> u;
+        REQUIRE(Snapshot::open(p, u).ok());
+        idx = stored(std::shared_ptr<Snapshot>(std::move(u)));
+    }
+    std::remove(p.c_str());
+    std::vector<IndexMatch> got;
+    REQUIRE(idx->range_search(&l.pdq[5], 1, 0, got).ok());
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].entry == 5);
+}
+
+TEST_CASE("Binary lists store no ids: implicit 1-based ids, and load_binary_hashes") {
+    const std::string bin = tmp_path("hashes.bin"), p = tmp_path("implicit.snap");
+    HashList src = sample_pdq(50);
+    std::vector<std::uint8_t> raw(32 * 51);
+    for (std::size_t i = 0; i < 50; ++i) src.pdq[i].to_bytes(&raw[32 * i]);
+    src.pdq[7].to_bytes(&raw[32 * 50]);  // a duplicate of entry 8: dropped, the first kept
+    write_bytes(bin, raw);
+    HashList l;
+    ListParseReport rep;
+    REQUIRE(load_binary_hashes(bin, l, &rep).ok());
+    CHECK(l.size() == 50);
+    CHECK(rep.duplicates_merged == 1);
+    CHECK(l.pdq == src.pdq);
+    CHECK(l.ids[0] == "1");
+    CHECK(l.ids[49] == "50");
+    REQUIRE(save_snapshot(l, p).ok());
+    std::unique_ptr<Snapshot> s;
+    REQUIRE(Snapshot::open(p, s).ok());
+    CHECK(s->implicit_ids());
+    CHECK(s->file_bytes() == 128 + 50 * 32);  // hashes only
+    CHECK(s->id(3).empty());
+    HashList back;
+    REQUIRE(s->to_list(back).ok());
+    CHECK(back.ids == l.ids);
+    CHECK(back.metadata == l.metadata);
+    // Any stored id or metadata makes them explicit.
+    l.metadata[3] = "m";
+    REQUIRE(save_snapshot(l, p).ok());
+    REQUIRE(Snapshot::open(p, s).ok());
+    CHECK_FALSE(s->implicit_ids());
+    CHECK(s->id(3) == "4");
+    raw.pop_back();
+    write_bytes(bin, raw);
+    const Error e = load_binary_hashes(bin, l);
+    CHECK(e.code == Status::list_format);
+    CHECK(e.message == bin + ": 1631 bytes is not a whole number of 32-byte PDQ hashes");
+    std::remove(bin.c_str());
+    std::remove(p.c_str());
+}
+
+TEST_CASE("Version 1 snapshots still open") {
+    // A version-1 file as the earlier writer made it: header, hashes, string index, strings; XXH3-64 of all after the header.
+    const HashList l = sample_pdq(3);
+    std::vector<std::uint8_t> b(128 + 3 * 32, 0);
+    for (std::size_t i = 0; i < 3; ++i) std::memcpy(&b[128 + 32 * i], l.pdq[i].w.data(), 32);
+    const std::uint64_t index_off = 128 + 3 * 32;
+    std::string strings;
+    std::vector<std::uint64_t> offs;
+    for (std::size_t i = 0; i < 3; ++i) {
+        offs.push_back(strings.size());
+        strings += l.ids[i];
+        offs.push_back(strings.size());
+        strings += l.metadata[i];
+    }
+    offs.push_back(strings.size());
+    b.resize(index_off + 8 * offs.size());
+    std::memcpy(&b[index_off], offs.data(), 8 * offs.size());
+    const std::uint64_t strings_off = b.size();
+    b.insert(b.end(), strings.begin(), strings.end());
+    const std::uint64_t fields[] = {3, b.size(), 128, 96, index_off, 8 * offs.size(), strings_off, strings.size()};
+    std::memcpy(b.data(), "HGSNAP\0\0", 8);
+    const std::uint32_t version = 1, kind = 0;
+    std::memcpy(&b[8], &version, 4);
+    std::memcpy(&b[12], &kind, 4);
+    std::memcpy(&b[16], fields, sizeof fields);
+    const std::uint64_t sum = XXH3_64bits(b.data() + 128, b.size() - 128);
+    std::memcpy(&b[80], &sum, 8);
+    const std::string p = tmp_path("v1.snap");
+    write_bytes(p, b);
+    std::unique_ptr<Snapshot> s;
+    REQUIRE(Snapshot::open(p, s).ok());
+    CHECK(s->version() == 1);
+    CHECK(s->size() == 3);
+    CHECK(s->pdq(2) == l.pdq[2]);
+    CHECK(s->id(1) == l.ids[1]);
+    CHECK(s->metadata(1) == l.metadata[1]);
+    CHECK(s->index_kind().empty());
+    b[96] = 1;  // a version-2 flag in a version-1 header
+    write_bytes(p, b);
+    CHECK(Snapshot::open(p, s).message == p + ": corrupt header (version 1 with version 2 fields)");
+    std::remove(p.c_str());
+}
+
+TEST_CASE("A stored index with a valid checksum but a wrong shape is refused; any table bytes stay memory-safe") {
+    const std::string p = tmp_path("badidx.snap");
+    const HashList l = sample_pdq(600);
+    SnapshotOptions opt;
+    opt.index = "mih:13";
+    REQUIRE(save_snapshot(l, p, opt).ok());
+    const auto good = file_bytes(p);
+    const std::size_t sec = u64_at(good, 96);  // pdq_index_off
+    std::unique_ptr<Snapshot> s;
+    auto refused = [&](std::vector<std::uint8_t> b, const std::string& why) {
+        reseal(b);
+        write_bytes(p, b);
+        const Error e = Snapshot::open(p, s);
+        INFO(e.message);
+        CHECK(e.message == p + ": " + why);
+        CHECK_FALSE(s);
+    };
+    auto b = good;
+    b[sec + 8] = 14;  // chunk count: the parts no longer have its sizes
+    refused(b, "corrupt stored index (kind, shape or part bounds)");
+    b = good;
+    std::memcpy(&b[sec], "kdtree\0", 8);
+    refused(b, "corrupt stored index (kind, shape or part bounds)");
+    b = good;
+    b[sec + 24] ^= 0x40;  // the first part's offset
+    refused(b, "corrupt stored index (kind, shape or part bounds)");
+    b = good;
+    b[sec + 15] = 0x80;  // radius: negative
+    refused(b, "corrupt stored index (kind, shape or part bounds)");
+    b = good;
+    b[104] ^= 1;  // pdq_index_bytes
+    refused(b, "corrupt header (section bounds)");
+    b = good;
+    b[88] = 4;  // an unknown flag
+    refused(b, "corrupt header (unknown flags)");
+    // Random table contents under a valid checksum: the lookups stay in bounds
+    // (ASan checks this run), whatever they answer.
+    hgtest::Rng rng(5);
+    for (int round = 0; round < 20; ++round) {
+        b = good;
+        for (std::size_t i = sec + 128; i < b.size(); ++i)
+            if (round < 10 || rng.below(4) == 0) b[i] = static_cast<std::uint8_t>(rng.next());
+        reseal(b);
+        write_bytes(p, b);
+        std::unique_ptr<Snapshot> u;
+        REQUIRE(Snapshot::open(p, u).ok());
+        const auto idx = stored(std::shared_ptr<Snapshot>(std::move(u)));
+        const auto qs = queries_for(l.pdq, rng);
+        for (const int r : {0, 31, 63}) {
+            std::vector<IndexMatch> got;
+            REQUIRE(idx->range_search(qs.data(), qs.size(), r, got).ok());
+            for (const auto& m : got) {
+                CHECK(m.entry < l.size());
+                CHECK(static_cast<int>(m.distance) == hamming_distance(qs[m.query], l.pdq[m.entry]));
+            }
+        }
+    }
+    std::remove(p.c_str());
 }

@@ -86,6 +86,13 @@ HASHGUARD_API Error load_hash_list(const std::string& path, HashList& out, const
 HASHGUARD_API Error load_list_file(const std::string& path, HashList& out, const ListParseOptions& options = {},
                                    ListParseReport* report = nullptr) noexcept;
 
+/// Reads a file of binary PDQ hashes (32 bytes each, the bytes the hex digits
+/// spell, as hg_lists_add_binary takes them). Entry ids are the hashes'
+/// 1-based positions in the file; duplicates are dropped (the first kept) and
+/// counted in report->duplicates_merged.
+HASHGUARD_API Error load_binary_hashes(const std::string& path, HashList& out,
+                                       ListParseReport* report = nullptr) noexcept;
+
 /// True when the file at `path` starts with the snapshot magic.
 HASHGUARD_API bool is_snapshot_file(const std::string& path) noexcept;
 
@@ -100,11 +107,31 @@ HASHGUARD_API Error merge_hash_lists(HashList& into, const HashList& from, std::
 /// loads this way before freeing it.
 HASHGUARD_API void secure_clear(HashList& list) noexcept;
 
+/// What a snapshot stores beside the entries.
+struct SnapshotOptions {
+    /// A built PDQ index to store, so that opening the snapshot is a map plus
+    /// checks, no build: "none", "auto" (the index a scanner builds for a list
+    /// searched at `radius`), "mih", "mih:<9..48>" or "scan" (make_pdq_index's
+    /// specs; a "bktree" cannot be stored). PDQ lists only. A scanner uses a
+    /// stored index whatever its list's threshold (every index is exact at any
+    /// radius); build it with the radius you match at for the fastest shape.
+    std::string index = "none";
+    int radius = 31;
+};
+
 /// Writes a binary snapshot: a versioned header, the hashes contiguous and
-/// 64-byte aligned, ids and metadata behind an offset table, and an XXH3-64
-/// checksum of everything after the header. Written to a temporary file and
-/// renamed, so readers never see a partial snapshot.
+/// 64-byte aligned, ids and metadata behind an offset table (none when the ids
+/// are 1..n with no metadata, as for binary lists), optionally a built index,
+/// and a checksum of everything after the header (XXH3-64 over 64 MiB blocks).
+/// Written to a temporary file and renamed, so readers never see a partial
+/// snapshot.
 HASHGUARD_API Error save_snapshot(const HashList& list, const std::string& path) noexcept;
+HASHGUARD_API Error save_snapshot(const HashList& list, const std::string& path,
+                                  const SnapshotOptions& options) noexcept;
+
+namespace detail {
+struct SnapshotAccess;
+}
 
 /// A snapshot mapped read-only into memory. open() checks the header, the
 /// section bounds and the checksum before anything is used; nothing is parsed.
@@ -124,8 +151,15 @@ public:
 
     Hash256 pdq(std::size_t i) const noexcept;        ///< PDQ snapshots
     Digest digest(std::size_t i) const noexcept;      ///< exact snapshots
+    /// Empty when the ids are implicit (implicit_ids(): id i is i + 1).
     std::string_view id(std::size_t i) const noexcept;
     std::string_view metadata(std::size_t i) const noexcept;
+    /// Format version (1 or 2).
+    std::uint32_t version() const noexcept { return version_; }
+    /// True when entry i's id is i + 1 and there is no metadata (nothing stored).
+    bool implicit_ids() const noexcept { return implicit_ids_; }
+    /// The stored index's kind ("mih", "scan"), or empty when none is stored.
+    const std::string& index_kind() const noexcept { return index_kind_; }
     /// The raw hash section: 32 bytes per PDQ hash (words 0..15, little-endian)
     /// or 40 per digest (kind, size, 6 zero bytes, then 32 digest bytes).
     const std::uint8_t* hash_bytes() const noexcept;
@@ -139,6 +173,7 @@ public:
                             const std::string& name = "snapshot") noexcept;
 
 private:
+    friend struct detail::SnapshotAccess;
     Snapshot() = default;
     static Error verify(std::unique_ptr<Snapshot>& s, const std::string& name);
     std::vector<std::uint8_t> owned_;  ///< from_bytes: the copy base_ points into (else base_ is mapped)
@@ -146,6 +181,10 @@ private:
     std::size_t bytes_ = 0, count_ = 0;
     ListKind kind_ = ListKind::pdq;
     std::uint64_t hashes_off_ = 0, index_off_ = 0, strings_off_ = 0, strings_bytes_ = 0, checksum_ = 0;
+    std::uint32_t version_ = 0;
+    bool implicit_ids_ = false;
+    std::uint64_t pdq_index_off_ = 0;
+    std::string index_kind_;
 };
 
 }  // namespace hashguard

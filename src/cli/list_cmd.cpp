@@ -28,8 +28,13 @@ int list_info(int argc, char** argv) {
             rc = 1;
             continue;
         }
-        std::printf("%s: hashguard snapshot v1, %s list, %zu entries, %zu bytes, xxh3 %016llx (verified)\n", f.c_str(),
-                    snap->kind() == ListKind::pdq ? "pdq" : "exact-hash", snap->size(), snap->file_bytes(),
+        const std::string index = snap->index_kind().empty() ? "none" : snap->index_kind();
+        std::printf("%s: hashguard snapshot v%u, %s list, %zu entries, %zu bytes (%.1f per entry), index %s, %s ids, "
+                    "xxh3 %016llx (verified)\n",
+                    f.c_str(), snap->version(), snap->kind() == ListKind::pdq ? "pdq" : "exact-hash", snap->size(),
+                    snap->file_bytes(),
+                    snap->size() ? static_cast<double>(snap->file_bytes()) / static_cast<double>(snap->size()) : 0.0,
+                    index.c_str(), snap->implicit_ids() ? "implicit" : "stored",
                     static_cast<unsigned long long>(snap->checksum()));
     }
     return rc;
@@ -38,19 +43,30 @@ int list_info(int argc, char** argv) {
 int list_build(int argc, char** argv) {
     std::string out_path;
     std::vector<std::string> inputs;
-    bool exact = false;
+    bool exact = false, binary = false;
     ListParseOptions opt;
+    SnapshotOptions snap_opt;
+    snap_opt.index = "auto";
+    long long radius = 31;
     Args args("hashguard list build", "IN... -o OUT",
-              "Parses text lists (or snapshots), merges duplicates, writes a binary snapshot\n"
-              "(checksummed, loads by mmap).");
+              "Parses text lists (or snapshots, or binary PDQ hashes), merges duplicates, writes a\n"
+              "binary snapshot (checksummed, loads by mmap) with the PDQ index built, so that\n"
+              "opening it builds nothing.");
     args.text("-o,--output", "OUT", out_path, "the snapshot to write (required)")
         .flag("--exact", exact, "MD5/SHA-1/SHA-256 lists (default: PDQ)")
+        .flag("--binary", binary, "inputs are binary PDQ hashes, 32 bytes each (ids: 1-based positions)")
+        .text("--index", "SPEC", snap_opt.index,
+              "PDQ index to store: auto (default: what a scanner builds at --radius), mih, mih:<9..48>, scan, none")
+        .integer("--radius", "R", radius, 0, 256, "the radius the list is matched at, for --index auto/mih (default 31)")
         .flag("--skip-bad-lines", opt.skip_bad_lines, "skip malformed lines instead of refusing the list")
         .flag("--allow-empty", opt.allow_empty, "accept inputs with no entries")
         .operands("IN", inputs, 1);
     if (const int rc = args.parse(argc, argv); rc >= 0) return rc;
     if (out_path.empty()) return std::fprintf(stderr, "hashguard list build: -o OUT is required\n"), 2;
     opt.kind = exact ? ListKind::exact : ListKind::pdq;
+    snap_opt.radius = static_cast<int>(radius);
+    if (exact && binary) return std::fprintf(stderr, "hashguard list build: --binary is for PDQ hashes\n"), 2;
+    if (exact) snap_opt.index = "none";
     HashList all;
     all.kind = opt.kind;
     std::size_t merged = 0, bad = 0;
@@ -58,7 +74,7 @@ int list_build(int argc, char** argv) {
         HashList l;
         ListParseReport rep;
         std::size_t m = 0;
-        Error e = load_list_file(in, l, opt, &rep);
+        Error e = binary ? load_binary_hashes(in, l, &rep) : load_list_file(in, l, opt, &rep);
         if (!e && all.size() == 0) std::swap(all, l);  // the first input: nothing to merge with
         else if (!e) e = merge_hash_lists(all, l, &m);
         secure_clear(l);
@@ -67,7 +83,7 @@ int list_build(int argc, char** argv) {
         bad += rep.bad_lines;
         merged += rep.duplicates_merged + m;
     }
-    const Error e = save_snapshot(all, out_path);
+    const Error e = save_snapshot(all, out_path, snap_opt);
     const std::size_t entries = all.size();
     secure_clear(all);
     if (e) return std::fprintf(stderr, "%s\n", e.message.c_str()), 1;

@@ -55,16 +55,26 @@ int distance(const Words& a, const std::uint64_t* b) {
 // The hashes in the kernels' bit-sliced layout (33.25 bytes per hash): a
 // batch shares one pass, each query reads about half of the planes, and
 // only matches leave the kernel.
-class ScanIndex final : public PdqIndex {
+class ScanIndex final : public PdqIndex, public detail::StorableIndex {
 public:
     explicit ScanIndex(const std::vector<Hash256>& h) : n_(h.size()) {
         const HugeVector<std::uint64_t> rows = pack(h);
-        planes_.resize((n_ + kernels::kSliceLanes - 1) / kernels::kSliceLanes * kernels::kSliceBlockWords);
-        kernels::slice_pack(rows.data(), n_, planes_.data());
+        own_planes_.resize(blocks(n_) * kernels::kSliceBlockWords);
+        kernels::slice_pack(rows.data(), n_, own_planes_.data());
+        planes_ = own_planes_.data();
+    }
+    // Planes stored elsewhere (a mapped snapshot, kept alive by `keep`).
+    ScanIndex(std::size_t n, const std::uint64_t* planes, std::shared_ptr<const void> keep)
+        : n_(n), planes_(planes), keep_(std::move(keep)) {}
+    static std::size_t blocks(std::size_t n) { return (n + kernels::kSliceLanes - 1) / kernels::kSliceLanes; }
+    void arrays(detail::IndexArrays& out) const override {
+        out.kind = "scan";
+        out.param = 0;
+        out.parts = {{planes_, blocks(n_) * kernels::kSliceBlockWords * 8}};
     }
     const char* name() const noexcept override { return "scan"; }
     std::size_t size() const noexcept override { return n_; }
-    std::size_t memory_bytes() const noexcept override { return planes_.size() * 8; }
+    std::size_t memory_bytes() const noexcept override { return blocks(n_) * kernels::kSliceBlockWords * 8; }
 
 protected:
     void range_one(const Hash256& q, std::uint32_t qi, int radius, std::vector<IndexMatch>& out) const override {
@@ -105,7 +115,9 @@ protected:
 
 private:
     std::size_t n_;
-    HugeVector<std::uint64_t> planes_;
+    HugeVector<std::uint64_t> own_planes_;
+    const std::uint64_t* planes_ = nullptr;  // own_planes_, or stored planes
+    std::shared_ptr<const void> keep_;
 };
 
 // ---------------------------------------------------------------- BK-tree
@@ -233,6 +245,11 @@ private:
 };
 
 }  // namespace
+
+std::unique_ptr<PdqIndex> detail::adopt_scan_index(std::size_t n, const std::uint64_t* planes,
+                                                   std::shared_ptr<const void> keep) {
+    return std::make_unique<ScanIndex>(n, planes, std::move(keep));
+}
 
 Error PdqIndex::range_search(const Hash256* queries, std::size_t n, int radius, std::vector<IndexMatch>& out) const noexcept {
     const std::size_t start = out.size();

@@ -11,10 +11,14 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <string_view>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/secure.hpp"
 #include "hashguard/index.hpp"
+#include "hashguard/lists.hpp"
 #include "kernels/kernels.hpp"
 
 namespace hashguard::detail {
@@ -46,6 +50,17 @@ struct HugePageAllocator {
         wipe(p, n * sizeof(T));  // list contents are sensitive: never left in freed memory
         if (n * sizeof(T) < kHuge) std::allocator<T>().deallocate(p, n);
         else std::free(p);
+    }
+    // Elements are default-initialised (resize leaves integers as the pages
+    // come: zero from the kernel), not value-initialised: a second pass of
+    // zeroes over a gigabyte of tables cost ~0.3 s at 10^7 hashes.
+    template <class U>
+    void construct(U* p) noexcept {
+        ::new (static_cast<void*>(p)) U;
+    }
+    template <class U, class... A>
+    void construct(U* p, A&&... a) {
+        ::new (static_cast<void*>(p)) U(std::forward<A>(a)...);
     }
     template <class U>
     bool operator==(const HugePageAllocator<U>&) const noexcept { return true; }
@@ -118,5 +133,65 @@ std::array<int, kMihMaxChunks> mih_probe_radii(const MihShape& shape, std::size_
 std::size_t mih_table_bytes(const MihShape& shape, std::size_t n);
 
 std::unique_ptr<PdqIndex> make_mih_index(const std::vector<Hash256>& hashes, const MihShape& shape);
+
+// ---------------------------------------------------------------- stored indexes
+// A built index's arrays as a snapshot stores them (snapshot.cpp), and the
+// index read back from them in place.
+struct IndexArrays {
+    std::string_view kind;   ///< "mih" or "scan"
+    std::uint32_t param = 0; ///< mih: the chunk count
+    std::vector<std::pair<const void*, std::size_t>> parts;  ///< mih: offsets, ids; scan: planes
+};
+
+/// Implemented by the indexes a snapshot can store.
+class StorableIndex {
+public:
+    virtual void arrays(IndexArrays& out) const = 0;
+
+protected:
+    ~StorableIndex() = default;
+};
+
+/// The arrays of `index`, or false when its kind cannot be stored (bktree).
+inline bool index_arrays(const PdqIndex& index, IndexArrays& out) {
+    const auto* s = dynamic_cast<const StorableIndex*>(&index);
+    if (s) s->arrays(out);
+    return s != nullptr;
+}
+
+/// MIH over stored arrays (n rows of 4 words, the shape's offset tables, and
+/// chunks x n ids), which `keep` keeps alive. Table values are clamped where
+/// read, so any bytes are memory-safe (sizes are the caller's to check).
+std::unique_ptr<PdqIndex> adopt_mih_index(const MihShape& shape, std::size_t n, const std::uint64_t* words,
+                                          const std::uint32_t* offsets, const std::uint32_t* ids,
+                                          std::shared_ptr<const void> keep);
+
+/// The scan over stored bit-sliced planes (ceil(n / 512) blocks).
+std::unique_ptr<PdqIndex> adopt_scan_index(std::size_t n, const std::uint64_t* planes, std::shared_ptr<const void> keep);
+
+/// The library's access to a snapshot's stored index (snapshot.cpp).
+struct SnapshotAccess {
+    /// The stored index read in place (null when none is stored); `keep`
+    /// keeps the snapshot mapped for as long as the index lives.
+    static Error stored_index(const Snapshot& s, std::shared_ptr<const void> keep, std::unique_ptr<PdqIndex>& out);
+    /// The radius the stored index was built for, or -1.
+    static int stored_radius(const Snapshot& s);
+};
+
+/// Runs `work` on `threads` threads (this one included) and waits. `work`
+/// takes its items from a shared atomic counter, so whichever threads start
+/// finish everything: a thread that cannot be created is simply not used.
+template <class F>
+void run_on_threads(int threads, F& work) {
+    static_assert(noexcept(work()), "a worker must not throw (it could not be joined)");
+    std::vector<std::thread> extra;
+    try {
+        extra.reserve(static_cast<std::size_t>(threads > 1 ? threads - 1 : 0));
+        for (int i = 1; i < threads; ++i) extra.emplace_back([&work]() noexcept { work(); });
+    } catch (...) {  // no thread (or no memory for one): the others do its share
+    }
+    work();
+    for (auto& t : extra) t.join();
+}
 
 }  // namespace hashguard::detail

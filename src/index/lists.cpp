@@ -19,6 +19,7 @@
 #include "common/secure.hpp"
 #include "hashguard/csv.hpp"
 #include "hashguard/lists.hpp"
+#include "index/dedupe.hpp"
 
 namespace hashguard {
 
@@ -374,6 +375,82 @@ Error load_hash_list(const std::string& path, HashList& out, const ListParseOpti
         return parse_hash_list(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path,
                                out, opt, report);
     });
+    return e;
+}
+
+namespace detail {
+
+// The positions of the first occurrence of every distinct record, in input
+// order: one pass through an open-addressing table of positions (keyed by the
+// XXH3 of each record, compared in full on a hit; load <= 2/3), linear in the
+// count. The table is larger than the caches: each batch of records first
+// prefetches its slots, so the misses overlap instead of queueing.
+std::vector<std::uint32_t> first_occurrences(const std::uint8_t* data, std::size_t count, std::size_t width) {
+    std::size_t slots = 16;
+    while (slots < count + count / 2) slots <<= 1;
+    constexpr std::uint64_t kEmpty = ~std::uint64_t{0};  // a slot: high 32 bits of the XXH3, then the position
+    constexpr std::size_t kBatch = 16;
+    std::vector<std::uint64_t> table(slots, kEmpty);
+    std::vector<std::uint32_t> keep;
+    keep.reserve(count);
+    std::uint64_t hash[kBatch];
+    for (std::size_t b = 0; b < count; b += kBatch) {
+        const std::size_t n = std::min(kBatch, count - b);
+        for (std::size_t k = 0; k < n; ++k) {
+            hash[k] = XXH3_64bits(data + (b + k) * width, width);
+            __builtin_prefetch(&table[hash[k] & (slots - 1)]);
+        }
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::uint8_t* rec = data + (b + k) * width;
+            const std::uint64_t tag = hash[k] & 0xFFFFFFFF00000000ull;
+            for (std::size_t a = hash[k] & (slots - 1);; a = (a + 1) & (slots - 1)) {
+                const std::uint64_t there = table[a];
+                if (there == kEmpty) {
+                    table[a] = tag | (b + k);
+                    keep.push_back(static_cast<std::uint32_t>(b + k));
+                    break;
+                }
+                if ((there & 0xFFFFFFFF00000000ull) == tag &&
+                    std::memcmp(data + (there & 0xFFFFFFFFu) * width, rec, width) == 0)
+                    break;  // a duplicate
+            }
+        }
+    }
+    return keep;
+}
+
+}  // namespace detail
+
+Error load_binary_hashes(const std::string& path, HashList& out, ListParseReport* report) noexcept {
+    Error e = detail::guard([&]() -> Error {
+        secure_clear(out);
+        out.kind = ListKind::pdq;
+        detail::SecureBytes bytes;
+        if (Error re = detail::read_regular_file(path, bytes, std::size_t{4} << 30)) {
+            re.message = path + ": " + re.message;
+            return re;
+        }
+        if (bytes.size() % 32 != 0)
+            return {Status::list_format, path + ": " + std::to_string(bytes.size()) +
+                                             " bytes is not a whole number of 32-byte PDQ hashes"};
+        const std::size_t n = bytes.size() / 32;
+        if (n >= UINT32_MAX) return {Status::list_format, path + ": more than 2^32-2 hashes"};
+        const std::vector<std::uint32_t> keep = detail::first_occurrences(bytes.data(), n, 32);
+        reserve_entries(out, keep.size());
+        for (const std::uint32_t i : keep) {
+            out.pdq.push_back(Hash256::from_bytes(bytes.data() + 32 * std::size_t{i}));
+            out.ids.push_back(std::to_string(std::size_t{i} + 1));
+        }
+        out.metadata.resize(keep.size());
+        const std::size_t dups = n - keep.size();
+        if (report) {
+            *report = ListParseReport{};
+            report->entries = out.size();
+            report->duplicates_merged = dups;
+        }
+        return {};
+    });
+    if (e) secure_clear(out);
     return e;
 }
 

@@ -8,6 +8,7 @@
 // kernels' range_pairs. When the probes would cost more than reading every
 // hash, it scans the rows instead.
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -146,22 +147,34 @@ MihShape mih_shape(std::size_t n, int radius) {
 
 namespace {
 
-class MihIndex final : public PdqIndex {
+class MihIndex final : public PdqIndex, public StorableIndex {
 public:
-    MihIndex(const std::vector<Hash256>& h, const MihShape& shape) : words_(pack(h)), n_(h.size()), shape_(shape) {
-        std::size_t base = 0;
-        for (int c = 0; c < shape_.chunks; ++c) {
-            base_[c] = base;
-            base += (std::size_t{1} << shape_.width[c]) + 1;
-        }
-        offsets_.assign(base, 0);
-        ids_.resize(static_cast<std::size_t>(shape_.chunks) * n_);
-        for (int c = 0; c < shape_.chunks; ++c) build_chunk(c);
+    // Builds the tables (owned, on huge pages).
+    MihIndex(const std::vector<Hash256>& h, const MihShape& shape)
+        : own_words_(pack(h)), n_(h.size()), shape_(shape) {
+        set_bases();
+        own_offsets_.resize(base_[shape_.chunks]);  // every entry written by build_chunk
+        own_ids_.resize(static_cast<std::size_t>(shape_.chunks) * n_);
+        words_ = own_words_.data();
+        offsets_ = own_offsets_.data();
+        ids_ = own_ids_.data();
+        build_chunks();
+    }
+    // Reads tables stored elsewhere (a mapped snapshot, kept alive by `keep`).
+    MihIndex(const MihShape& shape, std::size_t n, const std::uint64_t* words, const std::uint32_t* offsets,
+             const std::uint32_t* ids, std::shared_ptr<const void> keep)
+        : n_(n), shape_(shape), words_(words), offsets_(offsets), ids_(ids), keep_(std::move(keep)) {
+        set_bases();
+    }
+    void arrays(IndexArrays& out) const override {
+        out.kind = "mih";
+        out.param = static_cast<std::uint32_t>(shape_.chunks);
+        out.parts = {{offsets_, 4 * base_[shape_.chunks]}, {ids_, 4 * static_cast<std::size_t>(shape_.chunks) * n_}};
     }
     const char* name() const noexcept override { return "mih"; }
     std::size_t size() const noexcept override { return n_; }
     std::size_t memory_bytes() const noexcept override {
-        return words_.size() * 8 + offsets_.size() * 4 + ids_.size() * 4;
+        return 32 * n_ + mih_table_bytes(shape_, n_);
     }
 
 protected:
@@ -190,18 +203,89 @@ private:
         return chunk_key(&words_[4 * entry], shape_.start[c], shape_.width[c]);
     }
 
-    // Counting sort of the entries by chunk c's key: offsets[k] .. offsets[k + 1]
-    // is the run of ids (ascending) whose key is k.
-    void build_chunk(int c) {
-        std::uint32_t* off = &offsets_[base_[c]];
-        const std::size_t keys = std::size_t{1} << shape_.width[c];
-        std::uint32_t* ids = &ids_[static_cast<std::size_t>(c) * n_];
-        for (std::size_t i = 0; i < n_; ++i) ++off[key(i, c) + 1];
-        for (std::size_t k = 0; k < keys; ++k) off[k + 1] += off[k];
-        for (std::size_t i = 0; i < n_; ++i) ids[off[key(i, c)]++] = static_cast<std::uint32_t>(i);
-        for (std::size_t k = keys; k > 0; --k) off[k] = off[k - 1];  // the fill moved each start to its end
-        off[0] = 0;
+    void set_bases() {
+        std::size_t base = 0;
+        for (int c = 0; c < shape_.chunks; ++c) {
+            base_[c] = base;
+            base += (std::size_t{1} << shape_.width[c]) + 1;
+        }
+        base_[shape_.chunks] = base;
     }
+
+    // Every chunk's key of every hash, in one pass over the rows (a pass per
+    // chunk would read all 32 bytes of every row for 2-4 of them), into the
+    // ids array (chunk c's keys where its ids go): build_chunk turns them into
+    // ids in place.
+    void extract_keys(std::size_t begin, std::size_t end) noexcept {
+        for (std::size_t i = begin; i < end; ++i)
+            for (int c = 0; c < shape_.chunks; ++c)
+                own_ids_[static_cast<std::size_t>(c) * n_ + i] = key(i, c);
+    }
+
+    // Chunk c's ids sorted by key, stably (each key's ids ascend), and its
+    // offsets, in two passes: (key, id) pairs scattered by the key's high
+    // half into buckets (at most 2^15 write streams, on huge pages), then
+    // each bucket, small enough for the caches, counted by the low half
+    // straight into its ids and its range of offsets. A counting sort
+    // straight into the 2^width-entry table, reading the rows per chunk, did
+    // ~2n random increments and writes per chunk: 10^7 hashes took ~7 s to
+    // index (2 threads), this ~1 s.
+    void build_chunk(int c, HugeVector<std::uint64_t>& pairs, std::vector<std::uint32_t>& high,
+                     std::vector<std::uint32_t>& low, std::vector<std::uint32_t>& next) {
+        const int width = shape_.width[c], hb = (width + 1) / 2, lb = width - hb;
+        const std::uint32_t low_mask = (std::uint32_t{1} << lb) - 1;
+        std::uint32_t* keys = &own_ids_[static_cast<std::size_t>(c) * n_];  // keys in, ids out
+        std::uint32_t* off = &own_offsets_[base_[c]];
+        high.assign((std::size_t{1} << hb) + 1, 0);
+        for (std::size_t i = 0; i < n_; ++i) ++high[(keys[i] >> lb) + 1];
+        for (std::size_t h = 1; h < high.size(); ++h) high[h] += high[h - 1];
+        low.resize(std::size_t{1} << lb);
+        next.assign(high.begin(), high.end() - 1);
+        for (std::size_t i = 0; i < n_; ++i)
+            pairs[next[keys[i] >> lb]++] = std::uint64_t{keys[i]} << 32 | static_cast<std::uint32_t>(i);
+        for (std::size_t h = 0; h + 1 < high.size(); ++h) {
+            const std::uint32_t b = high[h], e = high[h + 1];
+            std::fill(low.begin(), low.end(), 0u);
+            for (std::uint32_t p = b; p < e; ++p) ++low[static_cast<std::uint32_t>(pairs[p] >> 32) & low_mask];
+            std::uint32_t start = b;
+            for (std::size_t l = 0; l < low.size(); ++l) {
+                off[(h << lb) + l] = start;
+                const std::uint32_t count = low[l];
+                low[l] = start;
+                start += count;
+            }
+            for (std::uint32_t p = b; p < e; ++p)
+                keys[low[static_cast<std::uint32_t>(pairs[p] >> 32) & low_mask]++] = static_cast<std::uint32_t>(pairs[p]);
+        }
+        off[std::size_t{1} << width] = static_cast<std::uint32_t>(n_);
+    }
+    // Keys on two threads by rows, then the chunks (independent) on two
+    // threads, each with its own buffers (wiped: the pairs hold keys, parts of
+    // the hashes).
+    void build_chunks() {
+        const int threads = n_ >= kParallelBuild ? 2 : 1;
+        std::atomic<int> part{0};
+        auto keys = [&]() noexcept {
+            for (int t; (t = part.fetch_add(1)) < threads;)
+                extract_keys(n_ * static_cast<std::size_t>(t) / threads, n_ * static_cast<std::size_t>(t + 1) / threads);
+        };
+        run_on_threads(threads, keys);
+        std::atomic<int> next{0};
+        std::atomic<bool> failed{false};
+        auto work = [&]() noexcept {
+            try {
+                HugeVector<std::uint64_t> pairs(n_);
+                std::vector<std::uint32_t> high, low, starts;
+                for (int c; !failed && (c = next.fetch_add(1)) < shape_.chunks;)
+                    build_chunk(c, pairs, high, low, starts);
+            } catch (...) {  // out of memory for the buffers
+                failed = true;
+            }
+        };
+        run_on_threads(threads, work);
+        if (failed) throw std::bad_alloc();
+    }
+    static constexpr std::size_t kParallelBuild = 1 << 18;
 
     void search(const Hash256* qs, std::size_t nq, int radius, std::size_t q0, std::vector<IndexMatch>& out) const;
     void probe_slots(const std::vector<std::uint64_t>& qw, std::size_t nq, const std::array<int, kMihMaxChunks>& radii,
@@ -209,11 +293,18 @@ private:
     void read_runs(Scratch& s) const;
     void expand_runs(Scratch& s) const;
 
-    HugeVector<std::uint64_t> words_;
+    HugeVector<std::uint64_t> own_words_;
+    HugeVector<std::uint32_t> own_offsets_, own_ids_;
     std::size_t n_;
     MihShape shape_;
-    std::array<std::size_t, kMihMaxChunks> base_{};  // each chunk's first offset
-    HugeVector<std::uint32_t> offsets_, ids_;
+    std::array<std::size_t, kMihMaxChunks + 1> base_{};  // each chunk's first offset; [chunks]: the total
+    // The arrays searched: the owned ones, or stored ones (a snapshot). Stored
+    // tables are bounds-clamped where read (read_runs, expand_runs), so any
+    // bytes are memory-safe.
+    const std::uint64_t* words_ = nullptr;
+    const std::uint32_t* offsets_ = nullptr;
+    const std::uint32_t* ids_ = nullptr;
+    std::shared_ptr<const void> keep_;
 };
 
 // A batch (the 8 dihedral variants) runs in stages, so that the random reads
@@ -233,7 +324,7 @@ void MihIndex::search(const Hash256* qs, std::size_t nq, int radius, std::size_t
     // (candidates by the million), a hash of a row scan ~1.9 ns per query.
     if (query_cost(shape_, n_, radii) > 0.05 * static_cast<double>(n_)) {
         const std::size_t start = out.size();
-        range_rows_all(words_.data(), n_, qs, nq, radius, out);
+        range_rows_all(words_, n_, qs, nq, radius, out);
         for (std::size_t i = start; i < out.size(); ++i) out[i].query += static_cast<std::uint32_t>(q0);
         return;
     }
@@ -243,7 +334,7 @@ void MihIndex::search(const Hash256* qs, std::size_t nq, int radius, std::size_t
     expand_runs(s);
     s.hits.resize(s.pairs.size());
     const std::size_t found =
-        kernels::active().range_pairs(qw.data(), words_.data(), s.pairs.data(), s.pairs.size(), radius, s.hits.data());
+        kernels::active().range_pairs(qw.data(), words_, s.pairs.data(), s.pairs.size(), radius, s.hits.data());
     auto by_query_entry = [](const kernels::RangeHit& a, const kernels::RangeHit& b) {
         return a.query != b.query ? a.query < b.query : a.entry < b.entry;
     };
@@ -278,7 +369,8 @@ void MihIndex::read_runs(Scratch& s) const {
         const Slot& sl = s.slots[i];
         const std::uint32_t* off = &offsets_[base_[sl.chunk] + sl.key];
         const std::size_t ids_base = static_cast<std::size_t>(sl.chunk) * n_;
-        const std::uint32_t b = off[0], e = off[1];
+        const std::uint32_t e = std::min<std::uint32_t>(off[1], static_cast<std::uint32_t>(n_));
+        const std::uint32_t b = std::min(off[0], e);  // a stored table: any values stay in bounds
         __builtin_prefetch(&ids_[b < e ? ids_base + b : 0]);
         s.runs[count] = {ids_base + b, ids_base + e, sl.query};
         count += b < e;
@@ -291,10 +383,11 @@ void MihIndex::expand_runs(Scratch& s) const {
     constexpr std::size_t kAhead = 16;
     s.pairs.clear();
     const std::size_t n = s.runs.size();
+    const auto last = static_cast<std::uint32_t>(n_ - 1);
     for (std::size_t i = 0; i < n; ++i) {
         if (i + kAhead < n) __builtin_prefetch(&ids_[s.runs[i + kAhead].begin]);
         for (std::uint64_t p = s.runs[i].begin; p < s.runs[i].end; ++p) {
-            const std::uint32_t id = ids_[p];
+            const std::uint32_t id = std::min(ids_[p], last);  // a stored table: any value stays in bounds
             __builtin_prefetch(&words_[4 * static_cast<std::size_t>(id)]);
             s.pairs.push_back({id, s.runs[i].query});
         }
@@ -305,6 +398,12 @@ void MihIndex::expand_runs(Scratch& s) const {
 
 std::unique_ptr<PdqIndex> make_mih_index(const std::vector<Hash256>& hashes, const MihShape& shape) {
     return std::make_unique<MihIndex>(hashes, shape);
+}
+
+std::unique_ptr<PdqIndex> adopt_mih_index(const MihShape& shape, std::size_t n, const std::uint64_t* words,
+                                          const std::uint32_t* offsets, const std::uint32_t* ids,
+                                          std::shared_ptr<const void> keep) {
+    return std::make_unique<MihIndex>(shape, n, words, offsets, ids, std::move(keep));
 }
 
 }  // namespace hashguard::detail

@@ -6,6 +6,7 @@
 #include <xxhash.h>
 
 #include "common/errors.hpp"
+#include "index/dedupe.hpp"
 
 static_assert(sizeof(hashguard::Hash256) == 32 && alignof(hashguard::Hash256) <= 32,
               "a snapshot's PDQ section is read in place as Hash256 values");
@@ -43,9 +44,12 @@ public:
         if (kind_ == ListKind::pdq) pdq_ = reinterpret_cast<const Hash256*>(snap_->hash_bytes());
     }
     Digest digest(std::size_t i) const noexcept override { return snap_->digest(i); }
-    std::string id(std::size_t i) const override { return std::string(snap_->id(i)); }
+    std::string id(std::size_t i) const override {
+        return snap_->implicit_ids() ? std::to_string(i + 1) : std::string(snap_->id(i));
+    }
     std::string metadata(std::size_t i) const override { return std::string(snap_->metadata(i)); }
     std::size_t memory_bytes() const noexcept override { return snap_->file_bytes(); }
+    const Snapshot* snapshot() const noexcept override { return snap_.get(); }
 
 private:
     std::unique_ptr<Snapshot> snap_;
@@ -80,44 +84,6 @@ private:
 
 std::size_t digest_width(HashKind k) { return k == HashKind::md5 ? 16 : k == HashKind::sha1 ? 20 : 32; }
 
-// The positions of the first occurrence of every distinct record, in input
-// order: one pass through an open-addressing table of positions (keyed by the
-// XXH3 of each record, compared in full on a hit; load <= 2/3), linear in the
-// count. The table is larger than the caches: each batch of records first
-// prefetches its slots, so the misses overlap instead of queueing.
-std::vector<std::uint32_t> first_occurrences(const std::uint8_t* data, std::size_t count, std::size_t width) {
-    std::size_t slots = 16;
-    while (slots < count + count / 2) slots <<= 1;
-    constexpr std::uint64_t kEmpty = ~std::uint64_t{0};  // a slot: high 32 bits of the XXH3, then the position
-    constexpr std::size_t kBatch = 16;
-    std::vector<std::uint64_t> table(slots, kEmpty);
-    std::vector<std::uint32_t> keep;
-    keep.reserve(count);
-    std::uint64_t hash[kBatch];
-    for (std::size_t b = 0; b < count; b += kBatch) {
-        const std::size_t n = std::min(kBatch, count - b);
-        for (std::size_t k = 0; k < n; ++k) {
-            hash[k] = XXH3_64bits(data + (b + k) * width, width);
-            __builtin_prefetch(&table[hash[k] & (slots - 1)]);
-        }
-        for (std::size_t k = 0; k < n; ++k) {
-            const std::uint8_t* rec = data + (b + k) * width;
-            const std::uint64_t tag = hash[k] & 0xFFFFFFFF00000000ull;
-            for (std::size_t a = hash[k] & (slots - 1);; a = (a + 1) & (slots - 1)) {
-                const std::uint64_t there = table[a];
-                if (there == kEmpty) {
-                    table[a] = tag | (b + k);
-                    keep.push_back(static_cast<std::uint32_t>(b + k));
-                    break;
-                }
-                if ((there & 0xFFFFFFFF00000000ull) == tag &&
-                    std::memcmp(data + (there & 0xFFFFFFFFu) * width, rec, width) == 0)
-                    break;  // a duplicate
-            }
-        }
-    }
-    return keep;
-}
 
 }  // namespace
 
@@ -133,7 +99,7 @@ Error binary_entries(const std::uint8_t* data, std::size_t count, HashKind kind,
                      std::shared_ptr<const ListEntries>& out, std::size_t& duplicates) {
     return detail::guard([&]() -> Error {
         const std::size_t width = kind == HashKind::pdq ? 32 : digest_width(kind);
-        std::vector<std::uint32_t> keep = first_occurrences(data, count, width);
+        std::vector<std::uint32_t> keep = detail::first_occurrences(data, count, width);
         duplicates = count - keep.size();
         std::vector<Hash256> pdq;
         detail::SecureVector<Digest> digests;

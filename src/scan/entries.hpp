@@ -30,6 +30,8 @@ public:
     virtual std::size_t memory_bytes() const noexcept = 0;
     /// The hashes as a vector when they are stored as one (no copy needed).
     virtual const std::vector<Hash256>* pdq_vector() const noexcept { return nullptr; }
+    /// The snapshot the entries are read from, if any (it may store an index).
+    virtual const Snapshot* snapshot() const noexcept { return nullptr; }
 
 protected:
     ListKind kind_ = ListKind::pdq;

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "common/errors.hpp"
+#include "index/index_impl.hpp"
 
 namespace hashguard::scan {
 
@@ -92,13 +93,20 @@ ExactTable::ExactTable(const ListEntries& entries) {
 Error pdq_index_for(const std::shared_ptr<const ListEntries>& entries, int radius,
                     std::shared_ptr<const PdqIndex>& out) {
     return detail::guard([&]() -> Error {
+        std::unique_ptr<PdqIndex> built;
+        // A snapshot that stores an index: read in place, nothing built or
+        // hashed (the index keeps the entries, and so the mapping, alive).
+        if (const Snapshot* snap = entries->snapshot(); snap && !snap->index_kind().empty()) {
+            if (Error e = detail::SnapshotAccess::stored_index(*snap, entries, built)) return e;
+            out = std::shared_ptr<const PdqIndex>(std::move(built));
+            return {};
+        }
         std::uint64_t content = 0;
         bool hashed = false;
         if (auto b = find(entries, radius, content, hashed)) {
             out = std::static_pointer_cast<const PdqIndex>(b);
             return {};
         }
-        std::unique_ptr<PdqIndex> built;
         const std::vector<Hash256>* hashes = entries->pdq_vector();
         std::vector<Hash256> copy;  // a mapped snapshot's hashes: the index takes a vector
         if (!hashes) {
