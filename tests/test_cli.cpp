@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 
+#include "hashguard/pdq.hpp"
 #include "support/test_support.hpp"
 
 namespace {
@@ -159,6 +160,46 @@ TEST_CASE("match: a malformed list line is reported with file and line") {
                       out) == 2);
     CHECK(out == list + ":3: not a 64-digit hex PDQ hash\n");
     std::remove(list.c_str());
+}
+
+TEST_CASE("list build --binary stores the index and implicit ids; match uses them") {
+    // 3000 random binary hashes with messi5's reference hash at position 1234.
+    std::string messi;
+    for (const auto& r : hgtest::read_ref_csv(hgtest::data_dir() + "/photos/reference-dihedral-across.csv"))
+        if (r.file == "messi5.jpg") messi = r.hashes[0];
+    hashguard::Hash256 h;
+    REQUIRE(hashguard::Hash256::from_hex(messi, h));
+    std::vector<std::uint8_t> raw(3000 * 32);
+    hgtest::Rng rng(77);
+    for (auto& b : raw) b = static_cast<std::uint8_t>(rng.next());
+    h.to_bytes(&raw[32 * 1233]);
+    const std::string bin = "/tmp/hashguard-cli-hashes.bin", snap = "/tmp/hashguard-cli-bin.snap";
+    std::ofstream(bin, std::ios::binary).write(reinterpret_cast<const char*>(raw.data()), static_cast<std::streamsize>(raw.size()));
+    const std::string cli = quote(hgtest::cli_path());
+    std::string out;
+    REQUIRE(hgtest::run(cli + " list build --binary " + bin + " -o " + snap, out) == 0);
+    CHECK(out == snap + ": 3000 entries from 1 input(s); 0 duplicates merged, 0 bad lines skipped\n");
+    REQUIRE(hgtest::run(cli + " list info " + snap, out) == 0);
+    CHECK(out.find("hashguard snapshot v2, pdq list, 3000 entries") != std::string::npos);
+    CHECK(out.find("index mih, implicit ids") != std::string::npos);
+    CHECK(hgtest::run(cli + " match --list " + snap + " " + quote(photos() + "/messi5.jpg"), out) == 3);
+    CHECK(out == "match,0,original," + snap + ",1234,," + photos() + "/messi5.jpg\n");
+    REQUIRE(hgtest::run(cli + " list build --binary --index scan --radius 63 " + bin + " -o " + snap, out) == 0);
+    REQUIRE(hgtest::run(cli + " list info " + snap, out) == 0);
+    CHECK(out.find("index scan") != std::string::npos);
+    REQUIRE(hgtest::run(cli + " list build --binary --index none " + bin + " -o " + snap, out) == 0);
+    REQUIRE(hgtest::run(cli + " list info " + snap, out) == 0);
+    CHECK(out.find("index none") != std::string::npos);
+    CHECK(hgtest::run(cli + " list build --binary --index kdtree " + bin + " -o " + snap + " 2>&1", out) == 1);
+    CHECK(out == "unknown index spec 'kdtree' (scan, mih, mih:<9..48 chunks>, bktree, auto)\n");
+    CHECK(hgtest::run(cli + " list build --binary --exact " + bin + " -o " + snap + " 2>&1", out) == 2);
+    CHECK(hgtest::run(cli + " list build --radius 300 " + bin + " -o " + snap + " 2>&1", out) == 2);
+    raw.resize(raw.size() - 5);
+    std::ofstream(bin, std::ios::binary).write(reinterpret_cast<const char*>(raw.data()), static_cast<std::streamsize>(raw.size()));
+    CHECK(hgtest::run(cli + " list build --binary " + bin + " -o " + snap + " 2>&1", out) == 1);
+    CHECK(out == bin + ": 95995 bytes is not a whole number of 32-byte PDQ hashes\n");
+    std::remove(bin.c_str());
+    std::remove(snap.c_str());
 }
 
 TEST_CASE("list build/info: snapshot from text lists, verified, usable by match; damage detected") {
