@@ -31,6 +31,6 @@ FUZZ_SECONDS="${FUZZ_SECONDS:-20}" bash scripts/fuzz.sh
 
 echo "== ThreadSanitizer build of the concurrency tests (parallel scans, hot reload with deltas, shared indexes, the batch pipeline)"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHASHGUARD_TSAN=ON -DHASHGUARD_BUILD_BENCH=OFF >/dev/null
-cmake --build build-tsan -j"$jobs" --target test_scanner test_index test_batch test_reload hashguard_cli
+cmake --build build-tsan -j"$jobs" --target test_scanner test_index test_batch test_reload test_snapshot hashguard_cli
 (cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-   ctest --output-on-failure -R '^(test_scanner|test_index|test_batch|test_reload)$')
+   ctest --output-on-failure -R '^(test_scanner|test_index|test_batch|test_reload|test_snapshot)$')

@@ -159,6 +159,17 @@ TEST_CASE("MIH and auto are exact at the list sizes where the chosen shape chang
     CHECK(boundaries >= 5);
 }
 
+TEST_CASE("MIH built on two threads equals the one-thread build and brute force") {
+    hgtest::Rng rng(83);
+    const auto list = make_list(20000, true, rng);
+    const auto qs = make_queries(list, rng);
+    const std::size_t saved = detail::ParallelFrom::mih_hashes.exchange(0);  // every build threaded
+    int cases = 0;
+    for (const char* spec : {"mih", "mih:16", "mih:48"}) cases += check_index(spec, list, qs, 31, "threaded");
+    detail::ParallelFrom::mih_hashes = saved;
+    CHECK(cases > 0);
+}
+
 TEST_CASE("MIH probe radii: the pigeonhole split covers the radius; the shape fits its budget") {
     for (std::size_t n : {std::size_t{10}, std::size_t{3000}, std::size_t{1'000'000}, std::size_t{10'000'000}})
         for (int m = detail::kMihMinChunks; m <= detail::kMihMaxChunks; ++m) {
@@ -202,6 +213,16 @@ TEST_CASE("Single queries and duplicates in the list") {
         REQUIRE(idx->nearest(&list[500], 1, near).ok());
         CHECK(near == std::vector<IndexMatch>{{0, 3, 0}});  // lowest index among ties
     }
+}
+
+TEST_CASE("A fixed MIH shape whose tables dwarf the list is refused") {
+    std::vector<Hash256> list(100);
+    std::unique_ptr<PdqIndex> idx;
+    const Error e = make_pdq_index("mih:9", list, idx);
+    CHECK(e.code == Status::invalid_argument);
+    CHECK(e.message == "index spec 'mih:9' needs 13312 MiB of tables for 100 hashes (more than 256 B per hash); use 'mih' or more chunks");
+    CHECK_FALSE(idx);
+    CHECK(make_pdq_index("mih:16", list, idx).ok());
 }
 
 TEST_CASE("Index argument errors") {

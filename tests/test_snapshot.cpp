@@ -192,15 +192,20 @@ TEST_CASE("merge_hash_lists merges duplicates across lists") {
 
 TEST_CASE("A snapshot stores its built index; read in place it answers as brute force") {
     hgtest::Rng rng(21);
+    // Half the files checked on two threads (the 64 MiB blocks: one here, so
+    // the second thread finds none), half on one; MIH built on two threads.
+    const std::size_t saved_verify = detail::ParallelFrom::verify_bytes.load();
+    const std::size_t saved_mih = detail::ParallelFrom::mih_hashes.exchange(0);
     const std::string p = tmp_path("idx.snap");
     // Sizes around the scan's 512-hash blocks and MIH's shape changes; specs of every storable kind.
     for (const std::size_t n : {std::size_t{1}, std::size_t{511}, std::size_t{513}, std::size_t{3000}}) {
         HashList l = sample_pdq(n);
-        for (const char* spec : {"mih", "mih:9", "mih:13", "mih:48", "scan", "auto"}) {
+        for (const char* spec : {"mih", "mih:13", "mih:20", "mih:48", "scan", "auto"}) {
             INFO("n=" << n << " spec=" << spec);
             SnapshotOptions opt;
             opt.index = spec;
             opt.radius = 31;
+            detail::ParallelFrom::verify_bytes = n % 2 ? 0 : saved_verify;
             REQUIRE(save_snapshot(l, p, opt).ok());
             std::unique_ptr<Snapshot> u;
             REQUIRE(Snapshot::open(p, u).ok());
@@ -220,6 +225,8 @@ TEST_CASE("A snapshot stores its built index; read in place it answers as brute 
             }
         }
     }
+    detail::ParallelFrom::verify_bytes = saved_verify;
+    detail::ParallelFrom::mih_hashes = saved_mih;
     std::remove(p.c_str());
 }
 
@@ -353,7 +360,7 @@ TEST_CASE("A stored index with a valid checksum but a wrong shape is refused; an
     const std::string p = tmp_path("badidx.snap");
     const HashList l = sample_pdq(600);
     SnapshotOptions opt;
-    opt.index = "mih:13";
+    opt.index = "mih:24";  // 10-11 bit chunks: small tables
     REQUIRE(save_snapshot(l, p, opt).ok());
     const auto good = file_bytes(p);
     const std::size_t sec = u64_at(good, 96);  // pdq_index_off
@@ -367,7 +374,7 @@ TEST_CASE("A stored index with a valid checksum but a wrong shape is refused; an
         CHECK_FALSE(s);
     };
     auto b = good;
-    b[sec + 8] = 14;  // chunk count: the parts no longer have its sizes
+    b[sec + 8] = 25;  // chunk count: the parts no longer have its sizes
     refused(b, "corrupt stored index (kind, shape or part bounds)");
     b = good;
     std::memcpy(&b[sec], "kdtree\0", 8);
@@ -407,4 +414,41 @@ TEST_CASE("A stored index with a valid checksum but a wrong shape is refused; an
         }
     }
     std::remove(p.c_str());
+}
+
+TEST_CASE("Snapshots over 64 MiB: the checksum spans several blocks, verified on two threads; damage in any block is found") {
+    // 1.1 * 10^6 hashes with implicit ids and the scan's planes: ~72 MB, two blocks.
+    HashList l;
+    hgtest::Rng rng(31);
+    const std::size_t n = 1'100'000;
+    l.pdq.resize(n);
+    for (auto& h : l.pdq)
+        for (auto& w : h.w) w = static_cast<std::uint16_t>(rng.next());
+    l.ids.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) l.ids.push_back(std::to_string(i + 1));
+    l.metadata.resize(n);
+    const std::string p = tmp_path("big.snap");
+    SnapshotOptions opt;
+    opt.index = "scan";
+    REQUIRE(save_snapshot(l, p, opt).ok());
+    std::unique_ptr<Snapshot> s;
+    REQUIRE(Snapshot::open(p, s).ok());  // >= 128 MiB is the default for two threads; lower it below
+    REQUIRE(s->file_bytes() > (std::size_t{64} << 20));
+    const std::uint64_t sum = s->checksum();
+    s.reset();
+    const std::size_t saved = detail::ParallelFrom::verify_bytes.exchange(0);
+    REQUIRE(Snapshot::open(p, s).ok());
+    CHECK(s->checksum() == sum);
+    CHECK(s->implicit_ids());
+    s.reset();
+    for (const std::size_t at : {std::size_t{200}, std::size_t{64} << 20, (std::size_t{64} << 20) + 129,
+                                 file_bytes(p).size() - 1}) {
+        auto b = file_bytes(p);
+        b[at] ^= 0x10;
+        write_bytes(tmp_path("big2.snap"), b);
+        CHECK(Snapshot::open(tmp_path("big2.snap"), s).message == tmp_path("big2.snap") + ": checksum mismatch: the snapshot is corrupt");
+    }
+    detail::ParallelFrom::verify_bytes = saved;
+    std::remove(p.c_str());
+    std::remove(tmp_path("big2.snap").c_str());
 }

@@ -21,6 +21,9 @@ void PdqIndex::range_batch(const Hash256* qs, std::size_t n, int radius, std::ve
 
 namespace detail {
 
+std::atomic<std::size_t> ParallelFrom::mih_hashes{std::size_t{1} << 18};
+std::atomic<std::size_t> ParallelFrom::verify_bytes{std::size_t{128} << 20};
+
 void range_rows_all(const std::uint64_t* words, std::size_t n, const Hash256* qs, std::size_t m, int radius,
                     std::vector<IndexMatch>& out) {
     constexpr std::size_t kRows = 2048, kQueries = 16;
@@ -322,7 +325,17 @@ Error make_pdq_index(std::string_view spec, const std::vector<Hash256>& hashes, 
         int chunks = 0;
         if (s == "scan") out = std::make_unique<ScanIndex>(hashes);
         else if (s == "mih") out = detail::make_mih_index(hashes, detail::mih_shape(hashes.size(), radius));
-        else if (fixed_mih_chunks(s, chunks)) out = detail::make_mih_index(hashes, detail::mih_shape_of(chunks));
+        else if (fixed_mih_chunks(s, chunks)) {
+            // A fixed shape's tables do not shrink with the list: mih:9 is ~14 GB of offsets whatever n is.
+            const auto shape = detail::mih_shape_of(chunks);
+            const std::size_t bytes = detail::mih_table_bytes(shape, hashes.size());
+            if (bytes > std::max<std::size_t>(256 * hashes.size(), std::size_t{256} << 20))
+                return {Status::invalid_argument, "index spec '" + std::string(spec) + "' needs " +
+                                                      std::to_string(bytes >> 20) + " MiB of tables for " +
+                                                      std::to_string(hashes.size()) +
+                                                      " hashes (more than 256 B per hash); use 'mih' or more chunks"};
+            out = detail::make_mih_index(hashes, shape);
+        }
         else if (s == "bktree") out = std::make_unique<BkTreeIndex>(hashes);
         else
             return {Status::invalid_argument,

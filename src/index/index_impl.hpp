@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -176,6 +177,13 @@ struct SnapshotAccess {
     static Error stored_index(const Snapshot& s, std::shared_ptr<const void> keep, std::unique_ptr<PdqIndex>& out);
     /// The radius the stored index was built for, or -1.
     static int stored_radius(const Snapshot& s);
+};
+
+/// Sizes from which an MIH build and a snapshot's checksum use two threads
+/// (tests lower them, so that small inputs take the threaded paths too).
+struct ParallelFrom {
+    static std::atomic<std::size_t> mih_hashes;   ///< default 2^18
+    static std::atomic<std::size_t> verify_bytes; ///< default 128 MiB
 };
 
 /// Runs `work` on `threads` threads (this one included) and waits. `work`

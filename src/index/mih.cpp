@@ -263,7 +263,7 @@ private:
     // threads, each with its own buffers (wiped: the pairs hold keys, parts of
     // the hashes).
     void build_chunks() {
-        const int threads = n_ >= kParallelBuild ? 2 : 1;
+        const int threads = n_ >= ParallelFrom::mih_hashes.load() ? 2 : 1;
         std::atomic<int> part{0};
         auto keys = [&]() noexcept {
             for (int t; (t = part.fetch_add(1)) < threads;)
@@ -285,7 +285,6 @@ private:
         run_on_threads(threads, work);
         if (failed) throw std::bad_alloc();
     }
-    static constexpr std::size_t kParallelBuild = 1 << 18;
 
     void search(const Hash256* qs, std::size_t nq, int radius, std::size_t q0, std::vector<IndexMatch>& out) const;
     void probe_slots(const std::vector<std::uint64_t>& qw, std::size_t nq, const std::array<int, kMihMaxChunks>& radii,

@@ -59,7 +59,6 @@ constexpr std::size_t kHeader = 128, kIndexHeader = 128;
 constexpr std::size_t kPdqRecord = 32, kExactRecord = 40;
 constexpr std::uint64_t kImplicitIds = 1;
 constexpr std::size_t kBlock = std::size_t{64} << 20;  // checksum block (version 2)
-constexpr std::size_t kParallelVerify = std::size_t{128} << 20;
 
 struct Header {
     char magic[8];
@@ -89,7 +88,7 @@ std::uint64_t block_checksum(const std::uint8_t* p, std::size_t len) {
         for (std::size_t b; (b = next.fetch_add(1)) < blocks;)
             sums[b] = XXH3_64bits(p + b * kBlock, std::min(kBlock, len - b * kBlock));
     };
-    detail::run_on_threads(len >= kParallelVerify ? 2 : 1, work);
+    detail::run_on_threads(len >= detail::ParallelFrom::verify_bytes.load() ? 2 : 1, work);
     return XXH3_64bits(sums.data(), sums.size() * 8);
 }
 
