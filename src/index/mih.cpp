@@ -234,8 +234,8 @@ private:
                      std::vector<std::uint32_t>& low, std::vector<std::uint32_t>& next) {
         const int width = shape_.width[c], hb = (width + 1) / 2, lb = width - hb;
         const std::uint32_t low_mask = (std::uint32_t{1} << lb) - 1;
-        std::uint32_t* keys = &own_ids_[static_cast<std::size_t>(c) * n_];  // keys in, ids out
-        std::uint32_t* off = &own_offsets_[base_[c]];
+        std::uint32_t* keys = own_ids_.data() + static_cast<std::size_t>(c) * n_;  // keys in, ids out
+        std::uint32_t* off = own_offsets_.data() + base_[c];
         high.assign((std::size_t{1} << hb) + 1, 0);
         for (std::size_t i = 0; i < n_; ++i) ++high[(keys[i] >> lb) + 1];
         for (std::size_t h = 1; h < high.size(); ++h) high[h] += high[h - 1];
