@@ -251,7 +251,8 @@ TEST_CASE("a failed index lookup, digest, cache access or hash is an error verdi
         const Bytes* bytes;
         const char* what;
     } cases[] = {{FaultSite::index_lookup, 0, &jpg, "every lookup"},
-                 {FaultSite::index_lookup, 2, &boxed, "the lookup of the content inside letterbox borders"},
+                 {FaultSite::index_lookup, 1, &boxed,
+                  "the one lookup of a letterboxed image: its variants and those inside the borders"},
                  {FaultSite::digest, 0, &jpg, "MD5 / SHA-256"},
                  {FaultSite::cache_find, 0, &jpg, "the cache lookup"},
                  {FaultSite::cache_insert, 0, &jpg, "storing in the cache"},

@@ -338,11 +338,17 @@ private:
             quality_skipped_ = true;
             return {};
         }
-        w_.best.clear();
+        // The outer variants and the letterboxed image's inner ones in one
+        // batch: one staged index search instead of two after one another.
+        std::array<Hash256, 16> queries;
+        int n = 0;
         if (outer_ok)
-            if (Error e = lookup(l, out_.pdq.data(), out_.pdq_variants, false)) return e;
+            for (int i = 0; i < out_.pdq_variants; ++i) queries[static_cast<std::size_t>(n++)] = out_.pdq[static_cast<std::size_t>(i)];
+        const int inner_from = n;
         if (inner_ok)
-            if (Error e = lookup(l, out_.inner_pdq.data(), 8, true)) return e;
+            for (int i = 0; i < 8; ++i) queries[static_cast<std::size_t>(n++)] = out_.inner_pdq[static_cast<std::size_t>(i)];
+        w_.best.clear();
+        if (Error e = lookup(l, queries.data(), n, inner_from)) return e;
         const std::size_t first = found.size();
         for (auto& [entry, m] : w_.best) {
             m.list = l.config.name;
@@ -376,14 +382,16 @@ private:
     }
 
     // Keeps, per entry, the best variant: lowest distance, then outer before
-    // inner, then the lowest transform number.
-    Error lookup(const LoadedList& l, const Hash256* queries, int n, bool inner) {
+    // inner, then the lowest transform number. Queries from `inner_from` on
+    // are the inner image's variants.
+    Error lookup(const LoadedList& l, const Hash256* queries, int n, int inner_from) {
         if (Error e = search(l, queries, n)) return e;
         for (const IndexMatch& h : w_.hits) {
             auto [it, fresh] = w_.best.try_emplace(h.entry);
             Match& m = it->second;
             const int dist = static_cast<int>(h.distance);
-            const Transform t = static_cast<Transform>(h.query);
+            const bool inner = static_cast<int>(h.query) >= inner_from;
+            const Transform t = static_cast<Transform>(static_cast<int>(h.query) - (inner ? inner_from : 0));
             if (!fresh && (m.distance < dist ||
                            (m.distance == dist && (m.inner < inner || (m.inner == inner && m.transform <= t)))))
                 continue;
