@@ -151,7 +151,10 @@ HG_API void hg_lists_free(hg_lists* lists);
 
 /** Loads a list file (text: one hash per line, `hash,metadata`, `hash=...` or CSV with a
  *  header; or a binary snapshot from `hashguard list build`) under a unique `name`. On a
- *  malformed or empty file nothing is added and the message names file and line. */
+ *  malformed or empty file nothing is added and the message names file and line. A
+ *  snapshot is mapped, not copied, and every byte is checksummed before use; when it
+ *  stores its PDQ index (`list build --index`, the default), scanners search that index in
+ *  place and build nothing. */
 HG_NODISCARD HG_API hg_status hg_lists_add_file(hg_lists* lists, const char* name, const char* path, int kind);
 /** Same from text in memory; `source` names it in error messages (may be NULL). */
 HG_NODISCARD HG_API hg_status hg_lists_add_text(hg_lists* lists, const char* name, const char* text, size_t len,
