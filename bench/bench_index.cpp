@@ -171,6 +171,35 @@ void BM_Range(benchmark::State& state, std::string spec, bool clustered) {
     label(state);
 }
 
+// What a scanner does between two lookups, roughly: a decode and hash write
+// tens of MB. Fresh 8-query batches with, between searches (not timed), 32 MB
+// on 4 KiB pages touched one byte per page (evicts TLB entries, few cache
+// lines) or one byte per 64-byte line (evicts the caches too). mode 0: nothing.
+void BM_Evict(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    const int mode = static_cast<int>(state.range(1));
+    const List& l = get_list(n, false);
+    const Built& b = get_index("auto", l, 31);
+    constexpr std::size_t kBytes = std::size_t{32} << 20;
+    static std::vector<char> other(kBytes, 1);  // plain malloc: 4 KiB pages unless THP is "always"
+    const std::size_t step = mode == 1 ? 4096 : 64;
+    std::vector<hashguard::IndexMatch> out;
+    std::size_t next = 0;
+    for (auto _ : state) {
+        if (mode != 0) {
+            state.PauseTiming();
+            for (std::size_t i = 0; i < kBytes; i += step) other[i] = static_cast<char>(other[i] + 1);
+            benchmark::ClobberMemory();
+            state.ResumeTiming();
+        }
+        out.clear();
+        if (b.index->range_search(&l.queries[8 * next], 8, 31, out)) state.SkipWithError("search failed");
+        benchmark::DoNotOptimize(out.data());
+        next = (next + 1) % kPool;
+    }
+    label(state);
+}
+
 // The baseline: one pass reading every word of the list (4 independent sums).
 void BM_ReadPass(benchmark::State& state, bool clustered) {
     const List& l = get_list(static_cast<std::size_t>(state.range(0)), clustered);
@@ -257,6 +286,13 @@ void register_lists() {
     }
 }
 
+// A lookup after other work (BM_Evict): 10^6 and 10^7, r = 31, 8 fresh queries.
+void register_evict() {
+    reg(benchmark::RegisterBenchmark("evict/auto/random", BM_Evict))
+        ->ArgNames({"n", "mode"})
+        ->ArgsProduct({{1'000'000, 10'000'000}, {0, 1, 2}});
+}
+
 // Crossovers between the indexes (what `auto` encodes): 8-query batches,
 // random lists, radii 8..80.
 void register_crossovers() {
@@ -275,6 +311,7 @@ void register_crossovers() {
 int main(int argc, char** argv) {
     register_lists();
     register_crossovers();
+    register_evict();
     benchmark::Initialize(&argc, argv);
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
