@@ -45,12 +45,7 @@ std::string slurp(const fs::path& p) {
     return std::string(std::istreambuf_iterator<char>(f), {});
 }
 
-std::string ref_hash(const std::string& file) {
-    for (const auto& r : hgtest::read_ref_csv(photos() + "reference-dihedral-across.csv"))
-        if (r.file == file) return r.hashes[0];
-    FAIL("no reference for " << file);
-    return {};
-}
+std::string ref_hash(const std::string& file) { return hgtest::photo_ref_hash(file); }
 
 // path -> parsed line, REQUIREing every line to be one whole JSON object.
 std::map<std::string, JsonValue> parse_jsonl(const std::string& text) {

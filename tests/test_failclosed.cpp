@@ -74,12 +74,7 @@ using Bytes = std::vector<std::uint8_t>;
 
 std::string photo(const std::string& name) { return hgtest::data_dir() + "/photos/" + name; }
 
-std::string ref_hash(const std::string& file) {
-    for (const auto& r : hgtest::read_ref_csv(hgtest::data_dir() + "/photos/reference-dihedral-across.csv"))
-        if (r.file == file) return r.hashes[0];
-    FAIL("no reference for " << file);
-    return {};
-}
+std::string ref_hash(const std::string& file) { return hgtest::photo_ref_hash(file); }
 
 // A binary PNM of img placed inside flat black borders (letterboxed).
 Bytes letterboxed_pnm(const std::string& file) {

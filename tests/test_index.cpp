@@ -17,29 +17,9 @@ using namespace hashguard;
 
 namespace {
 
-Hash256 random_hash(hgtest::Rng& rng) {
-    Hash256 h;
-    for (auto& w : h.w) w = static_cast<std::uint16_t>(rng.next());
-    return h;
-}
-
-Hash256 flip_bits(Hash256 h, int bits, hgtest::Rng& rng) {
-    for (int i = 0; i < bits; ++i) {
-        const int b = static_cast<int>(rng.below(256));
-        h.w[b >> 4] = static_cast<std::uint16_t>(h.w[b >> 4] ^ (1u << (b & 15)));
-    }
-    return h;
-}
-
-std::vector<IndexMatch> brute_range(const std::vector<Hash256>& list, const std::vector<Hash256>& qs, int r) {
-    std::vector<IndexMatch> out;
-    for (std::uint32_t i = 0; i < qs.size(); ++i)
-        for (std::uint32_t j = 0; j < list.size(); ++j) {
-            const int d = hamming_distance(qs[i], list[j]);
-            if (d <= r) out.push_back({i, j, static_cast<std::uint32_t>(d)});
-        }
-    return out;
-}
+using hgtest::brute_range;
+using hgtest::flip_bits;
+using hgtest::random_hash;
 
 std::vector<IndexMatch> brute_nearest(const std::vector<Hash256>& list, const std::vector<Hash256>& qs) {
     std::vector<IndexMatch> out;

@@ -24,12 +24,7 @@ using Bytes = std::vector<std::uint8_t>;
 
 std::string photo(const std::string& name) { return hgtest::data_dir() + "/photos/" + name; }
 
-std::string ref_hash(const std::string& file) {
-    for (const auto& r : hgtest::read_ref_csv(hgtest::data_dir() + "/photos/reference-dihedral-across.csv"))
-        if (r.file == file) return r.hashes[0];
-    FAIL("no reference for " << file);
-    return {};
-}
+std::string ref_hash(const std::string& file) { return hgtest::photo_ref_hash(file); }
 
 // n random PDQ hashes, one per line, with ",r<i>" metadata.
 std::string random_list(std::size_t n, std::uint64_t seed) {

@@ -51,30 +51,13 @@ std::uint64_t u64_at(const std::vector<std::uint8_t>& b, std::size_t at) {
     return v;
 }
 
-// Every match within each radius, as brute force finds them.
-std::vector<IndexMatch> brute(const std::vector<Hash256>& list, const std::vector<Hash256>& qs, int r) {
-    std::vector<IndexMatch> out;
-    for (std::uint32_t q = 0; q < qs.size(); ++q)
-        for (std::uint32_t e = 0; e < list.size(); ++e)
-            if (const int d = hamming_distance(qs[q], list[e]); d <= r)
-                out.push_back({q, e, static_cast<std::uint32_t>(d)});
-    return out;
-}
-
-// Queries near entries (some within small radii) and random ones.
+// Queries near entries (some within small radii) and a random one.
 std::vector<Hash256> queries_for(const std::vector<Hash256>& list, hgtest::Rng& rng) {
     std::vector<Hash256> qs;
-    for (int i = 0; i < 8 && !list.empty(); ++i) {
-        Hash256 q = list[rng.below(static_cast<std::uint32_t>(list.size()))];
-        for (int k = 0, flips = static_cast<int>(rng.below(40)); k < flips; ++k) {
-            const int bit = static_cast<int>(rng.below(256));
-            q.w[bit >> 4] = static_cast<std::uint16_t>(q.w[bit >> 4] ^ (1u << (bit & 15)));
-        }
-        qs.push_back(q);
-    }
-    Hash256 random;
-    for (auto& w : random.w) w = static_cast<std::uint16_t>(rng.next());
-    qs.push_back(random);
+    for (int i = 0; i < 8 && !list.empty(); ++i)
+        qs.push_back(hgtest::flip_bits(list[rng.below(static_cast<std::uint32_t>(list.size()))],
+                                       static_cast<int>(rng.below(40)), rng));
+    qs.push_back(hgtest::random_hash(rng));
     return qs;
 }
 
@@ -221,7 +204,7 @@ TEST_CASE("A snapshot stores its built index; read in place it answers as brute 
             for (const int r : {0, 8, 31, 63, 80, 256}) {
                 std::vector<IndexMatch> got;
                 REQUIRE(idx->range_search(qs.data(), qs.size(), r, got).ok());
-                CHECK(got == brute(l.pdq, qs, r));
+                CHECK(got == hgtest::brute_range(l.pdq, qs, r));
             }
         }
     }

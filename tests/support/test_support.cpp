@@ -76,6 +76,13 @@ std::vector<std::string> read_lines(const std::string& path) {
     return lines;
 }
 
+std::string photo_ref_hash(const std::string& file) {
+    for (const auto& r : read_ref_csv(data_dir() + "/photos/reference-dihedral-across.csv"))
+        if (r.file == file) return r.hashes[0];
+    FAIL("no reference for " << file);
+    return {};
+}
+
 std::vector<RefRow> read_ref_csv(const std::string& path) {
     std::vector<RefRow> rows;
     for (const auto& line : read_lines(path)) {
@@ -165,6 +172,31 @@ long python_jsonl_objects(const std::string& text, std::string& why) {
     std::remove(tmpl);
     if (rc != 0) return why = "python3 rejected the JSON Lines: " + out, -1;
     return std::stol(out);
+}
+
+hashguard::Hash256 random_hash(Rng& rng) {
+    hashguard::Hash256 h;
+    for (auto& w : h.w) w = static_cast<std::uint16_t>(rng.next());
+    return h;
+}
+
+hashguard::Hash256 flip_bits(hashguard::Hash256 h, int bits, Rng& rng) {
+    for (int i = 0; i < bits; ++i) {
+        const int b = static_cast<int>(rng.below(256));
+        h.w[b >> 4] = static_cast<std::uint16_t>(h.w[b >> 4] ^ (1u << (b & 15)));
+    }
+    return h;
+}
+
+std::vector<hashguard::IndexMatch> brute_range(const std::vector<hashguard::Hash256>& list,
+                                               const std::vector<hashguard::Hash256>& qs, int r) {
+    std::vector<hashguard::IndexMatch> out;
+    for (std::uint32_t i = 0; i < qs.size(); ++i)
+        for (std::uint32_t j = 0; j < list.size(); ++j) {
+            const int d = hashguard::hamming_distance(qs[i], list[j]);
+            if (d <= r) out.push_back({i, j, static_cast<std::uint32_t>(d)});
+        }
+    return out;
 }
 
 }  // namespace hgtest

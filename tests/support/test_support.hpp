@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "hashguard/image.hpp"
+#include "hashguard/index.hpp"
 #include "hashguard/pdq.hpp"
 
 namespace hgtest {
@@ -35,6 +36,10 @@ struct RefRow {
 };
 /// Parses `hash,quality,file` or the 8-hash dihedral form.
 std::vector<RefRow> read_ref_csv(const std::string& path);
+
+/// The reference PDQ hash (original orientation) of a bundled photo, from
+/// data/photos/reference-dihedral-across.csv; FAILs the test when not listed.
+std::string photo_ref_hash(const std::string& file);
 
 /// CHECKs quality and every listed hash of `row` against `got`; true when all match.
 bool check_ref_row(const RefRow& row, const hashguard::PdqDihedral& got);
@@ -75,5 +80,14 @@ struct Rng {
     }
     std::uint32_t below(std::uint32_t n) { return static_cast<std::uint32_t>(next() % n); }
 };
+
+/// A uniformly random hash, and `h` with `bits` random bits flipped (a bit may
+/// be drawn twice).
+hashguard::Hash256 random_hash(Rng& rng);
+hashguard::Hash256 flip_bits(hashguard::Hash256 h, int bits, Rng& rng);
+
+/// Every (query, entry) within `r`, by query then entry: the answer every index must give.
+std::vector<hashguard::IndexMatch> brute_range(const std::vector<hashguard::Hash256>& list,
+                                               const std::vector<hashguard::Hash256>& qs, int r);
 
 }  // namespace hgtest
