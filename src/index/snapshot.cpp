@@ -77,6 +77,12 @@ struct IndexHeader {
 };
 static_assert(sizeof(IndexHeader) <= kIndexHeader);
 
+IndexHeader index_header(const std::uint8_t* section) {
+    IndexHeader ih;
+    std::memcpy(&ih, section, sizeof ih);
+    return ih;
+}
+
 std::uint64_t align64(std::uint64_t x) { return (x + 63) & ~std::uint64_t{63}; }
 
 // Version 2's checksum of `len` bytes: blocks hashed on up to two threads.
@@ -332,7 +338,7 @@ namespace {
 // exactly the sizes that kind and shape need for `count` hashes.
 bool index_section_ok(const std::uint8_t* sec, std::uint64_t bytes, std::uint64_t count, IndexHeader& ih) {
     if (bytes < kIndexHeader) return false;
-    std::memcpy(&ih, sec, sizeof ih);
+    ih = index_header(sec);
     std::uint64_t expect[4] = {};
     const std::string_view kind(ih.kind, strnlen(ih.kind, sizeof ih.kind));
     if (kind == "mih") {
@@ -432,9 +438,8 @@ Error detail::SnapshotAccess::stored_index(const Snapshot& s, std::shared_ptr<co
                                            std::unique_ptr<PdqIndex>& out) {
     out.reset();
     if (s.index_kind_.empty()) return {};
-    IndexHeader ih;
     const std::uint8_t* sec = s.base_ + s.pdq_index_off_;
-    std::memcpy(&ih, sec, sizeof ih);
+    const IndexHeader ih = index_header(sec);
     const auto* part0 = sec + ih.part_off[0];
     if (s.index_kind_ == "mih") {
         out = adopt_mih_index(mih_shape_of(static_cast<int>(ih.param)), s.count_,
@@ -448,10 +453,7 @@ Error detail::SnapshotAccess::stored_index(const Snapshot& s, std::shared_ptr<co
 }
 
 int detail::SnapshotAccess::stored_radius(const Snapshot& s) {
-    if (s.index_kind_.empty()) return -1;
-    IndexHeader ih;
-    std::memcpy(&ih, s.base_ + s.pdq_index_off_, sizeof ih);
-    return ih.radius;
+    return s.index_kind_.empty() ? -1 : index_header(s.base_ + s.pdq_index_off_).radius;
 }
 
 const std::uint8_t* Snapshot::hash_bytes() const noexcept { return base_ + hashes_off_; }
