@@ -488,31 +488,41 @@ Error decode_and_hash(ScanResult& out, const ScanOptions& opt, Work& w, const st
 // ---------------------------------------------------------------- scanner
 
 Scanner::Scanner(const ScanOptions& options) : cache_(std::make_unique<ResultCache>()) {
-    active_.store(std::make_shared<const Active>(Active{nullptr, options, 0}));
+    active_ = std::make_shared<const Active>(Active{nullptr, options, 0});
 }
 
 Scanner::~Scanner() = default;
 
 void Scanner::publish(std::shared_ptr<const ListSet> lists, const ScanOptions& options) {
     // Caller holds writer_.
-    active_.store(std::make_shared<const Active>(Active{std::move(lists), options, ++generation_}));
+    auto next = std::make_shared<const Active>(Active{std::move(lists), options, ++generation_});
+    {
+        std::lock_guard<std::mutex> lock(active_mutex_);
+        active_.swap(next);
+    }
+    next.reset();  // the previous set (if this held its last reference) is freed outside the lock
     cache_->clear();  // entries of older generations would be ignored anyway; free them now
 }
 
 std::uint64_t Scanner::set_lists(std::shared_ptr<const ListSet> lists) {
     std::lock_guard<std::mutex> lock(writer_);
-    publish(std::move(lists), active_.load()->options);
+    publish(std::move(lists), current()->options);
     return generation_;
 }
 
-std::shared_ptr<const ListSet> Scanner::lists() const { return active_.load()->lists; }
+std::shared_ptr<const Scanner::Active> Scanner::current() const {
+    std::lock_guard<std::mutex> lock(active_mutex_);
+    return active_;
+}
+
+std::shared_ptr<const ListSet> Scanner::lists() const { return current()->lists; }
 
 void Scanner::set_options(const ScanOptions& options) {
     std::lock_guard<std::mutex> lock(writer_);
-    publish(active_.load()->lists, options);
+    publish(current()->lists, options);
 }
 
-ScanOptions Scanner::options() const { return active_.load()->options; }
+ScanOptions Scanner::options() const { return current()->options; }
 
 std::size_t Scanner::cache_size() const noexcept { return cache_->size(); }
 
@@ -573,7 +583,7 @@ Error Scanner::scan(const std::uint8_t* data, std::size_t len, ScanResult& out) 
     if (!data && len) return {Status::invalid_argument, "data is null but len is not 0"};
     static const std::uint8_t kEmpty = 0;
     if (!data) data = &kEmpty;
-    std::shared_ptr<const Active> active = active_.load();
+    std::shared_ptr<const Active> active = current();
     out.lists_generation = active->generation;
     out.input_bytes = len;
     const Error failed = detail::guard([&] { return scan_bytes(*active, data, len, out); });
@@ -594,7 +604,7 @@ Error Scanner::scan_hash(const GivenHash& h, ScanResult& out) noexcept {
         return {Status::invalid_argument, "quality must be 0..100"};
     if (h.kind != HashKind::pdq && h.digest.kind != h.kind)
         return {Status::invalid_argument, "the digest's kind differs from the kind given"};
-    std::shared_ptr<const Active> active = active_.load();
+    std::shared_ptr<const Active> active = current();
     out.lists_generation = active->generation;
     const auto t0 = Clock::now();
     const Error failed = detail::guard([&]() -> Error {

@@ -8,10 +8,10 @@
 // never `no_match`, and such a result is not cached.
 //
 // Concurrency: a Scanner is shared by any number of scanning threads. The
-// lists and the options are held together in one atomic shared_ptr: a scan
-// loads it once at its start and keeps it alive to its end, so set_lists()
-// and set_options() never wait for scans and scans never see a half-built
-// list; an old ListSet is freed when the last scan holding it returns. Every
+// lists and the options are held together in one shared_ptr: a scan copies
+// it once at its start (a refcount bump under a short lock) and keeps it alive
+// to its end, so set_lists() and set_options() never wait for scans and scans
+// never see a half-built list; an old ListSet is freed when the last scan holding it returns. Every
 // publish bumps a generation number; cached results of other generations are
 // never returned.
 #pragma once
@@ -202,7 +202,7 @@ public:
     Error scan_hash(const GivenHash& hash, ScanResult& out) noexcept;
 
     std::size_t cache_size() const noexcept;
-    std::uint64_t generation() const { return active_.load()->generation; }
+    std::uint64_t generation() const { return current()->generation; }
 
     /// Bytes of decode and hash scratch this thread keeps between scans
     /// (bounded: a huge attachment's buffer is released after its scan).
@@ -218,7 +218,13 @@ private:
     };
     void publish(std::shared_ptr<const ListSet> lists, const ScanOptions& options);
     Error scan_bytes(const Active& active, const std::uint8_t* data, std::size_t len, ScanResult& out);
-    std::atomic<std::shared_ptr<const Active>> active_;
+    // The active trio is read under a short lock, not through
+    // std::atomic<std::shared_ptr>: GCC 12's lock-bit implementation of that
+    // specialisation is invisible to ThreadSanitizer, which then reports the
+    // store/load pair as a race. The critical section is one refcount bump.
+    std::shared_ptr<const Active> current() const;
+    mutable std::mutex active_mutex_;
+    std::shared_ptr<const Active> active_;  // guarded by active_mutex_
     std::uint64_t generation_ = 0;  // guarded by writer_
     std::mutex writer_;  // serialises set_lists / set_options against each other
     std::unique_ptr<ResultCache> cache_;
