@@ -11,7 +11,7 @@
 namespace hashguard {
 
 /// Container formats recognised from magic bytes (never from a file name).
-enum class Format : int { unknown = 0, jpeg, png, gif, webp, bmp, tiff, pnm };
+enum class Format : int { unknown = 0, jpeg, png, gif, webp, bmp, tiff, pnm, heic, avif };
 
 HASHGUARD_API const char* format_name(Format f) noexcept;
 

@@ -24,9 +24,10 @@ enum class Status : int {
     list_format = 12,        ///< a hash list line is malformed (message: file:line: reason)
     limit_memory = 13,       ///< decoding would need more than DecodeOptions::max_memory_bytes
     limit_time = 14,         ///< decoding ran past DecodeOptions::max_decode_ms
+    module_unavailable = 15, ///< the format's decoder module (HEIC/AVIF: hashguard-heif.so) could not be loaded
 };
 /// The highest Status value (for range checks).
-inline constexpr Status kLastStatus = Status::limit_time;
+inline constexpr Status kLastStatus = Status::module_unavailable;
 
 /// Static, never-null description of a status ("ok", "decode failed", ...).
 HASHGUARD_API const char* status_str(Status s) noexcept;

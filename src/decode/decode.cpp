@@ -21,6 +21,8 @@ const char* format_name(Format f) noexcept {
         case Format::bmp: return "bmp";
         case Format::tiff: return "tiff";
         case Format::pnm: return "pnm";
+        case Format::heic: return "heic";
+        case Format::avif: return "avif";
         case Format::unknown: break;
     }
     return "unknown";
@@ -43,7 +45,7 @@ Format sniff_format(const std::uint8_t* d, std::size_t n) noexcept {
     if (n >= 3 && d[0] == 'P' && (d[1] == '5' || d[1] == '6') &&
         (d[2] == ' ' || d[2] == '\n' || d[2] == '\r' || d[2] == '\t'))
         return Format::pnm;
-    return Format::unknown;
+    return detail::sniff_heif(d, n);
 }
 
 namespace detail {
@@ -62,6 +64,8 @@ unsigned working_bytes_per_pixel(Format f) noexcept {
         case Format::bmp: return 3;    // decoded row by row into the output
         case Format::webp: return 11;  // out (3) + libwebp's lossless ARGB and transform rows (<= 8)
         case Format::tiff: return 3;   // out; decode_tiff adds its strip/tile buffers from libtiff's layout
+        case Format::heic:             // out (3) + libheif's RGB (3) + YCbCr planes (<= 3) + the codec's frame (<= 3)
+        case Format::avif: return 12;
         case Format::unknown: break;
     }
     return 11;
@@ -126,9 +130,12 @@ Error precheck(const std::uint8_t* data, std::size_t len, const DecodeOptions& o
     f = sniff_format(data, len);
     if (f == Format::unknown)
         return {Status::unsupported_format,
-                "unrecognised format: the first bytes match no JPEG, PNG, GIF, WebP, BMP, TIFF or PNM signature"};
+                "unrecognised format: the first bytes match no JPEG, PNG, GIF, WebP, BMP, TIFF, PNM or HEIF (HEIC/AVIF) "
+                "signature"};
     detail::HeaderInfo info;
-    if (Error he = detail::probe_header(f, data, len, info)) return he;
+    if (Error he = f == Format::heic || f == Format::avif ? detail::probe_heif(data, len, opt, info)
+                                                          : detail::probe_header(f, data, len, info))
+        return he;
     if (Error le = detail::check_dimensions(info.width, info.height, opt)) return le;
     const std::uint64_t need = info.working_bytes ? info.working_bytes
                                                   : info.width * info.height * working_bytes_per_pixel(f);  // <= 65535^2 * 11
@@ -167,6 +174,8 @@ Error dispatch(Format f, const std::uint8_t* data, std::size_t len, const Decode
         case Format::webp: return decode_webp(data, len, opt, out);
         case Format::bmp: return decode_bmp(data, len, opt, out);
         case Format::tiff: return decode_tiff(data, len, opt, out);
+        case Format::heic:
+        case Format::avif: return decode_heif(data, len, opt, out);
         case Format::unknown: break;
     }
     return {Status::unsupported_format, "unsupported format"};

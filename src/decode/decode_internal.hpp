@@ -53,6 +53,13 @@ Error decode_png(const std::uint8_t* data, std::size_t len, const DecodeOptions&
 Error decode_pnm(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
 Error decode_webp(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
 Error decode_bmp(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
+/// HEIC/AVIF through the heif module (modules.hpp): its size from the
+/// container, then the primary image decoded by libheif.
+Error probe_heif(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, HeaderInfo& info);
+Error decode_heif(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
+/// An ISO-BMFF file whose ftyp box names a HEIF still-image brand: heic or
+/// avif; Format::unknown otherwise (MP4 and other ISO-BMFF files included).
+Format sniff_heif(const std::uint8_t* data, std::size_t len) noexcept;
 /// libtiff; checks its own dimensions, tile/strip size and buffers against the limits.
 Error decode_tiff(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
 

@@ -162,6 +162,8 @@ Error probe_header(Format f, const std::uint8_t* d, std::size_t n, HeaderInfo& i
             info.height = h.height;
             return {};
         }
+        case Format::heic:
+        case Format::avif: return {Status::internal, "heif headers are read by the heif module (probe_heif)"};
         case Format::unknown: break;
     }
     return {Status::unsupported_format, "unsupported format"};

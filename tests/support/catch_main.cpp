@@ -13,6 +13,9 @@
 __attribute__((weak)) bool hg_test_needs_shared = false;
 
 int main(int argc, char** argv) {
+    // Test programs link the static library: point it at the build tree's
+    // modules (a test that wants them missing sets the variable itself).
+    setenv("HASHGUARD_MODULE_DIR", HG_TEST_MODULE_DIR, 0);
     if (hg_test_needs_shared && hgtest::shared_dir().empty()) {
         std::printf("SKIPPED: reference material not found (expected at %s or $HASHGUARD_SHARED_DIR)\n",
                     HG_TEST_SHARED_DIR);
