@@ -12,12 +12,9 @@ namespace hashguard::detail {
 
 namespace {
 
-struct Alloc {
-    Image* out;
-};
-
+// The module's allocator callback: ctx is the Image being decoded into.
 std::uint8_t* alloc_pixels(void* ctx, int width, int height, int channels) {
-    Image& out = *static_cast<Alloc*>(ctx)->out;
+    Image& out = *static_cast<Image*>(ctx);
     try {
         allocate(out, width, height, channels);
     } catch (...) {
@@ -91,8 +88,7 @@ Error decode_heif(const std::uint8_t* data, std::size_t len, const DecodeOptions
     const hg_module_v1* m = heif_module(err);
     if (!m) return err;
     hg_module_request r = request_for(data, len, opt);
-    Alloc a{&out};
-    r.alloc_ctx = &a;
+    r.alloc_ctx = &out;
     r.alloc_pixels = alloc_pixels;
     if (int s = m->decode(&r)) return module_error(s, r);
     if (out.width <= 0 || out.height <= 0 || (out.channels != 1 && out.channels != 3) ||

@@ -3,10 +3,16 @@
 
 #include <dlfcn.h>
 
+#include <cstdlib>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 
+// Both from CMakeLists.txt (HASHGUARD_MODULE_SUBDIR), the one place the
+// directory name is written.
+#ifndef HASHGUARD_MODULE_SUBDIR
+#define HASHGUARD_MODULE_SUBDIR "hashguard-modules"
+#endif
 #ifndef HASHGUARD_MODULE_INSTALL_DIR
 #define HASHGUARD_MODULE_INSTALL_DIR ""
 #endif
@@ -70,7 +76,7 @@ std::vector<std::string> module_dirs() {
     if (dladdr(reinterpret_cast<void*>(&module_dirs), &info) && info.dli_fname) {
         std::string self = info.dli_fname;
         const std::size_t slash = self.rfind('/');
-        dirs.push_back((slash == std::string::npos ? std::string(".") : self.substr(0, slash)) + "/hashguard-modules");
+        dirs.push_back((slash == std::string::npos ? std::string(".") : self.substr(0, slash)) + "/" HASHGUARD_MODULE_SUBDIR);
     }
     const std::string installed = HASHGUARD_MODULE_INSTALL_DIR;
     if (!installed.empty() && (dirs.empty() || dirs[0] != installed)) dirs.push_back(installed);

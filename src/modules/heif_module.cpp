@@ -54,7 +54,9 @@ void init_once() {
     std::call_once(once, [] { heif_init(nullptr); });
 }
 
-// Parses the container (no decoding) and checks the primary image's size.
+// Parses the container (no decoding) and reads the primary image's size; the
+// library checks it against the limits (check_dimensions) before decode is
+// called, and decode checks the decoded image again.
 int open_primary(hg_module_request* r, Context& c) {
     init_once();
     if (!c.ctx) return fail(r, Status::out_of_memory, "heif: could not allocate a decoding context%s");
@@ -70,10 +72,6 @@ int open_primary(hg_module_request* r, Context& c) {
     if (w <= 0 || h <= 0) return fail(r, Status::decode_failed, "heif: the primary image has no size%s");
     r->width = static_cast<std::uint64_t>(w);
     r->height = static_cast<std::uint64_t>(h);
-    if (r->width > r->max_dimension || r->height > r->max_dimension)
-        return fail(r, Status::limit_dimension, "heif: the primary image has a side above the max_dimension limit%s");
-    if (r->width * r->height > r->max_pixels)
-        return fail(r, Status::limit_pixels, "heif: the primary image has more pixels than the max_pixels limit%s");
     return 0;
 }
 
