@@ -35,6 +35,8 @@ for t in "${targets[@]}"; do
   log="build-fuzz/$t.log"
   echo "== $t: ${secs}s from $(ls "$corpus" | wc -l) seed/corpus files"
   set +e
+  # TIFF and HEIC/AVIF are decoded by modules (dlopen'ed, instrumented too).
+  HASHGUARD_MODULE_DIR="$PWD/build-fuzz/hashguard-modules" \
   ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
     "build-fuzz/tests/fuzz/$t" "$corpus" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
     -max_len=262144 -print_final_stats=1 -artifact_prefix="build-fuzz/artifacts/$t-" >"$log" 2>&1

@@ -92,20 +92,26 @@ LD_LIBRARY_PATH=$(dirname "$lib") "$tmp/scan_file_pc" "$src/data/photos/aero1.jp
 # 4. The installed CLI finds its library (relative RPATH) and uses only the public API.
 "$tmp/prefix/bin/hashguard" version | grep "hashguard $major.$minor" >/dev/null || fail "installed CLI does not run"
 ldd "$tmp/prefix/bin/hashguard" | grep "$tmp/prefix" >/dev/null || fail "the CLI does not link the installed library"
-# 4b. Lean runtime: neither the library nor the CLI maps OpenCV or GDAL (or libheif:
-#     HEIC/AVIF live in the hashguard-heif module, loaded on first use); at most 25
-#     libraries in all. The installed CLI decodes a HEIC through the installed module.
+# 4b. Lean runtime: neither the library nor the CLI maps OpenCV or GDAL, nor libheif
+#     or libtiff (HEIC/AVIF and TIFF live in the hashguard-heif and hashguard-tiff
+#     modules, loaded on first use), nor libcrypto (loaded on the first digest); at
+#     most 25 libraries in all. The installed CLI decodes a HEIC and a TIFF through
+#     the installed modules.
 for bin in "$lib" "$tmp/prefix/bin/hashguard"; do
   deps=$(ldd "$bin")
-  heavy=$(echo "$deps" | grep -E -i 'opencv|gdal|libheif|libde265|x265|dav1d|libaom' || true)
+  heavy=$(echo "$deps" | grep -E -i 'opencv|gdal|libheif|libde265|x265|dav1d|libaom|libtiff|libcrypto' || true)
   [ -z "$heavy" ] || { echo "$heavy"; fail "$bin links a heavy library"; }
   n=$(echo "$deps" | wc -l)
   [ "$n" -le 25 ] || fail "$bin links $n libraries (at most 25)"
   echo "lean: $(basename "$bin") links $n libraries"
 done
-[ -f "$(dirname "$lib")/hashguard-modules/hashguard-heif.so" ] || fail "the heif module is not installed"
+for m in heif tiff; do
+  [ -f "$(dirname "$lib")/hashguard-modules/hashguard-$m.so" ] || fail "the $m module is not installed"
+done
 HASHGUARD_MODULE_DIR= "$tmp/prefix/bin/hashguard" hash "$src/data/photos/formats/fruits.heic" | grep '^5181e3bd' >/dev/null \
   || fail "the installed CLI does not hash a HEIC through the installed module"
+HASHGUARD_MODULE_DIR= "$tmp/prefix/bin/hashguard" hash "$src/data/photos/formats/messi5.tiff" | grep '^c86f3d1b' >/dev/null \
+  || fail "the installed CLI does not hash a TIFF through the installed module"
 # 5. Pulled into another project (add_subdirectory): the library and the CLI, no tests,
 #    benches or examples (PROJECT_IS_TOP_LEVEL). Configure only.
 mkdir -p "$tmp/outer"

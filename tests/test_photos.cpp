@@ -229,13 +229,19 @@ TEST_CASE("Corrupted and truncated HEIC/AVIF give a decode error, never a crash"
 }
 
 // Run by its own ctest entry with HASHGUARD_MODULE_DIR naming an empty directory.
-TEST_CASE("Without the heif module a HEIC attachment is module_unavailable, naming where it looked", "[.][no-module]") {
-    const auto bytes = hgtest::read_bytes(hgtest::data_dir() + "/photos/formats/fruits.heic");
+TEST_CASE("Without the modules HEIC and TIFF attachments are module_unavailable, naming where it looked",
+          "[.][no-module]") {
+    for (const auto& [file, module] : {std::pair{"fruits.heic", "hashguard-heif.so"},
+                                       std::pair{"messi5.tiff", "hashguard-tiff.so"}}) {
+        INFO(file);
+        const auto bytes = hgtest::read_bytes(hgtest::data_dir() + "/photos/formats/" + file);
+        Image img;
+        const Error e = decode_image(bytes.data(), bytes.size(), img, DecodeOptions{});
+        CHECK(e.code == Status::module_unavailable);
+        CHECK(e.message.find(module) != std::string::npos);
+        CHECK(e.message.find("HASHGUARD_MODULE_DIR") != std::string::npos);
+    }
     Image img;
-    const Error e = decode_image(bytes.data(), bytes.size(), img, DecodeOptions{});
-    CHECK(e.code == Status::module_unavailable);
-    CHECK(e.message.find("hashguard-heif.so") != std::string::npos);
-    CHECK(e.message.find("HASHGUARD_MODULE_DIR") != std::string::npos);
     // Other formats are unaffected.
     const auto jpeg = hgtest::read_bytes(hgtest::data_dir() + "/photos/messi5.jpg");
     CHECK(decode_image(jpeg.data(), jpeg.size(), img, DecodeOptions{}).ok());

@@ -219,6 +219,26 @@ TEST_CASE("thresholds, min quality and allow lists") {
     }
 }
 
+TEST_CASE("compute_digest: the FIPS/RFC test vectors through the lazily loaded libcrypto") {
+    const std::string abc = "abc";
+    const std::pair<hashguard::HashKind, const char*> cases[] = {
+        {hashguard::HashKind::md5, "900150983cd24fb0d6963f7d28e17f72"},
+        {hashguard::HashKind::sha1, "a9993e364706816aba3e25717850c26c9cd0d89d"},
+        {hashguard::HashKind::sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}};
+    for (const auto& [kind, hex] : cases) {
+        hashguard::Digest d;
+        REQUIRE(hashguard::compute_digest(kind, abc.data(), abc.size(), d).ok());
+        CHECK(d.kind == kind);
+        CHECK(d.to_hex() == hex);
+    }
+    hashguard::Digest d;
+    CHECK(hashguard::compute_digest(hashguard::HashKind::sha256, nullptr, 0, d).ok());
+    CHECK(d.to_hex() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    CHECK(hashguard::compute_digest(hashguard::HashKind::pdq, abc.data(), abc.size(), d).code ==
+          hashguard::Status::invalid_argument);
+    CHECK(hashguard::compute_digest(hashguard::HashKind::md5, nullptr, 3, d).code == hashguard::Status::invalid_argument);
+}
+
 TEST_CASE("exact digests of the raw bytes, for images and for anything else") {
     const Bytes jpg = hgtest::read_bytes(photo("apple.jpg"));
     const std::string text = "this is not an image";

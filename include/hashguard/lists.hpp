@@ -31,6 +31,13 @@ struct Digest {
     HASHGUARD_API std::string to_hex() const;
 };
 
+/// The MD5, SHA-1 or SHA-256 digest of `len` bytes at `data`, computed by the
+/// system's libcrypto, which is loaded the first time a digest is asked for
+/// (a process that never needs one never loads it). Errors: invalid_argument
+/// for HashKind::pdq; internal when libcrypto cannot be loaded (the message
+/// names it and why). Thread-safe.
+HASHGUARD_API Error compute_digest(HashKind kind, const void* data, std::size_t len, Digest& out) noexcept;
+
 /// A parsed list. Entry i is pdq[i] (PDQ lists) or digests[i] (exact lists),
 /// with ids[i] and metadata[i]. Entries are unique: duplicates were merged.
 struct HashList {

@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -13,6 +12,7 @@
 
 #include "hashguard/csv.hpp"
 #include "hashguard/json.hpp"
+#include "hashguard/lists.hpp"
 
 namespace hgcli {
 
@@ -153,12 +153,12 @@ std::size_t ResumeState::KeyHash::operator()(const Key& k) const noexcept {
 }
 
 ResumeState::Key ResumeState::key(const std::string& path) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned n = 0;
+    // A cryptographic digest: a file name crafted to collide with a finished
+    // one must not make a resumed run skip it unscanned.
+    hashguard::Digest d;
+    if (hashguard::Error e = hashguard::compute_digest(hashguard::HashKind::sha256, path.data(), path.size(), d)) throw std::runtime_error(e.message);
     Key k{};
-    if (EVP_Digest(path.data(), path.size(), md, &n, EVP_sha256(), nullptr) != 1 || n < k.size())
-        throw std::runtime_error("libcrypto could not compute SHA-256");
-    std::memcpy(k.data(), md, k.size());
+    std::memcpy(k.data(), d.bytes.data(), k.size());
     return k;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "hashguard/image.hpp"
+#include "modules/pixels.h"
 
 namespace hashguard::detail {
 
@@ -60,8 +61,17 @@ Error decode_heif(const std::uint8_t* data, std::size_t len, const DecodeOptions
 /// An ISO-BMFF file whose ftyp box names a HEIF still-image brand: heic or
 /// avif; Format::unknown otherwise (MP4 and other ISO-BMFF files included).
 Format sniff_heif(const std::uint8_t* data, std::size_t len) noexcept;
-/// libtiff; checks its own dimensions, tile/strip size and buffers against the limits.
+/// TIFF through the tiff module (hashguard-tiff.so: libtiff), which checks
+/// its own dimensions, tile/strip size and buffers against the limits.
 Error decode_tiff(const std::uint8_t* data, std::size_t len, const DecodeOptions& opt, Image& out);
+
+/// Probe / decode through the format module `name` (modules.hpp); `what`
+/// names the format in messages ("heic/avif", "tiff"). module_unavailable
+/// when the module cannot be loaded.
+Error probe_with_module(const char* name, const char* what, const std::uint8_t* data, std::size_t len,
+                        const DecodeOptions& opt, HeaderInfo& info);
+Error decode_with_module(const char* name, const char* what, const std::uint8_t* data, std::size_t len,
+                         const DecodeOptions& opt, Image& out);
 
 /// Bytes per pixel a decoder of format f may hold at once (output, intermediate
 /// and canvas buffers, worst case over its paths): the memory-limit estimate.
@@ -76,8 +86,6 @@ Error time_limit_error(const DecodeOptions& opt);
 void allocate(Image& out, int width, int height, int channels);
 
 /// ImageMagick Q16's 16-bit to 8-bit scaling (ScaleQuantumToChar).
-inline std::uint8_t scale16to8(unsigned q) noexcept {
-    return static_cast<std::uint8_t>(((q + 128u) - ((q + 128u) >> 8)) >> 8);
-}
+inline std::uint8_t scale16to8(unsigned q) noexcept { return hg_scale16to8(q); }
 
 }  // namespace hashguard::detail

@@ -40,6 +40,15 @@ typedef struct hg_module_request {
     void* alloc_ctx;
     uint8_t* (*alloc_pixels)(void* alloc_ctx, int width, int height, int channels);
     char message[256];
+    /* The library's checks, for decoders that find sizes while they decode
+     * (a TIFF's tile grid) and loops that must stop at the time budget. Both
+     * return 0 or the limit's status with its message written; set by the
+     * loader for probe and decode, called only on the calling thread.
+     * check_size: width x height of `what` ("tiff tile") against
+     * max_dimension / max_pixels. check_time: the decode's max_decode_ms. */
+    int (*check_size)(struct hg_module_request* request, uint64_t width, uint64_t height, const char* what);
+    int (*check_time)(struct hg_module_request* request);
+    void* host; /* the loader's context for those two */
 } hg_module_request;
 
 typedef struct hg_module_v1 {
@@ -47,7 +56,8 @@ typedef struct hg_module_v1 {
     uint32_t size; /* sizeof(hg_module_v1) */
     const char* name;    /* "heif" */
     const char* library; /* the decoding library and its version, e.g. "libheif 1.15.1" */
-    /* Reads the primary image's size from the container, decoding nothing. */
+    /* Reads the primary image's size from the container, decoding nothing.
+     * NULL when the library reads the format's header itself (TIFF). */
     int (*probe)(hg_module_request* request);
     /* Decodes the primary image (its first frame) to 8-bit RGB or grey. */
     int (*decode)(hg_module_request* request);

@@ -1,7 +1,5 @@
 #include "scan/scanner.hpp"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -28,27 +26,6 @@ Error injected(detail::FaultSite s) {
     return {Status::internal, std::string("injected failure: ") + detail::fault_site_name(s)};
 }
 
-const EVP_MD* evp_for(HashKind k) noexcept {
-    switch (k) {
-        case HashKind::md5: return EVP_md5();
-        case HashKind::sha1: return EVP_sha1();
-        case HashKind::sha256: return EVP_sha256();
-        default: return nullptr;
-    }
-}
-
-Error digest_of(HashKind kind, const std::uint8_t* data, std::size_t len, Digest& out) noexcept {
-    if (detail::inject_fault(detail::FaultSite::digest)) return injected(detail::FaultSite::digest);
-    const EVP_MD* md = evp_for(kind);
-    unsigned int n = 0;
-    out = Digest{};
-    out.kind = kind;
-    if (!md || EVP_Digest(data, len, out.bytes.data(), &n, md, nullptr) != 1 || n > out.bytes.size())
-        return {Status::internal, std::string("libcrypto could not compute ") + hash_kind_name(kind)};
-    out.size = static_cast<std::uint8_t>(n);
-    return {};
-}
-
 // Where a result keeps the digest of kind k (md5, sha1 or sha256) and its flag.
 struct DigestSlot {
     Digest* digest;
@@ -66,7 +43,7 @@ DigestSlot digest_slot(ScanResult& r, HashKind k) noexcept {
 Error add_digest(ScanResult& r, HashKind k, const std::uint8_t* data, std::size_t len) {
     const DigestSlot slot = digest_slot(r, k);
     if (*slot.has) return {};
-    if (Error e = digest_of(k, data, len, *slot.digest)) return e;
+    if (Error e = compute_digest(k, data, len, *slot.digest)) return e;
     *slot.has = true;
     return {};
 }
