@@ -8,6 +8,9 @@
 // ImageMagick 6.9.11's reader asks libheif for the primary image (its
 // transformations irot, imir, clap applied) as 8-bit YCbCr 4:2:0 planes and
 // converts them to sRGB with its own Q16 arithmetic: see ycbcr420_to_rgb.
+//
+// Never printing: AV1 goes through the module's own dav1d plugin
+// (heif_dav1d.cpp, silent logger); HEVC's libde265 prints nothing itself.
 #include <libheif/heif.h>
 
 #include <algorithm>
@@ -17,6 +20,7 @@
 #include <mutex>
 
 #include "hashguard/status.hpp"
+#include "modules/heif_dav1d.hpp"
 #include "modules/module_abi.h"
 
 namespace {
@@ -158,11 +162,16 @@ int decode(hg_module_request* r) noexcept {
     try {
         Context c;
         if (int s = open_primary(r, c)) return s;
+        // AV1 through the module's own dav1d plugin (heif_dav1d.cpp): libheif's
+        // built-in one lets dav1d log bitstream errors to stderr.
+        heif_error e = heif_register_decoder(c.ctx, hashguard_heif::silent_dav1d_plugin());
+        if (e.code != heif_error_Ok) return heif_fail(r, e, "installing the AV1 decoder");
+        const hashguard_heif::FrameSizeLimit frame_limit(r->max_pixels);
         c.options = heif_decoding_options_alloc();
         if (!c.options) return fail(r, Status::out_of_memory, "heif: could not allocate decoding options%s");
         c.options->ignore_transformations = 0;
         c.options->convert_hdr_to_8bit = 1;
-        heif_error e = heif_decode_image(c.handle, &c.image, heif_colorspace_YCbCr, heif_chroma_420, c.options);
+        e = heif_decode_image(c.handle, &c.image, heif_colorspace_YCbCr, heif_chroma_420, c.options);
         if (e.code != heif_error_Ok) return heif_fail(r, e, "decode");
         const int w = heif_image_get_width(c.image, heif_channel_Y);
         const int h = heif_image_get_height(c.image, heif_channel_Y);
