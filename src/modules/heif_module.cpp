@@ -141,7 +141,9 @@ inline std::uint8_t to_8bit(double sum) {
 // YCbCr, and converts it to sRGB with its own formula (when the reader finds
 // an ICC profile, or when the reference's `convert FILE pnm:-` writes it).
 // libheif's own YCbCr -> RGB conversion (bilinear chroma, integer
-// arithmetic) is not used by it. Alpha is ignored by that reader.
+// arithmetic) is not used by it. Alpha is ignored by that reader. No
+// (Y, Cb, Cr) triple converts to R == G == B (checked over all 2^24), so the
+// result never collapses to grey, and `convert` writes it as RGB (P6) too.
 void ycbcr420_to_rgb(const std::uint8_t* py, int sy, const std::uint8_t* pcb, int scb, const std::uint8_t* pcr, int scr,
                      int w, int h, std::uint8_t* out) {
     static const YccTables t;
