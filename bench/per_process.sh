@@ -121,11 +121,12 @@ else
   echo "No $bench_pdq (configure with -DHASHGUARD_BUILD_BENCH=ON): in-process rows skipped."
 fi
 
-echo "Timing ${rounds} rounds of $(wc -l < "$cmds") commands, interleaved..."
-/usr/bin/python3 - "$cmds" "$rounds" "$inproc" "${files[@]}" <<'PY'
+# The timer: runs a list of commands round-robin (each round starting one
+# command later), stdin/stdout/stderr on /dev/null, one untimed round first.
+cat > "$work/timer.py" <<'PY'
 import json, os, statistics, sys, time
 
-cmds_path, rounds, inproc_path, files = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+mode, cmds_path, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
 cmds = [line.rstrip("\n").split("\t") for line in open(cmds_path) if line.strip()]
 labels = [c[0] for c in cmds]
 devnull = os.open(os.devnull, os.O_RDWR)
@@ -155,6 +156,18 @@ for r in range(rounds + 1):                 # round 0 warms the page cache, unti
 
 def mean(l): return statistics.fmean(wall[l])
 def fmt(x): return f"{x:.1f}" if x >= 10 else f"{x:.2f}"
+
+if mode == "startup":   # first command = the floor
+    f = labels[0]
+    cf = statistics.fmean(cpu[f])
+    print(f"\nStart-up, {rounds} interleaved runs each (ms; over = minus {f})\n")
+    print("| program | wall mean | wall median | wall over | CPU mean | CPU over |")
+    print("|---|---|---|---|---|---|")
+    for l in labels:
+        c = statistics.fmean(cpu[l])
+        print(f"| {l} | {fmt(mean(l))} | {fmt(statistics.median(wall[l]))} | {fmt(mean(l) - mean(f))} | {fmt(c)} | {fmt(c - cf)} |")
+    sys.exit(0)
+inproc_path, files = sys.argv[4], sys.argv[5:]
 
 print(f"\nPer process, {rounds} interleaved runs each (wall ms: mean, median, min; CPU = user + sys)\n")
 print("| command | mean | median | min | CPU mean |")
@@ -197,3 +210,41 @@ for f in files:
 all_label = [l for l in labels if l.startswith("hashguard all")][0]
 print(f"\n{all_label} in one process: {fmt(mean(all_label))} ms, {fmt(mean(all_label) / len(files))} ms per file")
 PY
+
+echo "Timing ${rounds} rounds of $(wc -l < "$cmds") commands, interleaved..."
+/usr/bin/python3 "$work/timer.py" main "$cmds" "$rounds" "$inproc" "${files[@]}"
+
+# Where start-up goes: an empty C program linked (--no-as-needed) against each
+# library libhashguard.so and the CLI need (each brings its own dependencies), against all
+# of them, against libhashguard.so itself (its constructors run too), then
+# `hashguard version`; 4x the rounds (they are short).
+[ -n "$floor_bin" ] || { echo "No cc: start-up breakdown skipped."; exit 0; }
+lib="$(readlink -f "$build"/libhashguard.so)"
+if [ ! -f "$lib" ]; then echo "No $build/libhashguard.so: start-up breakdown skipped."; exit 0; fi
+echo
+echo "LD_DEBUG=statistics $hg version:"
+LD_DEBUG=statistics "$hg" version 2>&1 >/dev/null | grep -E 'total startup|relocation:|load objects' | sed 's/^ *[0-9]*: */  /'
+bd="$work/startup.tsv"
+printf 'empty C program	%s
+' "$floor_bin" > "$bd"
+all=()
+while read -r name; do
+  [ "$name" = libc.so.6 ] || [ "$name" = ld-linux-x86-64.so.2 ] && continue
+  path=$(ldd "$hg" | awk -v n="$name" '$1 == n { print $3 }')
+  [ -n "$path" ] || continue
+  out="$work/empty-$name"
+  cc -O2 -o "$out" "$work/empty.c" -Wl,--no-as-needed "$path"
+  n=$(ldd "$out" | grep -c '=>')
+  printf 'empty + %s (%d libraries)	%s
+' "$name" "$n" "$out" >> "$bd"
+  all+=("$path")
+done < <(readelf -d "$lib" "$hg" | sed -n 's/.*NEEDED.*\[\(.*\)\]/\1/p' | grep -v '^libhashguard' | sort -u)
+cc -O2 -o "$work/empty-all" "$work/empty.c" -Wl,--no-as-needed "${all[@]}"
+printf 'empty + all of them (%d libraries)	%s
+' "$(ldd "$work/empty-all" | grep -c '=>')" "$work/empty-all" >> "$bd"
+cc -O2 -o "$work/empty-hashguard" "$work/empty.c" -Wl,--no-as-needed "$lib" -Wl,-rpath,"$(dirname "$lib")"
+printf 'empty + libhashguard.so (%d libraries)	%s
+' "$(ldd "$work/empty-hashguard" | grep -c '=>')" "$work/empty-hashguard" >> "$bd"
+printf 'hashguard version	%s	version
+' "$hg" >> "$bd"
+/usr/bin/python3 "$work/timer.py" startup "$bd" $((rounds * 4))
