@@ -5,9 +5,16 @@
 // photo and 1080p / 12 MP images generated here from it (JPEG quality 90).
 //
 //   build/bench/bench_pdq --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+//
+// HASHGUARD_BENCH_FILES=a.jpg:b.jpg adds, per given file, TurboJPEG's decode
+// alone beside the end to end hash of the same bytes (BM_File*/<file name>):
+//   HASHGUARD_BENCH_FILES=a.jpg:b.jpg build/bench/bench_pdq --benchmark_filter=File
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -141,6 +148,59 @@ void BM_OpenCvPHash(benchmark::State& state) {
     set_label(state, static_cast<int>(state.range(0)));
 }
 
+// User files (HASHGUARD_BENCH_FILES): the same two measurements as
+// BM_TurboJpegDecodeOnly and BM_EndToEnd (exact mode), on the file's bytes.
+void file_decode_only(benchmark::State& state, const std::shared_ptr<Bytes>& jpg) {
+    tjhandle tj = tjInitDecompress();
+    int w = 0, h = 0, ss = 0, cs = 0;
+    if (!tj || tjDecompressHeader3(tj, jpg->data(), jpg->size(), &w, &h, &ss, &cs) != 0) {
+        state.SkipWithError("not a JPEG TurboJPEG can read");
+        if (tj) tjDestroy(tj);
+        return;
+    }
+    std::vector<std::uint8_t> buf(static_cast<std::size_t>(w) * h * 3);
+    for (auto _ : state) {
+        tjDecompress2(tj, jpg->data(), jpg->size(), buf.data(), w, 0, h, TJPF_RGB, 0);
+        benchmark::DoNotOptimize(buf.data());
+    }
+    tjDestroy(tj);
+    state.SetItemsProcessed(state.iterations());
+}
+
+void file_end_to_end(benchmark::State& state, const std::shared_ptr<Bytes>& bytes) {
+    hashguard::PdqDihedral out;
+    for (auto _ : state) {
+        if (hashguard::pdq_hash_bytes(bytes->data(), bytes->size(), out)) state.SkipWithError("failed");
+        benchmark::DoNotOptimize(out);
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
+// Registers BM_FileTurboJpegDecodeOnly/<name> and BM_FileEndToEnd/<name> for
+// each path of the ':'-separated list; false when a file cannot be read.
+bool register_user_files(const char* list) {
+    std::string rest = list;
+    while (!rest.empty()) {
+        const std::size_t colon = rest.find(':');
+        const std::string path = rest.substr(0, colon);
+        rest = colon == std::string::npos ? std::string() : rest.substr(colon + 1);
+        if (path.empty()) continue;
+        auto bytes = std::make_shared<Bytes>();
+        if (hashguard::read_file(path, *bytes)) {
+            std::fprintf(stderr, "HASHGUARD_BENCH_FILES: cannot read %s\n", path.c_str());
+            return false;
+        }
+        const std::string name = path.substr(path.find_last_of('/') + 1);
+        benchmark::RegisterBenchmark(("BM_FileTurboJpegDecodeOnly/" + name).c_str(), file_decode_only, bytes)
+            ->Unit(benchmark::kMillisecond)
+            ->UseRealTime();
+        benchmark::RegisterBenchmark(("BM_FileEndToEnd/" + name).c_str(), file_end_to_end, bytes)
+            ->Unit(benchmark::kMillisecond)
+            ->UseRealTime();
+    }
+    return true;
+}
+
 }  // namespace
 
 BENCHMARK(BM_TurboJpegDecodeOnly)->DenseRange(0, 2)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -150,4 +210,11 @@ BENCHMARK(BM_EndToEnd)->ArgsProduct({{0, 1, 2}, {0, 1}})->Unit(benchmark::kMilli
 BENCHMARK(BM_EndToEndFormat)->DenseRange(0, 1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_OpenCvPHash)->DenseRange(0, 2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    if (const char* files = std::getenv("HASHGUARD_BENCH_FILES"); files && !register_user_files(files)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
