@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "common/errors.hpp"
+#include "common/memory.hpp"
 #include "decode/decode_internal.hpp"
 
 namespace hashguard {
@@ -98,7 +99,9 @@ void allocate(Image& out, int width, int height, int channels) {
     out.width = width;
     out.height = height;
     out.channels = channels;
-    out.pixels.resize(static_cast<std::size_t>(width) * height * channels);
+    const std::size_t n = static_cast<std::size_t>(width) * height * channels;
+    reserve_huge(out.pixels, n);  // a fresh large buffer: huge pages, not 4 KiB faults
+    out.pixels.resize(n);
 }
 
 namespace {
