@@ -8,12 +8,14 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "hashguard/pdq.hpp"
 
 namespace hashguard::kernels {
 struct Kernels;
+struct PixelView;
 }
 
 namespace hashguard::detail {
@@ -43,22 +45,32 @@ void bits_from_dct(const float b[16][16], std::uint16_t words[16]) noexcept;
 /// own median.
 void dihedral_bits(const float b[16][16], std::uint16_t words[8][16]) noexcept;
 
-/// The pipeline from a float luma buffer onwards, with its scratch buffers.
-/// Fill luma_buffer(rows, cols) (rows x cols, row-major), then finish().
-struct LumaPipeline {
-    std::vector<float> buf1, buf2;
+/// The hash core from pixels on, with its scratch (reused across hashes,
+/// never zero-filled). blur() then finish().
+class LumaPipeline {
+public:
+    /// Luma of `view` resampled to rows x cols, the Jarosz blur and the 64x64
+    /// decimation into a64 with k's blur_decimate; for exactly 64x64 the
+    /// luma itself (the reference skips the blur there).
+    void blur(const kernels::Kernels& k, const kernels::PixelView& view, int rows, int cols);
+    /// Quality, DCT and the 8 dihedral hashes of the last blur().
+    void finish(const kernels::Kernels& k, PdqDihedral& out);
+    /// The same, computing only the original hash.
+    void finish(const kernels::Kernels& k, PdqHash& out);
+
     alignas(64) float a64[64][64];  // the DCT's input: split vector loads cost it ~25%
     alignas(64) float dct[16][16];
 
-    float* luma_buffer(int rows, int cols);
-    /// Blur (skipped for exactly 64x64, as the reference), decimate, quality,
-    /// DCT and the 8 dihedral hashes.
-    void finish(const kernels::Kernels& k, int rows, int cols, PdqDihedral& out);
-    /// The same, computing only the original hash.
-    void finish(const kernels::Kernels& k, int rows, int cols, PdqHash& out);
-
 private:
-    void to_dct(const kernels::Kernels& k, int rows, int cols, int& quality);
+    struct FreeScratch {
+        void operator()(float* p) const noexcept;
+    };
+    float* scratch(std::size_t floats);
+    void to_dct(const kernels::Kernels& k, int& quality);
+
+    std::vector<std::int32_t> xs_, ys_;
+    std::unique_ptr<float[], FreeScratch> scratch_;
+    std::size_t scratch_floats_ = 0;
 };
 
 }  // namespace hashguard::detail
