@@ -3,7 +3,7 @@
 // Hot loops live in src/kernels/ (one set per CPU target), together with the
 // reference definitions they implement (kernels/reference.hpp: luma formula,
 // resampling index, box filter phases, DCT matrix). What is here drives them
-// (pre-resize dimensions, Jarosz windows, the two H,V passes) or is cheap
+// (pre-resize dimensions, Jarosz windows, scratch for blur_decimate) or is cheap
 // (64x64 and 16x16 work). This layer includes src/kernels/, never the reverse.
 #pragma once
 #include <cstddef>
@@ -29,10 +29,13 @@ void luma_dims(int width, int height, bool pre_resize, int& rows, int& cols) noe
 /// Jarosz filter window for one axis: (dim + 127) / 128.
 int jarosz_window(int dim) noexcept;
 
-/// Two H,V box-filter passes with kernel set k; result in buf1 (buf2 scratch).
+/// Two H,V box-filter passes with kernel set k over whole rows x cols
+/// buffers; result in buf1 (buf2 scratch). The hash itself streams
+/// (kernels' blur_decimate); this is the per-pass form the benches time.
 void jarosz_filter(const kernels::Kernels& k, float* buf1, float* buf2, int rows, int cols) noexcept;
 
-/// 64x64 samples at ((i+0.5)*rows/64, (j+0.5)*cols/64), computed in double.
+/// 64x64 samples at ((i+0.5)*rows/64, (j+0.5)*cols/64), computed in double
+/// (kernels::decimate_index), from a whole rows x cols buffer.
 void decimate64(const float* in, int rows, int cols, float out[64][64]) noexcept;
 
 /// Gradient-sum quality, 0..100.
