@@ -1,7 +1,7 @@
 // Kernel loops written once for every SIMD kernel set: the box filter's
 // phases (down columns, and along rows once they are transposed into lanes),
-// the 16x64 DCT products and, for sets whose traits gather pixels, the luma
-// row.
+// the streaming hash core (blur_decimate_stream, at the end), the 16x64 DCT
+// products and, for sets whose traits gather pixels, the luma row.
 //
 // Included by a per-ISA kernel file inside its anonymous namespace (after
 // kernels.hpp, reference.hpp and <cstdlib>), once it defines HG_TARGET (its
@@ -10,7 +10,7 @@
 //   using vec, mask; static constexpr int W (lanes);
 //   zero(), set1(float), add, sub, mul, div, load(p), store(p, v),
 //   load_part(p, mask), store_part(p, mask, v), tail_mask(lanes)  (HG_TARGET)
-// for box_rows_generic also
+// for box_rows_generic and blur_decimate_stream also
 //   static constexpr int kRowGroups (W-row groups advanced together, 1 or 2);
 //   transpose(in, in_stride, out, out_stride) (a W x W block)
 // and for luma_row_generic also
