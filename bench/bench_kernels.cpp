@@ -6,6 +6,7 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -98,21 +99,44 @@ void BM_Hamming1xN(benchmark::State& state, const Kernels* k, std::size_t n) {
 }
 
 // The whole hash core after decode (pre-resize + luma, blur, decimate,
-// quality, DCT, 8 dihedral hashes) with kernel set k, on random pixels.
+// quality, DCT, 8 dihedral hashes: LumaPipeline's blur + finish) with kernel
+// set k, on random pixels.
 void BM_Core(benchmark::State& state, const Kernels* k, int width, int height) {
     std::mt19937 rng(4);
     std::vector<std::uint8_t> px(static_cast<std::size_t>(width) * height * 3);
     for (auto& p : px) p = static_cast<std::uint8_t>(rng());
     int rows, cols;
     detail::luma_dims(width, height, true, rows, cols);
-    detail::LumaPipeline lp;
+    auto lp = std::make_unique<detail::LumaPipeline>();
     hashguard::PdqDihedral out;
+    const hashguard::kernels::PixelView view{px.data(), width, height, 3, std::size_t(width) * 3};
     for (auto _ : state) {
-        hashguard::kernels::luma_image(*k, px.data(), width, height, 3, std::size_t(width) * 3, lp.luma_buffer(rows, cols), rows, cols);
-        lp.finish(*k, rows, cols, out);
+        lp->blur(*k, view, rows, cols);
+        lp->finish(*k, out);
         benchmark::DoNotOptimize(out);
     }
     state.SetItemsProcessed(state.iterations());
+}
+
+// blur_decimate alone (luma, the four box passes, the 64x64 samples) on the
+// pre-resized (or whole) image of a width x height RGB picture.
+void BM_BlurDecimate(benchmark::State& state, const Kernels* k, int width, int height) {
+    std::mt19937 rng(5);
+    std::vector<std::uint8_t> px(static_cast<std::size_t>(width) * height * 3);
+    for (auto& p : px) p = static_cast<std::uint8_t>(rng());
+    int rows, cols;
+    detail::luma_dims(width, height, true, rows, cols);
+    std::vector<std::int32_t> xs(static_cast<std::size_t>(cols)), ys(static_cast<std::size_t>(rows));
+    hashguard::kernels::luma_offsets(width, height, 3, rows, cols, xs.data(), ys.data());
+    const hashguard::kernels::LumaSource src{{px.data(), width, height, 3, std::size_t(width) * 3}, xs.data(), ys.data()};
+    const hashguard::kernels::BlurShape shape{rows, cols, detail::jarosz_window(cols), detail::jarosz_window(rows)};
+    std::unique_ptr<float[]> scratch(new float[k->blur_scratch(shape)]);
+    alignas(64) float out[64 * 64];
+    for (auto _ : state) {
+        k->blur_decimate(src, shape, scratch.get(), out);
+        benchmark::DoNotOptimize(out);
+    }
+    state.SetItemsProcessed(state.iterations() * rows * cols);
 }
 
 void BM_DecimateQuality(benchmark::State& state) {
@@ -143,6 +167,8 @@ int register_all() {
         benchmark::RegisterBenchmark(("core_640x480/" + n).c_str(), BM_Core, k, 640, 480)->Unit(benchmark::kMicrosecond);
         benchmark::RegisterBenchmark(("core_1920x1080/" + n).c_str(), BM_Core, k, 1920, 1080)->Unit(benchmark::kMicrosecond);
         benchmark::RegisterBenchmark(("core_4000x3000/" + n).c_str(), BM_Core, k, 4000, 3000)->Unit(benchmark::kMicrosecond);
+        benchmark::RegisterBenchmark(("blur_decimate_1920x1080/" + n).c_str(), BM_BlurDecimate, k, 1920, 1080)->Unit(benchmark::kMicrosecond);
+        benchmark::RegisterBenchmark(("blur_decimate_512x512/" + n).c_str(), BM_BlurDecimate, k, 512, 512)->Unit(benchmark::kMicrosecond);
         benchmark::RegisterBenchmark(("luma_1920x1080_to_512/" + n).c_str(), BM_Luma, k, 1920, 1080);
         benchmark::RegisterBenchmark(("luma_4000x3000_to_512/" + n).c_str(), BM_Luma, k, 4000, 3000);
         benchmark::RegisterBenchmark(("luma_640x480/" + n).c_str(), BM_Luma, k, 640, 480);

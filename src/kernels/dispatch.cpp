@@ -57,6 +57,9 @@ struct CheckBuffers {
     static constexpr int w = 37, h = 29;
     std::uint8_t px[w * h * 3];
     float a[w * h], b[w * h], ta[w * h], tb[w * h], a64[64 * 64];
+    static constexpr std::size_t kScratch = 32768;  // >= blur_scratch of the shapes below, every set
+    float scratch[kScratch], o1[64 * 64], o2[64 * 64];
+    std::int32_t xs[128], ys[128];
     std::uint64_t db[4 * 37];
     std::uint16_t d1[3 * 37], d2[3 * 37];
     std::uint64_t planes[kSliceBlockWords];
@@ -85,6 +88,29 @@ bool check_pipeline(const Kernels& s, const Kernels& k, CheckBuffers& c) {
                 k.box_rows(c.a, c.tb, rows, cols, window);
                 if (!same(c.ta, c.tb, n)) return false;
             }
+        }
+    return true;
+}
+
+// blur_decimate against scalar's whole-buffer oracle: the image itself, an
+// upscale across 5 row groups, windows from 1 to one whose phases lag the
+// stream by two groups, and a 64x64 one.
+bool check_blur(const Kernels& s, const Kernels& k, CheckBuffers& c) {
+    const int w = CheckBuffers::w, h = CheckBuffers::h;
+    struct Case {
+        int rows, cols, wh, wv;
+    };
+    for (int ch : {1, 3})
+        for (const Case& t : {Case{h, w, 1, 1}, Case{h, w, 3, 4}, Case{70, 41, 2, 7}, Case{70, 41, 5, 40},
+                              Case{64, 64, 1, 1}}) {
+            luma_offsets(w, h, ch, t.rows, t.cols, c.xs, c.ys);
+            const LumaSource src{{c.px, w, h, ch, std::size_t(w) * ch}, c.xs, c.ys};
+            const BlurShape shape{t.rows, t.cols, t.wh, t.wv};
+            if (s.blur_scratch(shape) > CheckBuffers::kScratch || k.blur_scratch(shape) > CheckBuffers::kScratch)
+                return false;
+            s.blur_decimate(src, shape, c.scratch, c.o1);
+            k.blur_decimate(src, shape, c.scratch, c.o2);
+            if (!same(c.o1, c.o2, sizeof c.o1)) return false;
         }
     return true;
 }
@@ -129,7 +155,7 @@ bool self_check(const Kernels& k) noexcept {
         CheckBuffers& c = g_check;
         std::mt19937 rng(12345);
         for (auto& p : c.px) p = static_cast<std::uint8_t>(rng());
-        if (!check_pipeline(s, k, c)) return false;
+        if (!check_pipeline(s, k, c) || !check_blur(s, k, c)) return false;
         float b1[256], b2[256];
         for (auto& v : c.a64) v = static_cast<float>(rng() % 25500) / 100.0f;
         s.dct64to16(c.a64, b1);

@@ -1,6 +1,6 @@
 // Loops over one kernel table that the pipeline, the indexes and the start-up
-// self-check share: whole-image luma (the only caller of luma_row, so the
-// self-check tests it exactly as it is used), blocked Hamming distances, and
+// self-check share: the luma offsets and rows (luma_image, the 64x64 case of
+// the pipeline and the scalar oracle read luma_row through them), blocked Hamming distances, and
 // the bit-sliced layout and query preparation of range_sliced.
 #include <algorithm>
 #include <bit>
@@ -13,18 +13,25 @@
 
 namespace hashguard::kernels {
 
+void luma_offsets(int width, int height, int channels, int rows, int cols, std::int32_t* xs,
+                  std::int32_t* ys) noexcept {
+    for (int x = 0; x < cols; ++x) xs[x] = resample_index(x, width, cols) * channels;
+    for (int y = 0; y < rows; ++y) ys[y] = resample_index(y, height, rows);
+}
+
+void luma_rows(const Kernels& k, const LumaSource& src, int y0, int y1, int cols, float* out) noexcept {
+    const PixelView& v = src.view;
+    for (int y = y0; y < y1; ++y, out += cols)
+        k.luma_row(v.px + static_cast<std::size_t>(src.ys[y]) * v.stride, luma_avail(v, src.ys[y]), src.xs,
+                   v.channels, out, cols);
+}
+
 void luma_image(const Kernels& k, const std::uint8_t* px, int width, int height, int channels, std::size_t stride,
                 float* out, int rows, int cols) {
-    // Byte offset of each output column's source pixel in a row.
-    std::vector<std::int32_t> xs(static_cast<std::size_t>(cols));
-    for (int x = 0; x < cols; ++x) xs[x] = resample_index(x, width, cols) * channels;
-    // Bytes readable from px: whole rows but the last, which ends at its last pixel.
-    const std::size_t total =
-        stride * static_cast<std::size_t>(height - 1) + static_cast<std::size_t>(width) * channels;
-    for (int y = 0; y < rows; ++y) {
-        const std::size_t off = static_cast<std::size_t>(resample_index(y, height, rows)) * stride;
-        k.luma_row(px + off, total - off, xs.data(), channels, out + static_cast<std::size_t>(y) * cols, cols);
-    }
+    std::vector<std::int32_t> xs(static_cast<std::size_t>(cols)), ys(static_cast<std::size_t>(rows));
+    luma_offsets(width, height, channels, rows, cols, xs.data(), ys.data());
+    const LumaSource src{{px, width, height, channels, stride}, xs.data(), ys.data()};
+    luma_rows(k, src, 0, rows, cols, out);
 }
 
 void hamming_mxn(const Kernels& k, const std::uint64_t* q, std::size_t m, const std::uint64_t* db, std::size_t n,

@@ -67,6 +67,32 @@ struct SlicedQuery {
     bool zeros;                ///< S is the zero bits
 };
 
+/// 8-bit grey or RGB pixels as the hash core reads them: `stride` bytes
+/// between rows (>= width * channels), so a rectangle inside a larger image
+/// is read in place.
+struct PixelView {
+    const std::uint8_t* px;
+    int width, height, channels;
+    std::size_t stride;
+};
+
+/// Pixels resampled (nearest neighbour) to rows x cols and read as float luma
+/// where the stream needs them: output column x reads the pixel at byte
+/// xs[x] of source row ys[y] (luma_offsets fills both).
+struct LumaSource {
+    PixelView view;
+    const std::int32_t* xs;  ///< cols byte offsets within a row
+    const std::int32_t* ys;  ///< rows source row numbers
+};
+
+/// The blur's shape: the luma image is rows x cols; the box filter runs
+/// twice along rows (window `window_h`) then down columns (`window_v`), each
+/// window <= its dimension.
+struct BlurShape {
+    int rows, cols;
+    int window_h, window_v;
+};
+
 struct Kernels {
     const char* name;
     unsigned required;  ///< Feature bits the CPU must have
@@ -85,6 +111,20 @@ struct Kernels {
     /// The reference's 1-D box filter applied down every column of a
     /// rows x cols buffer (the reference's running float sum, per column).
     void (*box_cols)(const float* in, float* out, int rows, int cols, int window);
+
+    /// Floats of scratch blur_decimate needs for `shape` (no alignment
+    /// needed: the kernel aligns its regions inside).
+    std::size_t (*blur_scratch)(const BlurShape& shape);
+
+    /// The hash core between pixels and the DCT: luma of src resampled to
+    /// shape.rows x shape.cols, the reference's box filter along rows, down
+    /// columns, along rows, down columns (each its running float sum), and
+    /// the 64x64 samples at (decimate_index(i, rows), decimate_index(j, cols))
+    /// written to out[i * 64 + j]. Scratch is the caller's, uninitialised, of
+    /// blur_scratch(shape) floats. Scalar runs the four whole-image passes
+    /// (the oracle); SIMD sets stream groups of 16 rows through ring buffers
+    /// that stay in L2 and filter only the 64 sampled columns on the last pass.
+    void (*blur_decimate)(const LumaSource& src, const BlurShape& shape, float* scratch, float* out);
 
     /// B = (D * A) * D^T with the 16x64 DCT matrix, sums over k in order.
     void (*dct64to16)(const float* a /*64x64*/, float* b /*16x16*/);
@@ -126,6 +166,22 @@ void slice_pack(const std::uint64_t* rows, std::size_t n, std::uint64_t* planes)
 /// Prepares query q (4 x u64) at `radius` (0..256) for range_sliced; hits
 /// carry `index` as their query. (drivers.cpp)
 void slice_query(const std::uint64_t* q, int radius, std::uint16_t index, SlicedQuery& out) noexcept;
+
+/// The nearest-neighbour map of a width x height image onto rows x cols:
+/// xs[x] = byte offset of column x's pixel in a row (resample_index(x, width,
+/// cols) * channels), ys[y] = resample_index(y, height, rows). (drivers.cpp)
+void luma_offsets(int width, int height, int channels, int rows, int cols, std::int32_t* xs,
+                  std::int32_t* ys) noexcept;
+
+/// Luma rows [y0, y1) of src into out (cols floats per row) with k's
+/// luma_row. (drivers.cpp)
+void luma_rows(const Kernels& k, const LumaSource& src, int y0, int y1, int cols, float* out) noexcept;
+
+/// Bytes of src.view readable from the start of source row y (whole rows
+/// but the last, which ends at its last pixel): the `avail` of luma_row.
+inline std::size_t luma_avail(const PixelView& v, int y) noexcept {
+    return v.stride * static_cast<std::size_t>(v.height - 1 - y) + static_cast<std::size_t>(v.width) * v.channels;
+}
 
 /// Float luma of a whole image resampled to rows x cols (row-major) with k's
 /// luma_row: the reference's nearest-neighbour pre-resize fused with its luma

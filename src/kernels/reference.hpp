@@ -29,6 +29,10 @@ inline int resample_index(int dst, int old_dim, int new_dim) noexcept {
     return static_cast<int>((static_cast<std::int64_t>(dst) * old_dim) / new_dim);
 }
 
+/// The reference's 64x64 decimation: sample i of a dimension of `dim`
+/// pixels is pixel floor((i + 0.5) * dim / 64), computed in double.
+inline int decimate_index(int i, int dim) noexcept { return static_cast<int>(((i + 0.5) * dim) / 64); }
+
 /// The reference's 1-D box filter runs in four phases over a vector of n:
 /// p1 accumulate without output, p2 grow the window, p3 slide it, p4 shrink.
 struct BoxPhases {

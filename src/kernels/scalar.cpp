@@ -72,6 +72,24 @@ void box_cols(const float* in, float* out, int rows, int cols, int window) {
     }
 }
 
+// The oracle of blur_decimate: the whole luma image in one buffer, the four
+// whole-image passes between it and a second one, then the 64x64 samples.
+std::size_t blur_scratch_buffers(const BlurShape& b) { return 2 * static_cast<std::size_t>(b.rows) * b.cols; }
+
+void blur_decimate_buffers(const LumaSource& src, const BlurShape& b, float* scratch, float* out) {
+    float* buf1 = scratch;
+    float* buf2 = scratch + static_cast<std::size_t>(b.rows) * b.cols;
+    luma_rows(scalar_kernels(), src, 0, b.rows, b.cols, buf1);
+    for (int pass = 0; pass < 2; ++pass) {
+        box_rows(buf1, buf2, b.rows, b.cols, b.window_h);
+        box_cols(buf2, buf1, b.rows, b.cols, b.window_v);
+    }
+    for (int i = 0; i < 64; ++i) {
+        const float* row = buf1 + static_cast<std::size_t>(decimate_index(i, b.rows)) * b.cols;
+        for (int j = 0; j < 64; ++j) out[i * 64 + j] = row[decimate_index(j, b.cols)];
+    }
+}
+
 void dct64to16(const float* a, float* b) {
     const float(&d)[16][64] = dct_matrix();
     float t[16][64];
@@ -154,7 +172,8 @@ struct Bits64 {
 #include "kernels/generic_range.hpp"
 #undef HG_TARGET
 
-const Kernels kScalar = {"scalar", 0, luma_row, box_rows, box_cols, dct64to16, hamming_1xn,
+const Kernels kScalar = {"scalar", 0, luma_row, box_rows, box_cols, blur_scratch_buffers, blur_decimate_buffers,
+                         dct64to16, hamming_1xn,
                          range_rows, range_pairs, range_sliced_generic<Bits64>};
 
 }  // namespace

@@ -73,10 +73,10 @@ const char* transform_name(Transform t) noexcept {
 struct PdqHasher::Impl {
     detail::LumaPipeline pipeline;
 
-    // Validates the image and region and fills the luma buffer; hashable is
+    // Validates the image and region and runs the blur; hashable is
     // false when the region is too small to hash (under 5 px a side: the
     // flagged all-zero hash).
-    Error luma(const Image& img, const Rect& r, const PdqOptions& opt, int& rows, int& cols, bool& hashable) {
+    Error blur(const Image& img, const Rect& r, const PdqOptions& opt, bool& hashable) {
         if (img.width <= 0 || img.height <= 0 || (img.channels != 1 && img.channels != 3) ||
             img.pixels.size() < img.size_bytes())
             return {Status::invalid_argument, "image has no pixels or an unsupported channel count (need 1 or 3)"};
@@ -88,23 +88,22 @@ struct PdqHasher::Impl {
         const std::size_t stride = static_cast<std::size_t>(img.width) * img.channels;
         const std::uint8_t* origin =
             img.pixels.data() + static_cast<std::size_t>(r.y) * stride + static_cast<std::size_t>(r.x) * img.channels;
+        int rows = 0, cols = 0;
         detail::luma_dims(r.width, r.height, opt.pre_resize, rows, cols);
-        kernels::luma_image(kernels::active(), origin, r.width, r.height, img.channels, stride,
-                            pipeline.luma_buffer(rows, cols), rows, cols);
+        pipeline.blur(kernels::active(), {origin, r.width, r.height, img.channels, stride}, rows, cols);
         return {};
     }
 
     template <class Out>
     Error hash(const Image& image, const Rect& region, Out& out, const PdqOptions& options) {
         out = Out{};
-        int rows = 0, cols = 0;
         bool hashable = false;
-        if (Error e = luma(image, region, options, rows, cols, hashable)) return e;
+        if (Error e = blur(image, region, options, hashable)) return e;
         if (!hashable) {
             out.degenerate = true;
             return {};
         }
-        pipeline.finish(kernels::active(), rows, cols, out);
+        pipeline.finish(kernels::active(), out);
         return {};
     }
 };

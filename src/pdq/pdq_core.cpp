@@ -2,10 +2,12 @@
 #include "pdq/pdq_core.hpp"
 
 #include "kernels/kernels.hpp"
+#include "kernels/reference.hpp"
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <vector>
 
 namespace hashguard::detail {
@@ -32,11 +34,8 @@ void jarosz_filter(const kernels::Kernels& k, float* buf1, float* buf2, int rows
 
 void decimate64(const float* in, int rows, int cols, float out[64][64]) noexcept {
     for (int i = 0; i < 64; ++i) {
-        const int ini = static_cast<int>(((i + 0.5) * rows) / 64);
-        for (int j = 0; j < 64; ++j) {
-            const int inj = static_cast<int>(((j + 0.5) * cols) / 64);
-            out[i][j] = in[static_cast<std::size_t>(ini) * cols + inj];
-        }
+        const float* row = in + static_cast<std::size_t>(kernels::decimate_index(i, rows)) * cols;
+        for (int j = 0; j < 64; ++j) out[i][j] = row[kernels::decimate_index(j, cols)];
     }
 }
 
@@ -107,35 +106,50 @@ void dihedral_bits(const float b[16][16], std::uint16_t words[8][16]) noexcept {
     bits_from_dct(v, words[7]);
 }
 
-float* LumaPipeline::luma_buffer(int rows, int cols) {
-    const std::size_t n = static_cast<std::size_t>(rows) * cols;
-    // Both checked: if the second resize failed (out of memory) on an earlier
-    // call, buf1 is already large enough and buf2 is not (found by the
-    // allocation-failure tests).
-    if (buf1.size() < n) buf1.resize(n);
-    if (buf2.size() < n) buf2.resize(n);
-    return buf1.data();
+void LumaPipeline::FreeScratch::operator()(float* p) const noexcept { ::operator delete(p); }
+
+float* LumaPipeline::scratch(std::size_t floats) {
+    if (scratch_floats_ < floats) {
+        // Uninitialised (a vector would zero-fill it: page faults and writes
+        // for nothing, the kernels write before they read).
+        scratch_.reset();
+        scratch_floats_ = 0;
+        scratch_.reset(static_cast<float*>(::operator new(floats * sizeof(float))));
+        scratch_floats_ = floats;
+    }
+    return scratch_.get();
 }
 
-void LumaPipeline::to_dct(const kernels::Kernels& k, int rows, int cols, int& quality) {
-    if (!(rows == 64 && cols == 64)) jarosz_filter(k, buf1.data(), buf2.data(), rows, cols);
-    decimate64(buf1.data(), rows, cols, a64);
+void LumaPipeline::blur(const kernels::Kernels& k, const kernels::PixelView& view, int rows, int cols) {
+    if (xs_.size() < static_cast<std::size_t>(cols)) xs_.resize(static_cast<std::size_t>(cols));
+    if (ys_.size() < static_cast<std::size_t>(rows)) ys_.resize(static_cast<std::size_t>(rows));
+    kernels::luma_offsets(view.width, view.height, view.channels, rows, cols, xs_.data(), ys_.data());
+    const kernels::LumaSource src{view, xs_.data(), ys_.data()};
+    if (rows == 64 && cols == 64) {  // the reference does not blur an image of exactly 64x64
+        kernels::luma_rows(k, src, 0, 64, 64, &a64[0][0]);
+        return;
+    }
+    const kernels::BlurShape shape{rows, cols, jarosz_window(cols), jarosz_window(rows)};
+    k.blur_decimate(src, shape, scratch(k.blur_scratch(shape)), &a64[0][0]);
+}
+
+void LumaPipeline::to_dct(const kernels::Kernels& k, int& quality) {
     quality = quality64(a64);
     k.dct64to16(&a64[0][0], &dct[0][0]);
 }
 
-void LumaPipeline::finish(const kernels::Kernels& k, int rows, int cols, PdqDihedral& out) {
+void LumaPipeline::finish(const kernels::Kernels& k, PdqDihedral& out) {
     out = PdqDihedral{};
-    to_dct(k, rows, cols, out.quality);
+    to_dct(k, out.quality);
     std::uint16_t words[8][16];
     dihedral_bits(dct, words);
     for (int t = 0; t < 8; ++t)
         for (int i = 0; i < 16; ++i) out.hashes[t].w[i] = words[t][i];
 }
 
-void LumaPipeline::finish(const kernels::Kernels& k, int rows, int cols, PdqHash& out) {
+void LumaPipeline::finish(const kernels::Kernels& k, PdqHash& out) {
     out = PdqHash{};
-    to_dct(k, rows, cols, out.quality);
+    to_dct(k, out.quality);
     bits_from_dct(dct, out.hash.w.data());
 }
 
