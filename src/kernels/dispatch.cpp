@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <random>
 #include <string>
 #include <utility>
@@ -51,8 +52,8 @@ unsigned detect() { return kFeatureNEON; }  // Advanced SIMD is mandatory on AAr
 unsigned detect() { return 0; }
 #endif
 
-// Buffers of the self-check: static (it runs once, under the guard of
-// available()'s initialisation), so it needs neither the heap nor much stack.
+// Buffers of the self-check: static (one check at a time, under usable()'s
+// mutex), so it needs neither the heap nor much stack.
 struct CheckBuffers {
     static constexpr int w = 37, h = 29;
     std::uint8_t px[w * h * 3];
@@ -188,12 +189,38 @@ const KernelList& compiled() noexcept {
     return sets;
 }
 
+namespace {
+
+// Whether set k runs on this CPU and reproduced the oracle. Each set is
+// self-checked at most once per process, when first asked about: active()
+// asks only until the best passing set (one check, not one per compiled set,
+// in a process that never lists them), available() asks about all. The mutex
+// guards g_check and the remembered results.
+bool usable(const Kernels& k) noexcept {
+    if ((k.required & cpu_features()) != k.required) return false;
+    if (k.required == 0) return true;  // scalar: the oracle itself
+    static std::mutex mu;
+    static const Kernels* seen[4];
+    static bool passed[4];
+    static int count = 0;
+    std::lock_guard<std::mutex> lock(mu);
+    for (int i = 0; i < count; ++i)
+        if (seen[i] == &k) return passed[i];
+    const bool ok = self_check(k);
+    if (count < 4) {
+        seen[count] = &k;
+        passed[count++] = ok;
+    }
+    return ok;
+}
+
+}  // namespace
+
 const KernelList& available() noexcept {
     static const KernelList sets = [] {
         KernelList v;
-        const unsigned f = cpu_features();
         for (const Kernels* k : compiled())
-            if ((k->required & f) == k->required && (k->required == 0 || self_check(*k))) v.push_back(k);
+            if (usable(*k)) v.push_back(k);
         return v;
     }();
     return sets;
@@ -209,7 +236,9 @@ const Kernels& active() noexcept {
     static const Kernels* chosen = [] {
         if (const char* force = std::getenv("HASHGUARD_FORCE_KERNEL"); force && *force)
             if (const Kernels* k = find(force)) return k;
-        return available().front();
+        for (const Kernels* k : compiled())  // best first; scalar last always passes
+            if (usable(*k)) return k;
+        return &scalar_kernels();
     }();
     return *chosen;
 }
