@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string>
 
+#include "common/memory.hpp"
 #include "hashguard/status.hpp"
 
 namespace hashguard::detail {
@@ -40,7 +41,8 @@ Error read_regular_file(const std::string& path, Bytes& out, std::size_t max_byt
     std::uint64_t size = 0;
     if (Error e = open_regular_file(path, f, size)) return e;
     if (size > max_bytes) return file_too_big(size, max_bytes);
-    out.resize(static_cast<std::size_t>(size) + 1);  // one more byte: notice a file that grew
+    reserve_huge(out, static_cast<std::size_t>(size) + 1);  // a large file: huge pages, not 4 KiB faults
+    out.resize(static_cast<std::size_t>(size) + 1);         // one more byte: notice a file that grew
     std::size_t have = 0;
     while (have < out.size()) {
         const ssize_t n = ::read(f.fd, out.data() + have, out.size() - have);
