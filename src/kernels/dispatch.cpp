@@ -81,7 +81,7 @@ bool check_pipeline(const Kernels& s, const Kernels& k, CheckBuffers& c) {
             luma_image(s, c.px, w, h, ch, std::size_t(w) * ch, c.a, rows, cols);
             luma_image(k, c.px, w, h, ch, std::size_t(w) * ch, c.b, rows, cols);
             if (!same(c.a, c.b, n)) return false;
-            for (int window : {1, 2, 3, 4, 7}) {
+            for (int window : {1, 3, 7}) {
                 s.box_cols(c.a, c.ta, rows, cols, window);
                 k.box_cols(c.a, c.tb, rows, cols, window);
                 if (!same(c.ta, c.tb, n)) return false;
@@ -94,16 +94,18 @@ bool check_pipeline(const Kernels& s, const Kernels& k, CheckBuffers& c) {
 }
 
 // blur_decimate against scalar's whole-buffer oracle: the image itself, an
-// upscale across 5 row groups, windows from 1 to one whose phases lag the
-// stream by two groups, and a 64x64 one.
+// upscale over several row groups with a vertical window wide enough that its
+// phases lag the stream, and a 64x64 one (no blur).
 bool check_blur(const Kernels& s, const Kernels& k, CheckBuffers& c) {
     const int w = CheckBuffers::w, h = CheckBuffers::h;
     struct Case {
         int rows, cols, wh, wv;
     };
+    // Grey and RGB on the image itself, RGB only on the costlier shapes (this
+    // runs in every process; test_kernels covers a thousand more).
     for (int ch : {1, 3})
-        for (const Case& t : {Case{h, w, 1, 1}, Case{h, w, 3, 4}, Case{70, 41, 2, 7}, Case{70, 41, 5, 40},
-                              Case{64, 64, 1, 1}}) {
+        for (const Case& t : {Case{h, w, 3, 4}, Case{70, 41, 5, 40}, Case{64, 64, 1, 1}}) {
+            if (ch == 1 && t.rows != h) continue;
             luma_offsets(w, h, ch, t.rows, t.cols, c.xs, c.ys);
             const LumaSource src{{c.px, w, h, ch, std::size_t(w) * ch}, c.xs, c.ys};
             const BlurShape shape{t.rows, t.cols, t.wh, t.wv};
