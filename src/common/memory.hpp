@@ -25,15 +25,15 @@ inline constexpr std::size_t kHugeFrom = std::size_t{1} << 20;
 /// reservation rounded up so its end falls on a huge-page boundary (malloc
 /// serves it with a fresh mapping, which Linux >= 6.7 also starts on one), and
 /// asks for huge pages over it. Does nothing when v already has the capacity
-/// (its pages are already there) or n is small.
+/// (its pages are already there) or n is small; otherwise v comes back empty
+/// (its old content dropped: callers are about to overwrite all of it).
 template <class Alloc>
 void reserve_huge(std::vector<std::uint8_t, Alloc>& v, std::size_t n) {
     if (n < kHugeFrom || v.capacity() >= n) return;
     constexpr std::size_t kHeader = 4096;  // malloc's chunk header, within the first page
     const std::size_t want = ((n + kHeader + kHugePage - 1) / kHugePage) * kHugePage - kHeader;
     std::vector<std::uint8_t, Alloc> fresh(v.get_allocator());
-    fresh.reserve(want);
-    fresh.assign(v.begin(), v.end());  // v is normally empty; keep any content
+    fresh.reserve(want);  // v's content is dropped, not copied: touching the new pages now would fault them in small
     const auto p = reinterpret_cast<std::uintptr_t>(fresh.data());
     const std::uintptr_t start = p & ~std::uintptr_t{4095}, end = (p + want + 4095) & ~std::uintptr_t{4095};
     // Hints: where they fail nothing changes but the number of faults.
