@@ -270,6 +270,33 @@ TEST_CASE("Corrupted and truncated HEIC/AVIF give a decode error, never a crash,
     }
 }
 
+// HEIC inputs that printed: libde265 (libheif's built-in HEVC decoder)
+// writes "SPS error: CB alignment" to stderr for the first (found by the
+// fuzzer), with fprintf, which no logging switch of its own covers. The module
+// decodes HEVC through its own libavcodec plugin (heif_hevc.cpp), silenced per
+// codec context. The second (messi5.heic with its SPS saying 100000x100000)
+// made libavutil's image size check log "Picture size ... is invalid" through
+// its own context, which the codec context's log offset does not reach; the
+// plugin reads each SPS first and refuses such sizes.
+TEST_CASE("HEIC inputs that once printed (libde265, libavutil) decode silently") {
+    const std::string dir = hgtest::data_dir() + "/../tests/fuzz/regressions/fuzz_decode/";
+    for (const char* name : {"heic-sps-cb-alignment.heic", "heic-sps-100000x100000.heic"}) {
+        INFO(name);
+        const auto bytes = hgtest::read_bytes(dir + name);
+        REQUIRE(!bytes.empty());
+        Image img;
+        StderrCapture capture;
+        REQUIRE(capture.ok());
+        const Error e = decode_image(bytes.data(), bytes.size(), img, DecodeOptions{});
+        for (std::size_t cut : {bytes.size() / 2, bytes.size() - 1}) (void)decode_image(bytes.data(), cut, img, DecodeOptions{});
+        const std::string printed = capture.finish();
+        CHECK(printed.empty());
+        if (!printed.empty()) std::printf("%s: printed to stderr:\n%s\n", name, printed.substr(0, 500).c_str());
+        std::printf("%s: %s (%s); %s\n", name, e.ok() ? "decoded" : "rejected", e.message.c_str(),
+                    printed.empty() ? "nothing printed" : "stderr written");
+    }
+}
+
 // Run by its own ctest entry with HASHGUARD_MODULE_DIR naming an empty directory.
 TEST_CASE("Without the modules HEIC and TIFF attachments are module_unavailable, naming where it looked",
           "[.][no-module]") {

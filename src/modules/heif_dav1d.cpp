@@ -225,6 +225,8 @@ const heif_decoder_plugin kPlugin = {
 
 const heif_decoder_plugin* silent_dav1d_plugin() { return &kPlugin; }
 
+unsigned frame_size_limit() { return t_frame_size_limit; }
+
 FrameSizeLimit::FrameSizeLimit(std::uint64_t max_pixels) : previous_(t_frame_size_limit) {
     t_frame_size_limit = max_pixels == 0 ? 1u : max_pixels >= 0xffffffffu ? 0xffffffffu : static_cast<unsigned>(max_pixels);
 }

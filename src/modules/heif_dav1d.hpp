@@ -11,7 +11,11 @@ namespace hashguard_heif {
 const heif_decoder_plugin* silent_dav1d_plugin();
 
 /// While alive, AV1 decoders the plugin opens on this thread refuse frames
-/// above max_pixels (dav1d's frame_size_limit).
+/// above max_pixels (dav1d's frame_size_limit), and so does the HEVC plugin
+/// (heif_hevc.cpp, checking each SPS before decoding).
+/// The limit set on this thread by the innermost FrameSizeLimit, 0 when none.
+unsigned frame_size_limit();
+
 class FrameSizeLimit {
 public:
     explicit FrameSizeLimit(std::uint64_t max_pixels);

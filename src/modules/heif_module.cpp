@@ -10,7 +10,9 @@
 // converts them to sRGB with its own Q16 arithmetic: see ycbcr420_to_rgb.
 //
 // Never printing: AV1 goes through the module's own dav1d plugin
-// (heif_dav1d.cpp, silent logger); HEVC's libde265 prints nothing itself.
+// (heif_dav1d.cpp, silent logger), HEVC through its own libavcodec plugin
+// (heif_hevc.cpp, silenced per codec context): libheif's built-in libde265
+// writes bitstream errors to stderr.
 #include <libheif/heif.h>
 
 #include <algorithm>
@@ -21,6 +23,7 @@
 
 #include "hashguard/status.hpp"
 #include "modules/heif_dav1d.hpp"
+#include "modules/heif_hevc.hpp"
 #include "modules/module_abi.h"
 
 namespace {
@@ -168,6 +171,10 @@ int decode(hg_module_request* r) noexcept {
         // built-in one lets dav1d log bitstream errors to stderr.
         heif_error e = heif_register_decoder(c.ctx, hashguard_heif::silent_dav1d_plugin());
         if (e.code != heif_error_Ok) return heif_fail(r, e, "installing the AV1 decoder");
+        // HEVC through the module's own libavcodec plugin (heif_hevc.cpp):
+        // libheif's built-in libde265 prints bitstream errors to stderr.
+        e = heif_register_decoder(c.ctx, hashguard_heif::silent_hevc_plugin());
+        if (e.code != heif_error_Ok) return heif_fail(r, e, "installing the HEVC decoder");
         const hashguard_heif::FrameSizeLimit frame_limit(r->max_pixels);
         c.options = heif_decoding_options_alloc();
         if (!c.options) return fail(r, Status::out_of_memory, "heif: could not allocate decoding options%s");
