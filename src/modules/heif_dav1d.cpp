@@ -34,7 +34,6 @@ constexpr unsigned kDefaultLimit = 1u << 28;  // pixels, when no request set one
 
 thread_local unsigned t_frame_size_limit = 0;
 
-const char kNoMessage[] = "";
 const char kOk[] = "Success";
 
 heif_error make_error(heif_error_code code, const char* message) {
