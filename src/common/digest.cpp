@@ -42,13 +42,17 @@ bool bind(void* lib, const char* name, F& out, std::string& error) {
 
 Crypto load() {
     Crypto c;
-    // Never unloaded: the handle lives as long as the process.
-    void* lib = ::dlopen(HASHGUARD_LIBCRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
+    // The soname found at build time, then OpenSSL 3's. Never unloaded: the
+    // handle lives as long as the process.
+    void* lib = nullptr;
+    for (const char* name : {HASHGUARD_LIBCRYPTO_SONAME, "libcrypto.so.3"}) {
+        lib = ::dlopen(name, RTLD_NOW | RTLD_LOCAL);
+        if (lib) break;
         const char* why = ::dlerror();
-        c.error = std::string("cannot load " HASHGUARD_LIBCRYPTO_SONAME ": ") + (why ? why : "unknown reason");
-        return c;
+        c.error += std::string(c.error.empty() ? "cannot load " : "; ") + name + ": " + (why ? why : "unknown reason");
     }
+    if (!lib) return c;
+    c.error.clear();
     if (!bind(lib, "EVP_Digest", c.digest, c.error) || !bind(lib, "EVP_md5", c.md5, c.error) ||
         !bind(lib, "EVP_sha1", c.sha1, c.error) || !bind(lib, "EVP_sha256", c.sha256, c.error))
         c.digest = nullptr;

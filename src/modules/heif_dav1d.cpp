@@ -112,7 +112,7 @@ int decode_picture(Decoder* d, Dav1dPicture& pic) {
     DataRef in;
     std::uint8_t* buf = dav1d_data_create(&in.data, d->data.size());
     if (!buf) return DAV1D_ERR(ENOMEM);
-    std::memcpy(buf, d->data.data(), d->data.size());
+    if (!d->data.empty()) std::memcpy(buf, d->data.data(), d->data.size());
     std::vector<std::uint8_t>().swap(d->data);
     bool drained = false;
     for (;;) {

@@ -259,18 +259,26 @@ struct FrameRef {
 };
 
 // The data as Annex B (a 00 00 00 01 start code before each NAL unit), in a
-// packet (zeroed padding included).
-bool annex_b_packet(const std::vector<std::uint8_t>& data, AVPacket* pkt) {
+// packet (zeroed padding included): 0, AVERROR_INVALIDDATA (a length prefix
+// past the end, or no NAL unit at all), or AVERROR(ENOMEM). The size counts
+// the length-prefixed units only, walked exactly as they are copied (start
+// codes inside a unit are libavcodec's business here, not extra units).
+int annex_b_packet(const std::vector<std::uint8_t>& data, AVPacket* pkt) {
     std::size_t total = 0;
-    for_each_nal(data.data(), data.size(), [&](const std::uint8_t*, std::size_t n) {
-        total += n ? 4 + n : 0;
-        return true;
-    });
-    if (total == 0 || total > INT_MAX - AV_INPUT_BUFFER_PADDING_SIZE) return false;
-    if (av_new_packet(pkt, static_cast<int>(total)) < 0) return false;
+    for (std::size_t p = 0; p < data.size();) {
+        if (data.size() - p < 4) return AVERROR_INVALIDDATA;
+        const std::size_t n = (std::size_t{data[p]} << 24) | (std::size_t{data[p + 1]} << 16) |
+                              (std::size_t{data[p + 2]} << 8) | data[p + 3];
+        p += 4;
+        if (n > data.size() - p) return AVERROR_INVALIDDATA;
+        total += n ? 4 + n : 0;  // <= data.size(): no overflow
+        p += n;
+    }
+    if (total == 0 || total > static_cast<std::size_t>(INT_MAX - AV_INPUT_BUFFER_PADDING_SIZE))
+        return AVERROR_INVALIDDATA;
+    if (av_new_packet(pkt, static_cast<int>(total)) < 0) return AVERROR(ENOMEM);
     std::uint8_t* out = pkt->data;
-    std::size_t p = 0;
-    while (p + 4 <= data.size()) {
+    for (std::size_t p = 0; p < data.size();) {
         const std::size_t n = (std::size_t{data[p]} << 24) | (std::size_t{data[p + 1]} << 16) |
                               (std::size_t{data[p + 2]} << 8) | data[p + 3];
         p += 4;
@@ -282,7 +290,7 @@ bool annex_b_packet(const std::vector<std::uint8_t>& data, AVPacket* pkt) {
         }
         p += n;
     }
-    return true;
+    return 0;
 }
 
 // Decodes the packet and keeps the last picture, as libheif's libde265
@@ -402,8 +410,10 @@ heif_error decode_image(void* raw, heif_image** out) {
 
     PacketRef pkt;
     FrameRef frame;
-    if (!pkt.pkt || !frame.frame || !annex_b_packet(d->data, pkt.pkt))
-        return make_error(heif_error_Memory_allocation_error, "could not allocate the HEVC packet");
+    if (!pkt.pkt || !frame.frame) return make_error(heif_error_Memory_allocation_error, "could not allocate the HEVC packet");
+    if (const int e = annex_b_packet(d->data, pkt.pkt))
+        return e == AVERROR(ENOMEM) ? make_error(heif_error_Memory_allocation_error, "could not allocate the HEVC packet")
+                                    : make_error(heif_error_Decoder_plugin_error, "malformed HEVC data (NAL unit lengths)");
     std::vector<std::uint8_t>().swap(d->data);
     const int r = decode_frames(c.ctx, pkt.pkt, frame.frame);
     if (r == AVERROR(ENOMEM)) return make_error(heif_error_Memory_allocation_error, "HEVC decoder out of memory");

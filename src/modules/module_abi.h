@@ -21,7 +21,7 @@
 extern "C" {
 #endif
 
-#define HG_MODULE_ABI 1
+#define HG_MODULE_ABI 2 /* 2: the request gained check_size, check_time and host */
 #define HG_MODULE_SYMBOL "hashguard_module_v1"
 
 /* One decode or probe call. The loader fills the input fields; the module
