@@ -15,6 +15,7 @@
 // own plugin list), with a priority above the built-in dav1d (150) and libaom
 // (100) plugins, so other libheif users in the process are left alone.
 #include "modules/heif_dav1d.hpp"
+#include "modules/heif_plugin.hpp"
 
 #include <dav1d/dav1d.h>
 #include <libheif/heif_plugin.h>
@@ -34,12 +35,6 @@ constexpr unsigned kDefaultLimit = 1u << 28;  // pixels, when no request set one
 
 thread_local unsigned t_frame_size_limit = 0;
 
-const char kOk[] = "Success";
-
-heif_error make_error(heif_error_code code, const char* message) {
-    return heif_error{code, heif_suberror_Unspecified, message};
-}
-
 struct Decoder {
     Dav1dContext* ctx = nullptr;
     std::vector<std::uint8_t> data;  // everything pushed, sent at decode time
@@ -54,7 +49,7 @@ int supports(heif_compression_format format) { return format == heif_compression
 heif_error new_decoder(void** out) {
     *out = nullptr;
     Decoder* d = new (std::nothrow) Decoder;
-    if (!d) return make_error(heif_error_Memory_allocation_error, "could not allocate the AV1 decoder");
+    if (!d) return plugin_error(heif_error_Memory_allocation_error, "could not allocate the AV1 decoder");
     Dav1dSettings s;
     dav1d_default_settings(&s);
     s.n_threads = 1;        // no worker threads: decode on the caller's thread
@@ -65,10 +60,10 @@ heif_error new_decoder(void** out) {
     s.logger.callback = silent_log;
     if (dav1d_open(&d->ctx, &s) != 0) {
         delete d;
-        return make_error(heif_error_Decoder_plugin_error, "could not open the AV1 decoder");
+        return plugin_error(heif_error_Decoder_plugin_error, "could not open the AV1 decoder");
     }
     *out = d;
-    return make_error(heif_error_Ok, kOk);
+    return plugin_ok();
 }
 
 void free_decoder(void* raw) {
@@ -78,17 +73,8 @@ void free_decoder(void* raw) {
     delete d;
 }
 
-void set_strict_decoding(void*, int) {}  // dav1d's decoding is the same either way
-
 heif_error push_data(void* raw, const void* data, size_t size) {
-    Decoder* d = static_cast<Decoder*>(raw);
-    try {
-        const auto* p = static_cast<const std::uint8_t*>(data);
-        d->data.insert(d->data.end(), p, p + size);
-    } catch (...) {
-        return make_error(heif_error_Memory_allocation_error, "could not buffer the AV1 data");
-    }
-    return make_error(heif_error_Ok, kOk);
+    return buffer_data(static_cast<Decoder*>(raw)->data, data, size, "could not buffer the AV1 data");
 }
 
 // Owns a Dav1dPicture / Dav1dData until the end of the scope.
@@ -135,8 +121,8 @@ heif_error decode_image(void* raw, heif_image** out) {
     Decoder* d = static_cast<Decoder*>(raw);
     PictureRef ref;
     const int res = decode_picture(d, ref.pic);
-    if (res == DAV1D_ERR(ENOMEM)) return make_error(heif_error_Memory_allocation_error, "AV1 decoder out of memory");
-    if (res != 0) return make_error(heif_error_Decoder_plugin_error, "the AV1 data could not be decoded");
+    if (res == DAV1D_ERR(ENOMEM)) return plugin_error(heif_error_Memory_allocation_error, "AV1 decoder out of memory");
+    if (res != 0) return plugin_error(heif_error_Decoder_plugin_error, "the AV1 data could not be decoded");
     const Dav1dPicture& pic = ref.pic;
 
     heif_colorspace colorspace = heif_colorspace_YCbCr;
@@ -149,76 +135,36 @@ heif_error decode_image(void* raw, heif_image** out) {
             chroma = heif_chroma_monochrome;
             colorspace = heif_colorspace_monochrome;
             break;
-        default: return make_error(heif_error_Decoder_plugin_error, "unknown AV1 pixel layout");
+        default: return plugin_error(heif_error_Decoder_plugin_error, "unknown AV1 pixel layout");
     }
     if (pic.p.w <= 0 || pic.p.h <= 0 || !pic.seq_hdr)
-        return make_error(heif_error_Decoder_plugin_error, "the AV1 decoder returned an empty picture");
+        return plugin_error(heif_error_Decoder_plugin_error, "the AV1 decoder returned an empty picture");
 
-    heif_image* img = nullptr;
-    heif_error e = heif_image_create(pic.p.w, pic.p.h, colorspace, chroma, &img);
-    if (e.code != heif_error_Ok) return e;
-
-    // The colour description of the AV1 sequence header, as libheif's plugin
-    // attaches it (values libheif does not know are left at its defaults).
-    if (heif_color_profile_nclx* nclx = heif_nclx_color_profile_alloc()) {
-        heif_nclx_color_profile_set_color_primaries(nclx, static_cast<std::uint16_t>(pic.seq_hdr->pri));
-        heif_nclx_color_profile_set_transfer_characteristics(nclx, static_cast<std::uint16_t>(pic.seq_hdr->trc));
-        heif_nclx_color_profile_set_matrix_coefficients(nclx, static_cast<std::uint16_t>(pic.seq_hdr->mtrx));
-        nclx->full_range_flag = pic.seq_hdr->color_range != 0;
-        heif_image_set_nclx_color_profile(img, nclx);
-        heif_nclx_color_profile_free(nclx);
-    }
-
-    static const heif_channel kPlanes[3] = {heif_channel_Y, heif_channel_Cb, heif_channel_Cr};
-    const int planes = chroma == heif_chroma_monochrome ? 1 : 3;
+    DecodedPicture out_pic;
+    out_pic.width = pic.p.w;
+    out_pic.height = pic.p.h;
+    out_pic.depth = pic.p.bpc;
+    out_pic.colorspace = colorspace;
+    out_pic.chroma = chroma;
+    out_pic.planes = chroma == heif_chroma_monochrome ? 1 : 3;
     const int ss_x = chroma == heif_chroma_420 || chroma == heif_chroma_422;
     const int ss_y = chroma == heif_chroma_420;
-    const int bytes = (pic.p.bpc + 7) / 8;
-    for (int c = 0; c < planes; ++c) {
-        const int w = c ? (pic.p.w + ss_x) >> ss_x : pic.p.w;
-        const int h = c ? (pic.p.h + ss_y) >> ss_y : pic.p.h;
-        e = heif_image_add_plane(img, kPlanes[c], w, h, pic.p.bpc);
-        if (e.code != heif_error_Ok) {
-            heif_image_release(img);
-            return e;
-        }
-        int dst_stride = 0;
-        std::uint8_t* dst = heif_image_get_plane(img, kPlanes[c], &dst_stride);
-        const auto* src = static_cast<const std::uint8_t*>(pic.data[c]);
-        const std::ptrdiff_t src_stride = pic.stride[c ? 1 : 0];
-        if (!dst || !src) {
-            heif_image_release(img);
-            return make_error(heif_error_Decoder_plugin_error, "the AV1 picture has no plane data");
-        }
-        for (int y = 0; y < h; ++y)
-            std::memcpy(dst + static_cast<std::ptrdiff_t>(dst_stride) * y, src + src_stride * y,
-                        static_cast<std::size_t>(w) * bytes);
-    }
-    *out = img;
-    return make_error(heif_error_Ok, kOk);
+    for (int c = 0; c < out_pic.planes; ++c)
+        out_pic.plane[c] = {static_cast<const std::uint8_t*>(pic.data[c]), pic.stride[c ? 1 : 0],
+                            c ? (pic.p.w + ss_x) >> ss_x : pic.p.w, c ? (pic.p.h + ss_y) >> ss_y : pic.p.h};
+    // The colour description of the AV1 sequence header, as libheif's plugin
+    // attaches it (values libheif does not know are left at its defaults).
+    out_pic.primaries = static_cast<std::uint16_t>(pic.seq_hdr->pri);
+    out_pic.transfer = static_cast<std::uint16_t>(pic.seq_hdr->trc);
+    out_pic.matrix = static_cast<std::uint16_t>(pic.seq_hdr->mtrx);
+    out_pic.full_range = pic.seq_hdr->color_range != 0;
+    return to_heif_image(out_pic, out, "the AV1 picture has no plane data");
 }
 
-heif_error decode_image_noexcept(void* raw, heif_image** out) noexcept {
-    try {
-        return decode_image(raw, out);
-    } catch (...) {
-        return make_error(heif_error_Decoder_plugin_error, "unexpected exception in the AV1 decoder");
-    }
-}
+constexpr char kUnexpected[] = "unexpected exception in the AV1 decoder";
 
-const heif_decoder_plugin kPlugin = {
-    3,  // plugin_api_version: libheif 1.15's
-    plugin_name,
-    nullptr,  // init_plugin
-    nullptr,  // deinit_plugin
-    supports,
-    new_decoder,
-    free_decoder,
-    push_data,
-    decode_image_noexcept,
-    set_strict_decoding,
-    "hashguard-dav1d",
-};
+const heif_decoder_plugin kPlugin = plugin_table(plugin_name, supports, new_decoder, free_decoder, push_data,
+                                                 decode_noexcept<decode_image, kUnexpected>, "hashguard-dav1d");
 
 }  // namespace
 

@@ -44,6 +44,7 @@ extern "C" {
 #include <vector>
 
 #include "modules/heif_dav1d.hpp"
+#include "modules/heif_plugin.hpp"
 
 namespace hashguard_heif {
 
@@ -52,12 +53,6 @@ namespace {
 constexpr int kPriority = 200;                 // wins over libheif's libde265 (100)
 constexpr std::uint64_t kDefaultLimit = 1u << 28;  // pixels, when no request set one
 constexpr int kLogLevelOffset = 199;           // see the top of the file
-
-const char kOk[] = "Success";
-
-heif_error make_error(heif_error_code code, const char* message) {
-    return heif_error{code, heif_suberror_Unspecified, message};
-}
 
 // ---- SPS sizes, read as libavcodec reads them ------------------------------
 
@@ -221,14 +216,12 @@ int supports(heif_compression_format format) { return format == heif_compression
 heif_error new_decoder(void** out) {
     *out = nullptr;
     Decoder* d = new (std::nothrow) Decoder;
-    if (!d) return make_error(heif_error_Memory_allocation_error, "could not allocate the HEVC decoder");
+    if (!d) return plugin_error(heif_error_Memory_allocation_error, "could not allocate the HEVC decoder");
     *out = d;
-    return make_error(heif_error_Ok, kOk);
+    return plugin_ok();
 }
 
 void free_decoder(void* raw) { delete static_cast<Decoder*>(raw); }
-
-void set_strict_decoding(void*, int) {}
 
 // Buffers the data; its NAL unit lengths are checked as libheif's libde265
 // plugin checks them.
@@ -237,12 +230,7 @@ heif_error push_data(void* raw, const void* data, size_t size) {
     const auto* p = static_cast<const std::uint8_t*>(data);
     if (!for_each_nal(p, size, [](const std::uint8_t*, std::size_t) { return true; }))
         return heif_error{heif_error_Decoder_plugin_error, heif_suberror_End_of_data, "truncated HEVC NAL unit"};
-    try {
-        d->data.insert(d->data.end(), p, p + size);
-    } catch (...) {
-        return make_error(heif_error_Memory_allocation_error, "could not buffer the HEVC data");
-    }
-    return make_error(heif_error_Ok, kOk);
+    return buffer_data(d->data, data, size, "could not buffer the HEVC data");
 }
 
 struct CodecRef {
@@ -323,7 +311,7 @@ heif_error to_heif_image(const AVFrame* f, heif_image** out) {
     const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(f->format));
     if (!desc || !(desc->flags & AV_PIX_FMT_FLAG_PLANAR) || (desc->flags & (AV_PIX_FMT_FLAG_BE | AV_PIX_FMT_FLAG_ALPHA |
                                                                              AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_PAL)))
-        return make_error(heif_error_Decoder_plugin_error, "unsupported HEVC pixel format");
+        return plugin_error(heif_error_Decoder_plugin_error, "unsupported HEVC pixel format");
     heif_colorspace colorspace = heif_colorspace_YCbCr;
     heif_chroma chroma;
     const int planes = desc->nb_components;
@@ -337,56 +325,34 @@ heif_error to_heif_image(const AVFrame* f, heif_image** out) {
     } else if (planes == 3 && desc->log2_chroma_w == 0 && desc->log2_chroma_h == 0) {
         chroma = heif_chroma_444;  // also GBRP (matrix_coeffs 0): planes in coded order G, B, R = Y, Cb, Cr
     } else {
-        return make_error(heif_error_Decoder_plugin_error, "unsupported HEVC chroma format");
+        return plugin_error(heif_error_Decoder_plugin_error, "unsupported HEVC chroma format");
     }
     const int depth = desc->comp[0].depth;
     for (int c = 0; c < planes; ++c)
         if (desc->comp[c].depth != depth || desc->comp[c].step != (depth > 8 ? 2 : 1))
-            return make_error(heif_error_Unsupported_feature,
+            return plugin_error(heif_error_Unsupported_feature,
                               "Channels with different number of bits per pixel are not supported");
     if (f->width <= 0 || f->height <= 0 || depth < 8 || depth > 16)
-        return make_error(heif_error_Decoder_plugin_error, "the HEVC decoder returned an empty picture");
+        return plugin_error(heif_error_Decoder_plugin_error, "the HEVC decoder returned an empty picture");
 
-    heif_image* img = nullptr;
-    heif_error e = heif_image_create(f->width, f->height, colorspace, chroma, &img);
-    if (e.code != heif_error_Ok) return e;
-
+    DecodedPicture pic;
+    pic.width = f->width;
+    pic.height = f->height;
+    pic.depth = depth;
+    pic.colorspace = colorspace;
+    pic.chroma = chroma;
+    pic.planes = planes;
+    for (int c = 0; c < planes; ++c)
+        pic.plane[c] = {f->data[c], f->linesize[c], c ? -((-f->width) >> desc->log2_chroma_w) : f->width,
+                        c ? -((-f->height) >> desc->log2_chroma_h) : f->height};
     // The colour description of the SPS VUI, as libheif's libde265 plugin
     // attaches it (libavcodec's values are the ITU-T H.273 codes; unspecified
     // when the VUI has none).
-    if (heif_color_profile_nclx* nclx = heif_nclx_color_profile_alloc()) {
-        heif_nclx_color_profile_set_color_primaries(nclx, static_cast<std::uint16_t>(f->color_primaries));
-        heif_nclx_color_profile_set_transfer_characteristics(nclx, static_cast<std::uint16_t>(f->color_trc));
-        heif_nclx_color_profile_set_matrix_coefficients(nclx, static_cast<std::uint16_t>(f->colorspace));
-        nclx->full_range_flag = f->color_range == AVCOL_RANGE_JPEG;
-        heif_image_set_nclx_color_profile(img, nclx);
-        heif_nclx_color_profile_free(nclx);
-    }
-
-    static const heif_channel kPlanes[3] = {heif_channel_Y, heif_channel_Cb, heif_channel_Cr};
-    const int bytes = (depth + 7) / 8;
-    for (int c = 0; c < planes; ++c) {
-        const int w = c ? -((-f->width) >> desc->log2_chroma_w) : f->width;
-        const int h = c ? -((-f->height) >> desc->log2_chroma_h) : f->height;
-        e = heif_image_add_plane(img, kPlanes[c], w, h, depth);
-        if (e.code != heif_error_Ok) {
-            heif_image_release(img);
-            return e;
-        }
-        int dst_stride = 0;
-        std::uint8_t* dst = heif_image_get_plane(img, kPlanes[c], &dst_stride);
-        const std::uint8_t* src = f->data[c];
-        const std::ptrdiff_t src_stride = f->linesize[c];
-        if (!dst || !src) {
-            heif_image_release(img);
-            return make_error(heif_error_Decoder_plugin_error, "the HEVC picture has no plane data");
-        }
-        for (int y = 0; y < h; ++y)
-            std::memcpy(dst + static_cast<std::ptrdiff_t>(dst_stride) * y, src + src_stride * y,
-                        static_cast<std::size_t>(w) * bytes);
-    }
-    *out = img;
-    return make_error(heif_error_Ok, kOk);
+    pic.primaries = static_cast<std::uint16_t>(f->color_primaries);
+    pic.transfer = static_cast<std::uint16_t>(f->color_trc);
+    pic.matrix = static_cast<std::uint16_t>(f->colorspace);
+    pic.full_range = f->color_range == AVCOL_RANGE_JPEG;
+    return to_heif_image(pic, out, "the HEVC picture has no plane data");
 }
 
 heif_error decode_image(void* raw, heif_image** out) {
@@ -394,56 +360,39 @@ heif_error decode_image(void* raw, heif_image** out) {
     Decoder* d = static_cast<Decoder*>(raw);
     const std::uint64_t limit = frame_size_limit() ? frame_size_limit() : kDefaultLimit;
     if (!hevc_sps_sizes_ok(d->data.data(), d->data.size(), limit))
-        return make_error(heif_error_Decoder_plugin_error, "the HEVC picture size is invalid or above the limits");
+        return plugin_error(heif_error_Decoder_plugin_error, "the HEVC picture size is invalid or above the limits");
 
     const AVCodec* codec = avcodec_find_decoder(AV_CODEC_ID_HEVC);
-    if (!codec) return make_error(heif_error_Unsupported_feature, "libavcodec has no HEVC decoder");
+    if (!codec) return plugin_error(heif_error_Unsupported_feature, "libavcodec has no HEVC decoder");
     CodecRef c;
     c.ctx = avcodec_alloc_context3(codec);
-    if (!c.ctx) return make_error(heif_error_Memory_allocation_error, "could not allocate the HEVC decoder");
+    if (!c.ctx) return plugin_error(heif_error_Memory_allocation_error, "could not allocate the HEVC decoder");
     c.ctx->log_level_offset = kLogLevelOffset;  // silent: see the top of the file
     c.ctx->thread_count = 1;                    // decode on the caller's thread
     c.ctx->thread_type = 0;
     c.ctx->flags |= AV_CODEC_FLAG_UNALIGNED;    // crop exactly (the left edge too), as libde265
     if (avcodec_open2(c.ctx, codec, nullptr) < 0)
-        return make_error(heif_error_Decoder_plugin_error, "could not open the HEVC decoder");
+        return plugin_error(heif_error_Decoder_plugin_error, "could not open the HEVC decoder");
 
     PacketRef pkt;
     FrameRef frame;
-    if (!pkt.pkt || !frame.frame) return make_error(heif_error_Memory_allocation_error, "could not allocate the HEVC packet");
+    if (!pkt.pkt || !frame.frame) return plugin_error(heif_error_Memory_allocation_error, "could not allocate the HEVC packet");
     if (const int e = annex_b_packet(d->data, pkt.pkt))
-        return e == AVERROR(ENOMEM) ? make_error(heif_error_Memory_allocation_error, "could not allocate the HEVC packet")
-                                    : make_error(heif_error_Decoder_plugin_error, "malformed HEVC data (NAL unit lengths)");
+        return e == AVERROR(ENOMEM) ? plugin_error(heif_error_Memory_allocation_error, "could not allocate the HEVC packet")
+                                    : plugin_error(heif_error_Decoder_plugin_error, "malformed HEVC data (NAL unit lengths)");
     std::vector<std::uint8_t>().swap(d->data);
     const int r = decode_frames(c.ctx, pkt.pkt, frame.frame);
-    if (r == AVERROR(ENOMEM)) return make_error(heif_error_Memory_allocation_error, "HEVC decoder out of memory");
-    if (r < 0) return make_error(heif_error_Decoder_plugin_error, "the HEVC data could not be decoded");
+    if (r == AVERROR(ENOMEM)) return plugin_error(heif_error_Memory_allocation_error, "HEVC decoder out of memory");
+    if (r < 0) return plugin_error(heif_error_Decoder_plugin_error, "the HEVC data could not be decoded");
     if (static_cast<std::uint64_t>(frame.frame->width) * static_cast<std::uint64_t>(frame.frame->height) > limit)
-        return make_error(heif_error_Decoder_plugin_error, "the HEVC picture is larger than the limits allow");
+        return plugin_error(heif_error_Decoder_plugin_error, "the HEVC picture is larger than the limits allow");
     return to_heif_image(frame.frame, out);
 }
 
-heif_error decode_image_noexcept(void* raw, heif_image** out) noexcept {
-    try {
-        return decode_image(raw, out);
-    } catch (...) {
-        return make_error(heif_error_Decoder_plugin_error, "unexpected exception in the HEVC decoder");
-    }
-}
+constexpr char kUnexpected[] = "unexpected exception in the HEVC decoder";
 
-const heif_decoder_plugin kPlugin = {
-    3,  // plugin_api_version: libheif 1.15's
-    plugin_name,
-    nullptr,  // init_plugin
-    nullptr,  // deinit_plugin
-    supports,
-    new_decoder,
-    free_decoder,
-    push_data,
-    decode_image_noexcept,
-    set_strict_decoding,
-    "hashguard-hevc",
-};
+const heif_decoder_plugin kPlugin = plugin_table(plugin_name, supports, new_decoder, free_decoder, push_data,
+                                                 decode_noexcept<decode_image, kUnexpected>, "hashguard-hevc");
 
 }  // namespace
 
