@@ -26,10 +26,16 @@ std::vector<float> random_floats(std::size_t n) {
     return v;
 }
 
-void BM_Luma(benchmark::State& state, const Kernels* k, int width, int height) {
-    std::mt19937 rng(2);
+// A width x height RGB picture of random bytes.
+std::vector<std::uint8_t> random_rgb(int width, int height, unsigned seed) {
+    std::mt19937 rng(seed);
     std::vector<std::uint8_t> px(static_cast<std::size_t>(width) * height * 3);
     for (auto& p : px) p = static_cast<std::uint8_t>(rng());
+    return px;
+}
+
+void BM_Luma(benchmark::State& state, const Kernels* k, int width, int height) {
+    const std::vector<std::uint8_t> px = random_rgb(width, height, 2);
     int rows, cols;
     detail::luma_dims(width, height, true, rows, cols);
     std::vector<float> out(static_cast<std::size_t>(rows) * cols);
@@ -102,9 +108,7 @@ void BM_Hamming1xN(benchmark::State& state, const Kernels* k, std::size_t n) {
 // quality, DCT, 8 dihedral hashes: LumaPipeline's blur + finish) with kernel
 // set k, on random pixels.
 void BM_Core(benchmark::State& state, const Kernels* k, int width, int height) {
-    std::mt19937 rng(4);
-    std::vector<std::uint8_t> px(static_cast<std::size_t>(width) * height * 3);
-    for (auto& p : px) p = static_cast<std::uint8_t>(rng());
+    const std::vector<std::uint8_t> px = random_rgb(width, height, 4);
     int rows, cols;
     detail::luma_dims(width, height, true, rows, cols);
     auto lp = std::make_unique<detail::LumaPipeline>();
@@ -121,9 +125,7 @@ void BM_Core(benchmark::State& state, const Kernels* k, int width, int height) {
 // blur_decimate alone (luma, the four box passes, the 64x64 samples) on the
 // pre-resized (or whole) image of a width x height RGB picture.
 void BM_BlurDecimate(benchmark::State& state, const Kernels* k, int width, int height) {
-    std::mt19937 rng(5);
-    std::vector<std::uint8_t> px(static_cast<std::size_t>(width) * height * 3);
-    for (auto& p : px) p = static_cast<std::uint8_t>(rng());
+    const std::vector<std::uint8_t> px = random_rgb(width, height, 5);
     int rows, cols;
     detail::luma_dims(width, height, true, rows, cols);
     std::vector<std::int32_t> xs(static_cast<std::size_t>(cols)), ys(static_cast<std::size_t>(rows));
