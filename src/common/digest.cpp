@@ -77,7 +77,7 @@ const Crypto& crypto() noexcept {
 Error compute_digest(HashKind kind, const void* data, std::size_t len, Digest& out) noexcept {
     return detail::guard([&]() -> Error {
         if (detail::inject_fault(detail::FaultSite::digest))
-            return {Status::internal, std::string("injected failure: ") + detail::fault_site_name(detail::FaultSite::digest)};
+            return detail::injected_failure(detail::FaultSite::digest);
         out = Digest{};
         out.kind = kind;
         if (!data && len) return {Status::invalid_argument, "null data pointer with non-zero length"};

@@ -1,5 +1,7 @@
 #include "common/fault.hpp"
 
+#include <string>
+
 namespace hashguard::detail {
 
 std::atomic<FaultHook> g_fault_hook{nullptr};
@@ -16,6 +18,10 @@ const char* fault_site_name(FaultSite s) noexcept {
         case FaultSite::count: break;
     }
     return "unknown";
+}
+
+Error injected_failure(FaultSite site) {
+    return {Status::internal, std::string("injected failure: ") + fault_site_name(site)};
 }
 
 }  // namespace hashguard::detail

@@ -5,6 +5,8 @@
 #pragma once
 #include <atomic>
 
+#include "hashguard/status.hpp"
+
 namespace hashguard::detail {
 
 enum class FaultSite : int {
@@ -16,6 +18,9 @@ enum class FaultSite : int {
     count
 };
 const char* fault_site_name(FaultSite s) noexcept;
+
+/// The error an injected failure at `site` returns (internal, naming it).
+Error injected_failure(FaultSite site);
 
 /// Returns true to make the call at `site` fail.
 using FaultHook = bool (*)(FaultSite site);

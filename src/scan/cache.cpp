@@ -5,10 +5,6 @@
 
 namespace hashguard::scan {
 
-namespace {
-Error injected(detail::FaultSite s) { return {Status::internal, std::string("injected failure: ") + detail::fault_site_name(s)}; }
-}  // namespace
-
 void ResultCache::erase(std::list<Entry>::iterator it) {
     bytes_ -= it->bytes;
     map_.erase(it->key);
@@ -17,7 +13,7 @@ void ResultCache::erase(std::list<Entry>::iterator it) {
 
 Error ResultCache::find(const CacheKey& key, std::uint64_t generation, std::shared_ptr<const ScanResult>& out) {
     out.reset();
-    if (detail::inject_fault(detail::FaultSite::cache_find)) return injected(detail::FaultSite::cache_find);
+    if (detail::inject_fault(detail::FaultSite::cache_find)) return detail::injected_failure(detail::FaultSite::cache_find);
     return detail::guard([&]() -> Error {
         std::lock_guard<std::mutex> lock(mu_);
         auto it = map_.find(key);
@@ -34,7 +30,7 @@ Error ResultCache::find(const CacheKey& key, std::uint64_t generation, std::shar
 
 Error ResultCache::insert(const CacheKey& key, std::shared_ptr<const ScanResult> result, std::size_t max_entries,
                           std::size_t max_bytes) {
-    if (detail::inject_fault(detail::FaultSite::cache_insert)) return injected(detail::FaultSite::cache_insert);
+    if (detail::inject_fault(detail::FaultSite::cache_insert)) return detail::injected_failure(detail::FaultSite::cache_insert);
     return detail::guard([&]() -> Error {
         const std::size_t bytes = result->memory_bytes() + sizeof(Entry) + 64;
         if (max_entries == 0 || bytes > max_bytes) return {};

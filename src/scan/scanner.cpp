@@ -22,10 +22,6 @@ std::uint32_t micros_since(Clock::time_point t0) {
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count());
 }
 
-Error injected(detail::FaultSite s) {
-    return {Status::internal, std::string("injected failure: ") + detail::fault_site_name(s)};
-}
-
 // Where a result keeps the digest of kind k (md5, sha1 or sha256) and its flag.
 struct DigestSlot {
     Digest* digest;
@@ -441,7 +437,7 @@ Error decode_and_hash(ScanResult& out, const ScanOptions& opt, Work& w, const st
     out.height = w.image.height;
     t = Clock::now();
     PdqDihedral whole, inner;
-    if (detail::inject_fault(detail::FaultSite::pdq_hash)) return injected(detail::FaultSite::pdq_hash);
+    if (detail::inject_fault(detail::FaultSite::pdq_hash)) return detail::injected_failure(detail::FaultSite::pdq_hash);
     if (Error e = w.hasher.hash_dihedral(w.image, whole)) return e;
     out.has_pdq = !whole.degenerate;
     out.pdq = whole.hashes;
