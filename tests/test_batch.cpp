@@ -419,6 +419,13 @@ TEST_CASE("hashguard bench runs end to end and prints a table and JSON") {
     for (const auto& l : v.get("lists")->array) {
         CHECK(l.get("images_per_s")->number > 0);
         CHECK(l.get("matches_per_s")->number > 0);  // half the corpus is planted
+        // the ratio to decode alone: the median of rounds paired with their own decode figure
+        const double lo = l.get("time_vs_decode_only_min")->number, mid = l.get("time_vs_decode_only")->number,
+                     hi = l.get("time_vs_decode_only_max")->number;
+        CHECK(lo > 0);
+        CHECK(lo <= mid);
+        CHECK(mid <= hi);
+        CHECK(l.get("decode_only_images_per_s")->number > 0);
     }
     CHECK(str(v, "kernel").size() > 0);
     CHECK(v.get("folder_scan")->get("files_per_s")->number > 0);
