@@ -177,7 +177,7 @@ TEST_CASE("list build --binary stores the index and implicit ids; match uses the
     REQUIRE(hgtest::run(cli + " list build --binary " + bin + " -o " + snap, out) == 0);
     CHECK(out == snap + ": 3000 entries from 1 input(s); 0 duplicates merged, 0 bad lines skipped\n");
     REQUIRE(hgtest::run(cli + " list info " + snap, out) == 0);
-    CHECK(out.find("hashguard snapshot v2, pdq list, 3000 entries") != std::string::npos);
+    CHECK(out.find("hashguard snapshot v3, pdq list, 3000 entries") != std::string::npos);
     CHECK(out.find("index mih, implicit ids") != std::string::npos);
     CHECK(hgtest::run(cli + " match --list " + snap + " " + quote(photos() + "/messi5.jpg"), out) == 3);
     CHECK(out == "match,0,original," + snap + ",1234,," + photos() + "/messi5.jpg\n");

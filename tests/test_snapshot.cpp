@@ -148,8 +148,8 @@ TEST_CASE("Truncated, extended, bit-flipped and foreign files are refused") {
     magic[0] = 'X';
     expect(magic, "bad magic");
     auto version = good;
-    version[8] = 3;
-    expect(version, "version 3 is not supported");
+    version[8] = 4;
+    expect(version, "version 4 is not supported");
     auto bounds = good;
     bounds[72] ^= 0x40;  // strings_bytes
     expect(bounds, "corrupt header");
@@ -193,7 +193,7 @@ TEST_CASE("A snapshot stores its built index; read in place it answers as brute 
             std::unique_ptr<Snapshot> u;
             REQUIRE(Snapshot::open(p, u).ok());
             std::shared_ptr<Snapshot> snap(std::move(u));
-            CHECK(snap->version() == 2);
+            CHECK(snap->version() == 3);
             const std::string kind = std::string(spec).substr(0, 3) == "mih" ? "mih" : "scan";
             CHECK(snap->index_kind() == (std::string(spec) == "auto" ? (n >= 1000 ? "mih" : "scan") : kind));
             CHECK(detail::SnapshotAccess::stored_radius(*snap) == 31);
@@ -293,6 +293,45 @@ TEST_CASE("Binary lists store no ids: implicit 1-based ids, and load_binary_hash
     CHECK(e.code == Status::list_format);
     CHECK(e.message == bin + ": 1631 bytes is not a whole number of 32-byte PDQ hashes");
     std::remove(bin.c_str());
+    std::remove(p.c_str());
+}
+
+TEST_CASE("Version 2 snapshots still open: their scan planes are used, their MIH tables (the old layout) are not") {
+    const std::string p = tmp_path("v2.snap");
+    HashList l = sample_pdq(1500);
+    for (const char* spec : {"mih", "scan"}) {
+        INFO(spec);
+        SnapshotOptions opt;
+        opt.index = spec;
+        REQUIRE(save_snapshot(l, p, opt).ok());
+        auto b = file_bytes(p);
+        REQUIRE(b[8] == 3);
+        b[8] = 2;  // the header is outside the checksum: a version 2 file of the same bytes
+        write_bytes(p, b);
+        std::unique_ptr<Snapshot> u;
+        REQUIRE(Snapshot::open(p, u).ok());
+        std::shared_ptr<Snapshot> snap(std::move(u));
+        CHECK(snap->version() == 2);
+        std::unique_ptr<PdqIndex> idx;
+        REQUIRE(detail::SnapshotAccess::stored_index(*snap, snap, idx).ok());
+        if (std::string(spec) == "mih") {
+            // A v2 reader took these tables as (begin, end) offsets: never read as slots or offsets.
+            CHECK(snap->index_kind().empty());
+            CHECK_FALSE(idx);
+            CHECK(detail::SnapshotAccess::stored_radius(*snap) == -1);
+        } else {
+            CHECK(snap->index_kind() == "scan");
+            REQUIRE(idx);
+            hgtest::Rng rng(21);
+            const auto qs = queries_for(l.pdq, rng);
+            std::vector<IndexMatch> got;
+            REQUIRE(idx->range_search(qs.data(), qs.size(), 31, got).ok());
+            CHECK(got == hgtest::brute_range(l.pdq, qs, 31));
+        }
+        HashList back;
+        REQUIRE(snap->to_list(back).ok());
+        CHECK(back.pdq == l.pdq);
+    }
     std::remove(p.c_str());
 }
 

@@ -13,8 +13,13 @@
 //   pdq index     (version 2, optional) a built PDQ index: a 128-byte section header
 //                 (char kind[8] "mih"/"scan", u32 param, i32 radius, u32 parts,
 //                 u32 zero, u64 part_off[4], u64 part_bytes[4], offsets from the
-//                 section's start) and its arrays (mih: offset tables, ids; scan:
+//                 section's start) and its arrays (mih: slot tables, ids; scan:
 //                 bit-sliced planes). MIH reads the hashes section as its rows.
+//                 Version 3 is version 2 with MIH's tables as slots (mih.cpp:
+//                 empty, one id, or the start of a run whose last id is marked)
+//                 instead of (begin, end) offsets; a version 2 file's MIH tables
+//                 are not used (the index is built from its hashes on load),
+//                 its scan planes are.
 // Flag 1 (implicit ids): no index or strings sections; id i is i + 1, no metadata.
 //
 // Version 1's checksum is XXH3-64 of bytes [128, file_bytes). Version 2's is
@@ -54,7 +59,7 @@ namespace hashguard {
 namespace {
 
 constexpr char kMagic[8] = {'H', 'G', 'S', 'N', 'A', 'P', 0, 0};
-constexpr std::uint32_t kVersion = 2;
+constexpr std::uint32_t kVersion = 3;
 constexpr std::size_t kHeader = 128, kIndexHeader = 128;
 constexpr std::size_t kPdqRecord = 32, kExactRecord = 40;
 constexpr std::uint64_t kImplicitIds = 1;
@@ -373,8 +378,8 @@ Error Snapshot::verify(std::unique_ptr<Snapshot>& s, const std::string& path) {
     Header h;
     std::memcpy(&h, s->base_, sizeof h);
     if (std::memcmp(h.magic, kMagic, 8) != 0) return bad("not a hashguard snapshot (bad magic)");
-    if (h.version != 1 && h.version != kVersion)
-        return bad("snapshot version " + std::to_string(h.version) + " is not supported (expected 1 or 2)");
+    if (h.version < 1 || h.version > kVersion)
+        return bad("snapshot version " + std::to_string(h.version) + " is not supported (expected 1, 2 or 3)");
     if (h.kind > 1) return bad("unknown list kind " + std::to_string(h.kind));
     if (h.file_bytes != size)
         return bad("truncated or extended: header says " + std::to_string(h.file_bytes) + " bytes, file has " +
@@ -429,6 +434,7 @@ Error Snapshot::verify(std::unique_ptr<Snapshot>& s, const std::string& path) {
     s->checksum_ = h.checksum;
     s->pdq_index_off_ = has_index ? h.pdq_index_off : 0;
     if (has_index) s->index_kind_ = std::string(ih.kind, strnlen(ih.kind, sizeof ih.kind));
+    if (h.version == 2 && s->index_kind_ == "mih") s->index_kind_.clear();  // the old table layout: rebuilt on load
     return {};
 }
 
