@@ -317,10 +317,12 @@ TEST_CASE("Version 2 snapshots still open: their scan planes are used, their MIH
         if (std::string(spec) == "mih") {
             // A v2 reader took these tables as (begin, end) offsets: never read as slots or offsets.
             CHECK(snap->index_kind().empty());
+            CHECK(snap->stored_index_outdated());
             CHECK_FALSE(idx);
             CHECK(detail::SnapshotAccess::stored_radius(*snap) == -1);
         } else {
             CHECK(snap->index_kind() == "scan");
+            CHECK_FALSE(snap->stored_index_outdated());
             REQUIRE(idx);
             hgtest::Rng rng(21);
             const auto qs = queries_for(l.pdq, rng);

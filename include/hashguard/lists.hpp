@@ -161,12 +161,17 @@ public:
     /// Empty when the ids are implicit (implicit_ids(): id i is i + 1).
     std::string_view id(std::size_t i) const noexcept;
     std::string_view metadata(std::size_t i) const noexcept;
-    /// Format version (1 or 2).
+    /// Format version (1, 2 or 3).
     std::uint32_t version() const noexcept { return version_; }
     /// True when entry i's id is i + 1 and there is no metadata (nothing stored).
     bool implicit_ids() const noexcept { return implicit_ids_; }
-    /// The stored index's kind ("mih", "scan"), or empty when none is stored.
+    /// The stored index's kind ("mih", "scan"), or empty when none is stored or
+    /// the stored one is not used (stored_index_outdated()).
     const std::string& index_kind() const noexcept { return index_kind_; }
+    /// True when the file stores an index in a layout this version no longer
+    /// reads (a version 2 file's MIH tables): the index is built from the
+    /// hashes on load; `hashguard list build OLD -o NEW` stores it again.
+    bool stored_index_outdated() const noexcept { return outdated_index_; }
     /// The raw hash section: 32 bytes per PDQ hash (words 0..15, little-endian)
     /// or 40 per digest (kind, size, 6 zero bytes, then 32 digest bytes).
     const std::uint8_t* hash_bytes() const noexcept;
@@ -189,7 +194,7 @@ private:
     ListKind kind_ = ListKind::pdq;
     std::uint64_t hashes_off_ = 0, index_off_ = 0, strings_off_ = 0, strings_bytes_ = 0, checksum_ = 0;
     std::uint32_t version_ = 0;
-    bool implicit_ids_ = false;
+    bool implicit_ids_ = false, outdated_index_ = false;
     std::uint64_t pdq_index_off_ = 0;
     std::string index_kind_;
 };

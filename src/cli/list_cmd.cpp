@@ -28,7 +28,10 @@ int list_info(int argc, char** argv) {
             rc = 1;
             continue;
         }
-        const std::string index = snap->index_kind().empty() ? "none" : snap->index_kind();
+        const std::string index = snap->stored_index_outdated() ? "mih (version 2 layout, not used: built on load; "
+                                                                  "'hashguard list build' stores it again)"
+                                  : snap->index_kind().empty() ? "none"
+                                                               : snap->index_kind();
         std::printf("%s: hashguard snapshot v%u, %s list, %zu entries, %zu bytes (%.1f per entry), index %s, %s ids, "
                     "xxh3 %016llx (verified)\n",
                     f.c_str(), snap->version(), snap->kind() == ListKind::pdq ? "pdq" : "exact-hash", snap->size(),

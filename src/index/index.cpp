@@ -308,6 +308,7 @@ bool fixed_mih_chunks(std::string_view s, int& chunks) {
 // tables (4 MiB) are not worth it. The BK-tree lost to one or the other
 // everywhere (it prunes little at these radii in 256 bits): never chosen.
 std::string_view auto_index(std::size_t n, int radius) {
+    if (n >= detail::kMihMaxHashes) return "scan";  // MIH's ids are 31 bits
     const int mih_up_to = n < 1'000 ? -1 : n < 3'000 ? 16 : n < 300'000 ? 31 : n < 3'000'000 ? 40 : 47;
     return radius <= mih_up_to ? "mih" : "scan";
 }
@@ -324,9 +325,12 @@ Error make_pdq_index(std::string_view spec, const std::vector<Hash256>& hashes, 
         if (s == "auto") s = auto_index(hashes.size(), radius);
         int chunks = 0;
         if (s == "scan") out = std::make_unique<ScanIndex>(hashes);
+        else if ((s == "mih" || fixed_mih_chunks(s, chunks)) && hashes.size() >= detail::kMihMaxHashes)
+            return {Status::invalid_argument, "index spec '" + std::string(spec) + "': MIH holds at most 2^31-2 hashes, not " +
+                                                  std::to_string(hashes.size()) + " (use 'scan' or 'auto')"};
         else if (s == "mih") out = detail::make_mih_index(hashes, detail::mih_shape(hashes.size(), radius));
         else if (fixed_mih_chunks(s, chunks)) {
-            // A fixed shape's tables do not shrink with the list: mih:9 is ~14 GB of offsets whatever n is.
+            // A fixed shape's tables do not shrink with the list: mih:9 is ~14 GB of slots whatever n is.
             const auto shape = detail::mih_shape_of(chunks);
             const std::size_t bytes = detail::mih_table_bytes(shape, hashes.size());
             if (bytes > std::max<std::size_t>(256 * hashes.size(), std::size_t{256} << 20))

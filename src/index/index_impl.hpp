@@ -130,8 +130,12 @@ MihShape mih_shape(std::size_t n, int radius);
 /// sum (radius_i + 1) = radius + 1).
 std::array<int, kMihMaxChunks> mih_probe_radii(const MihShape& shape, std::size_t n, int radius);
 
-/// Bytes of MIH's offset tables and ids for n hashes (hashes not included).
+/// Bytes of MIH's slot tables and ids for n hashes (hashes not included).
 std::size_t mih_table_bytes(const MihShape& shape, std::size_t n);
+
+/// MIH's ids are 31 bits (the top bit marks a slot's single id and a run's
+/// last id): it holds fewer hashes than this.
+inline constexpr std::size_t kMihMaxHashes = 0x7FFFFFFF;
 
 std::unique_ptr<PdqIndex> make_mih_index(const std::vector<Hash256>& hashes, const MihShape& shape);
 
@@ -141,7 +145,7 @@ std::unique_ptr<PdqIndex> make_mih_index(const std::vector<Hash256>& hashes, con
 struct IndexArrays {
     std::string_view kind;   ///< "mih" or "scan"
     std::uint32_t param = 0; ///< mih: the chunk count
-    std::vector<std::pair<const void*, std::size_t>> parts;  ///< mih: offsets, ids; scan: planes
+    std::vector<std::pair<const void*, std::size_t>> parts;  ///< mih: slot tables, ids; scan: planes
 };
 
 /// Implemented by the indexes a snapshot can store.
@@ -160,7 +164,7 @@ inline bool index_arrays(const PdqIndex& index, IndexArrays& out) {
     return s != nullptr;
 }
 
-/// MIH over stored arrays (n rows of 4 words, the shape's offset tables, and
+/// MIH over stored arrays (n rows of 4 words, the shape's slot tables, and
 /// chunks x n ids), which `keep` keeps alive. Table values are clamped where
 /// read, so any bytes are memory-safe (sizes are the caller's to check).
 std::unique_ptr<PdqIndex> adopt_mih_index(const MihShape& shape, std::size_t n, const std::uint64_t* words,

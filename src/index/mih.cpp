@@ -170,7 +170,7 @@ public:
     // Builds the tables (owned, on huge pages).
     MihIndex(const std::vector<Hash256>& h, const MihShape& shape)
         : own_words_(pack(h)), n_(h.size()), shape_(shape) {
-        if (n_ >= kIdMask) throw std::length_error("MIH holds fewer than 2^31 - 1 hashes");
+        if (n_ >= kMihMaxHashes) throw std::length_error("MIH holds fewer than 2^31 - 1 hashes");
         set_bases();
         own_offsets_.resize(base_[shape_.chunks]);  // every entry written by build_chunk
         own_ids_.resize(static_cast<std::size_t>(shape_.chunks) * n_);

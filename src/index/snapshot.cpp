@@ -347,7 +347,9 @@ bool index_section_ok(const std::uint8_t* sec, std::uint64_t bytes, std::uint64_
     std::uint64_t expect[4] = {};
     const std::string_view kind(ih.kind, strnlen(ih.kind, sizeof ih.kind));
     if (kind == "mih") {
-        if (ih.parts != 2 || ih.param < detail::kMihMinChunks || ih.param > detail::kMihMaxChunks) return false;
+        if (ih.parts != 2 || ih.param < detail::kMihMinChunks || ih.param > detail::kMihMaxChunks ||
+            count >= detail::kMihMaxHashes)
+            return false;
         const detail::MihShape shape = detail::mih_shape_of(static_cast<int>(ih.param));
         expect[1] = 4 * count * ih.param;
         expect[0] = detail::mih_table_bytes(shape, count) - expect[1];
@@ -434,7 +436,10 @@ Error Snapshot::verify(std::unique_ptr<Snapshot>& s, const std::string& path) {
     s->checksum_ = h.checksum;
     s->pdq_index_off_ = has_index ? h.pdq_index_off : 0;
     if (has_index) s->index_kind_ = std::string(ih.kind, strnlen(ih.kind, sizeof ih.kind));
-    if (h.version == 2 && s->index_kind_ == "mih") s->index_kind_.clear();  // the old table layout: rebuilt on load
+    if (h.version == 2 && s->index_kind_ == "mih") {  // the old table layout: built from the hashes on load
+        s->index_kind_.clear();
+        s->outdated_index_ = true;
+    }
     return {};
 }
 

@@ -1,8 +1,8 @@
 // libFuzzer target: the binary snapshot loader and the indexes a snapshot
 // stores. Most inputs fail the checksum, so half the time the target first
 // makes the header's file size and checksum (offsets 24 and 80, see the layout
-// in src/index/snapshot.cpp: version 1 XXH3-64 of the bytes, version 2 XXH3-64
-// of the one block's XXH3-64 below 64 MiB) agree with the bytes, to reach the
+// in src/index/snapshot.cpp: version 1 XXH3-64 of the bytes, versions 2 and 3
+// XXH3-64 of the one block's XXH3-64 below 64 MiB) agree with the bytes, to reach the
 // section-bound, string-index and stored-index checks. A verified snapshot
 // with an index is searched through it: any table bytes must stay in bounds.
 #include <xxhash.h>
