@@ -321,7 +321,8 @@ private:
     void probe_slots(const std::vector<std::uint64_t>& qw, std::size_t nq, const std::array<int, kMihMaxChunks>& radii,
                      Scratch& s, F&& window) const;
     void read_runs(Scratch& s) const;
-    void expand_runs(Scratch& s) const;
+    template <class V>
+    void expand_runs(Scratch& s, V&& verify) const;
 
     HugeVector<std::uint64_t> own_words_;
     HugeVector<std::uint32_t> own_offsets_, own_ids_;
@@ -365,16 +366,28 @@ void MihIndex::search(const Hash256* qs, std::size_t nq, int radius, std::size_t
     s.slots.clear();
     s.pairs.clear();
     s.found.clear();
+    auto by_query_entry = [](const kernels::RangeHit& a, const kernels::RangeHit& b) {
+        return a.query != b.query ? a.query < b.query : a.entry < b.entry;
+    };
+    auto same_hit = [](const kernels::RangeHit& a, const kernels::RangeHit& b) {
+        return a.query == b.query && a.entry == b.entry;
+    };
+    std::size_t compact_at = std::size_t{1} << 16;  // hits kept before duplicates are merged
     auto verify = [&] {
         s.hits.resize(s.pairs.size());
         const std::size_t k =
             kernels::active().range_pairs(qw.data(), words_, s.pairs.data(), s.pairs.size(), radius, s.hits.data());
         s.found.insert(s.found.end(), s.hits.begin(), s.hits.begin() + static_cast<std::ptrdiff_t>(k));
         s.pairs.clear();
+        if (s.found.size() >= compact_at) {  // a match seen through many chunks (or a stored table's repeats)
+            std::sort(s.found.begin(), s.found.end(), by_query_entry);
+            s.found.erase(std::unique(s.found.begin(), s.found.end(), same_hit), s.found.end());
+            compact_at = std::max(compact_at, 2 * s.found.size());
+        }
     };
     auto window = [&] {  // the slots so far into runs, the runs into candidates, verified by the thousand
         read_runs(s);
-        expand_runs(s);
+        expand_runs(s, verify);
         s.slots.clear();
         if (s.pairs.size() >= kPairWindow) verify();
     };
@@ -382,9 +395,6 @@ void MihIndex::search(const Hash256* qs, std::size_t nq, int radius, std::size_t
     window();
     verify();
     const std::size_t found = s.found.size();
-    auto by_query_entry = [](const kernels::RangeHit& a, const kernels::RangeHit& b) {
-        return a.query != b.query ? a.query < b.query : a.entry < b.entry;
-    };
     std::sort(s.found.begin(), s.found.end(), by_query_entry);
     for (std::size_t i = 0; i < found; ++i)
         if (i == 0 || s.found[i].query != s.found[i - 1].query || s.found[i].entry != s.found[i - 1].entry)
@@ -437,7 +447,10 @@ void MihIndex::read_runs(Scratch& s) const {
 
 // A run's ids up to the one marked last (or its chunk's end, for a stored
 // table); each candidate's hash line is prefetched as soon as its id is read.
-void MihIndex::expand_runs(Scratch& s) const {
+// Candidates past 4 windows are verified on the way, so a huge bucket (or a
+// stored table whose runs never end) cannot grow the buffer past that.
+template <class V>
+void MihIndex::expand_runs(Scratch& s, V&& verify) const {
     constexpr std::size_t kAhead = 16;
     const std::size_t n = s.runs.size();  // appended to s.pairs
     const auto last = static_cast<std::uint32_t>(n_ - 1);
@@ -448,6 +461,7 @@ void MihIndex::expand_runs(Scratch& s) const {
             const std::uint32_t id = std::min(v & kIdMask, last);  // a stored table: any value stays in bounds
             __builtin_prefetch(&words_[4 * static_cast<std::size_t>(id)]);
             s.pairs.push_back({id, s.runs[i].query});
+            if (s.pairs.size() >= 4 * kPairWindow) verify();
             if (v & kSingle) break;
         }
     }
