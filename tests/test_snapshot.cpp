@@ -415,6 +415,14 @@ TEST_CASE("A stored index with a valid checksum but a wrong shape is refused; an
     b = good;
     b[88] = 4;  // an unknown flag
     refused(b, "corrupt header (unknown flags)");
+    // The index stored in `bytes` (resealed: a valid checksum), read in place.
+    auto stored_in = [&](std::vector<std::uint8_t> bytes) {
+        reseal(bytes);
+        write_bytes(p, bytes);
+        std::unique_ptr<Snapshot> u;
+        REQUIRE(Snapshot::open(p, u).ok());
+        return stored(std::shared_ptr<Snapshot>(std::move(u)));
+    };
     // Random table contents under a valid checksum: the lookups stay in bounds
     // (ASan checks this run), whatever they answer.
     hgtest::Rng rng(5);
@@ -422,11 +430,7 @@ TEST_CASE("A stored index with a valid checksum but a wrong shape is refused; an
         b = good;
         for (std::size_t i = sec + 128; i < b.size(); ++i)
             if (round < 10 || rng.below(4) == 0) b[i] = static_cast<std::uint8_t>(rng.next());
-        reseal(b);
-        write_bytes(p, b);
-        std::unique_ptr<Snapshot> u;
-        REQUIRE(Snapshot::open(p, u).ok());
-        const auto idx = stored(std::shared_ptr<Snapshot>(std::move(u)));
+        const auto idx = stored_in(b);
         const auto qs = queries_for(l.pdq, rng);
         for (const int r : {0, 31, 63}) {
             std::vector<IndexMatch> got;
@@ -445,11 +449,7 @@ TEST_CASE("A stored index with a valid checksum but a wrong shape is refused; an
     const std::uint64_t part0 = sec + u64_at(good, sec + 24), part1 = sec + u64_at(good, sec + 32);
     std::fill(b.begin() + static_cast<std::ptrdiff_t>(part0), b.begin() + static_cast<std::ptrdiff_t>(part1), 0);
     for (std::size_t i = part1 + 3; i < b.size(); i += 4) b[i] &= 0x7F;
-    reseal(b);
-    write_bytes(p, b);
-    std::unique_ptr<Snapshot> u;
-    REQUIRE(Snapshot::open(p, u).ok());
-    const auto idx = stored(std::shared_ptr<Snapshot>(std::move(u)));
+    const auto idx = stored_in(b);
     const auto qs = queries_for(l.pdq, rng);
     for (const int r : {0, 31}) {
         std::vector<IndexMatch> got;

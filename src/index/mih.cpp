@@ -394,11 +394,10 @@ void MihIndex::search(const Hash256* qs, std::size_t nq, int radius, std::size_t
     probe_slots(qw, nq, radii, s, window);
     window();
     verify();
-    const std::size_t found = s.found.size();
     std::sort(s.found.begin(), s.found.end(), by_query_entry);
-    for (std::size_t i = 0; i < found; ++i)
-        if (i == 0 || s.found[i].query != s.found[i - 1].query || s.found[i].entry != s.found[i - 1].entry)
-            out.push_back({static_cast<std::uint32_t>(q0 + s.found[i].query), s.found[i].entry, s.found[i].distance});
+    s.found.erase(std::unique(s.found.begin(), s.found.end(), same_hit), s.found.end());
+    for (const kernels::RangeHit& h : s.found)
+        out.push_back({static_cast<std::uint32_t>(q0 + h.query), h.entry, h.distance});
 }
 
 // Every probe slot of the batch, handed on by windows of kSlotWindow.
