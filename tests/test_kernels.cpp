@@ -53,6 +53,7 @@ TEST_CASE("Kernel sets: scalar is always available; the CPU's sets are listed") 
     // run time; here it is a failure.
     if (kernels::cpu_features() & kernels::kFeatureAVX2) CHECK(kernels::find("avx2") != nullptr);
     if (kernels::cpu_features() & kernels::kFeatureAVX512) CHECK(kernels::find("avx512") != nullptr);
+    if (kernels::cpu_features() & kernels::kFeatureVBMI) CHECK(kernels::find("avx512vbmi") != nullptr);
 #endif
 }
 
@@ -128,7 +129,7 @@ TEST_CASE("SIMD blur_decimate equals the scalar whole-buffer oracle on awkward s
     const std::pair<int, int> sizes[] = {{1, 1},     {5, 5},     {1, 700},   {700, 1},   {5, 700},  {700, 5},
                                          {63, 65},   {65, 63},   {64, 64},   {17, 33},   {33, 17},  {513, 511},
                                          {511, 513}, {512, 512}, {1000, 750}, {31, 4097}, {4097, 31}, {100, 9000},
-                                         {2000, 1500}};
+                                         {2000, 1500}, {1920, 1080}, {2700, 20}};
     int checked = 0;
     for (auto [w, h] : sizes)
         for (int ch : {1, 3}) {

@@ -132,7 +132,7 @@ struct Bits256 {
 #undef HG_TARGET
 
 const Kernels kAvx2 = {"avx2", kFeatureAVX2, luma_row_generic<V8>, box_rows_generic<V8>, box_cols_generic<V8>,
-                       blur_scratch_stream, blur_decimate_stream<V8, luma_row_generic<V8>>, dct_generic<V8>, hamming_1xn, range_rows_generic<Popcnt>, range_pairs_generic<Popcnt>,
+                       blur_scratch_stream<LumaFn<luma_row_generic<V8>>>, blur_decimate_stream<V8, LumaFn<luma_row_generic<V8>>>, dct_generic<V8>, hamming_1xn, range_rows_generic<Popcnt>, range_pairs_generic<Popcnt>,
                        range_sliced_generic<Bits256>};
 
 }  // namespace

@@ -24,6 +24,7 @@
 #include "kernels/reference.hpp"
 
 #define HG_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512vpopcntdq,avx2,popcnt")))
+#define HG_VBMI __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512vpopcntdq,avx512vbmi,avx2,popcnt")))
 
 namespace hashguard::kernels {
 
@@ -190,12 +191,101 @@ struct Popcnt {
 #include "kernels/generic_range.hpp"
 #undef HG_TARGET
 
+// ---- Luma through byte permutes (the avx512vbmi set) ----
+//
+// Sixteen inserts per vector (gather4) keep the shuffle port busy for ~15
+// cycles per 16 pixels. With VBMI, the pixels of a block of 16 columns are
+// picked out of the 64-byte windows that start at the block's first pixel:
+// one vpermb per window puts its bytes into place (R in bytes 0-15, G in
+// 16-31, B in 32-47), merged under the mask of the bytes that window holds.
+// Which byte goes where depends only on xs, the same for every row, so the
+// indices are computed once per image (the plan). Blocks whose pixels span
+// more than kWindows windows (a source more than ~5x wider than the output),
+// and blocks whose windows would read past `avail`, take gather4. The
+// arithmetic per lane is luma_row_generic's, in its order.
+struct alignas(64) PermBlock {
+    __m512i idx[4];
+    __mmask64 mask[4];
+    std::int32_t base;  // byte offset of the block's first pixel
+    std::int32_t windows;  // 1..kWindows; 0: gather4
+};
+
+struct LumaVbmi {
+    static constexpr int kWindows = 4;
+    static std::size_t plan_bytes(int cols) { return static_cast<std::size_t>(cols / 16) * sizeof(PermBlock); }
+    HG_AVX512 static void plan(const LumaSource& src, int cols, void* mem) {
+        PermBlock* blocks = static_cast<PermBlock*>(mem);
+        const int ch = src.view.channels == 1 ? 1 : 3;  // bytes each pixel's luma reads
+        for (int bi = 0; bi < cols / 16; ++bi) {
+            PermBlock& b = blocks[bi];
+            const std::int32_t* xs = src.xs + 16 * bi;
+            alignas(64) std::uint8_t idx[kWindows][64] = {};
+            std::uint64_t mask[kWindows] = {};
+            b.base = xs[0];
+            b.windows = 1;
+            for (int l = 0; l < 16 && b.windows; ++l)
+                for (int c = 0; c < ch; ++c) {
+                    const std::int64_t off = static_cast<std::int64_t>(xs[l]) - b.base + c;
+                    if (off < 0 || off >= 64 * kWindows) {  // resampling never goes backwards; be safe
+                        b.windows = 0;
+                        break;
+                    }
+                    const int w = static_cast<int>(off / 64), lane = 16 * c + l;
+                    idx[w][lane] = static_cast<std::uint8_t>(off % 64);
+                    mask[w] |= std::uint64_t{1} << lane;
+                    b.windows = std::max(b.windows, w + 1);
+                }
+            for (int w = 0; w < kWindows; ++w) {
+                b.idx[w] = _mm512_load_si512(idx[w]);
+                b.mask[w] = mask[w];
+            }
+        }
+    }
+    HG_VBMI static void row(const void* plan, const std::uint8_t* row, std::size_t avail, const std::int32_t* xs,
+                            int ch, float* o, int cols) {
+        const PermBlock* blocks = static_cast<const PermBlock*>(plan);
+        const __m512 kr = _mm512_set1_ps(kLumaR), kg = _mm512_set1_ps(kLumaG), kb = _mm512_set1_ps(kLumaB);
+        int x = 0;
+        for (; x + 16 <= cols; x += 16) {
+            const PermBlock& b = blocks[x / 16];
+            if (b.windows == 0 || static_cast<std::size_t>(b.base) + 64 * static_cast<std::size_t>(b.windows) > avail) {
+                luma_row_generic<V16>(row, avail, xs + x, ch, o + x, 16);
+                continue;
+            }
+            const std::uint8_t* p = row + b.base;
+            __m512i px = _mm512_permutexvar_epi8(b.idx[0], _mm512_loadu_si512(p));
+            for (int w = 1; w < b.windows; ++w)
+                px = _mm512_mask_permutexvar_epi8(px, b.mask[w], b.idx[w], _mm512_loadu_si512(p + 64 * w));
+            const __m512 r = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm512_castsi512_si128(px)));
+            if (ch == 1) {
+                _mm512_storeu_ps(o + x, r);
+                continue;
+            }
+            const __m512 g = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(px, 1)));
+            const __m512 bl = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(px, 2)));
+            const __m512 rg = _mm512_add_ps(_mm512_mul_ps(kr, r), _mm512_mul_ps(kg, g));
+            _mm512_storeu_ps(o + x, _mm512_add_ps(rg, _mm512_mul_ps(kb, bl)));
+        }
+        for (; x < cols; ++x) o[x] = luma_pixel(row + xs[x], ch);
+    }
+};
+
 }  // namespace
 
 const Kernels* avx512_kernels() noexcept {
     static const Kernels k = {"avx512", kFeatureAVX512 | kFeatureAVX2, luma_row_generic<V16>,
-                              box_rows_generic<V16>, box_cols_generic<V16>, blur_scratch_stream,
-                              blur_decimate_stream<V16, luma_row_generic<V16>>, dct_generic<V16>, hamming_1xn,
+                              box_rows_generic<V16>, box_cols_generic<V16>, blur_scratch_stream<LumaFn<luma_row_generic<V16>>>,
+                              blur_decimate_stream<V16, LumaFn<luma_row_generic<V16>>>, dct_generic<V16>, hamming_1xn,
+                              range_rows, range_pairs_generic<Popcnt>, range_sliced_generic<Bits512>};
+    return &k;
+}
+
+// The AVX-512 set with the hash core's luma through byte permutes; every
+// other kernel is the avx512 set's.
+const Kernels* avx512vbmi_kernels() noexcept {
+    static const Kernels k = {"avx512vbmi", kFeatureAVX512 | kFeatureAVX2 | kFeatureVBMI, luma_row_generic<V16>,
+                              box_rows_generic<V16>, box_cols_generic<V16>, blur_scratch_stream<LumaVbmi>,
+                              blur_decimate_stream<V16, LumaVbmi>, dct_generic<V16>, hamming_1xn,
                               range_rows, range_pairs_generic<Popcnt>, range_sliced_generic<Bits512>};
     return &k;
 }

@@ -44,6 +44,7 @@ unsigned detect() {
                avx512vl = b & (1u << 31), vpopcntdq = c & (1u << 14);
     if ((f & kFeatureAVX2) && avx512f && avx512dq && avx512bw && avx512vl && vpopcntdq && zmm_state)
         f |= kFeatureAVX512;
+    if ((f & kFeatureAVX512) && (c & (1u << 1))) f |= kFeatureVBMI;
     return f;
 }
 #elif defined(__aarch64__)
@@ -176,7 +177,7 @@ unsigned cpu_features() noexcept {
 const KernelList& compiled() noexcept {
     static const KernelList sets = [] {
         KernelList v;
-        for (const Kernels* k : {avx512_kernels(), avx2_kernels(), neon_kernels()})
+        for (const Kernels* k : {avx512vbmi_kernels(), avx512_kernels(), avx2_kernels(), neon_kernels()})
             if (k) v.push_back(k);
         v.push_back(&scalar_kernels());
         return v;
@@ -195,14 +196,14 @@ bool usable(const Kernels& k) noexcept {
     if ((k.required & cpu_features()) != k.required) return false;
     if (k.required == 0) return true;  // scalar: the oracle itself
     static std::mutex mu;
-    static const Kernels* seen[4];
-    static bool passed[4];
+    static const Kernels* seen[5];
+    static bool passed[5];
     static int count = 0;
     std::lock_guard<std::mutex> lock(mu);
     for (int i = 0; i < count; ++i)
         if (seen[i] == &k) return passed[i];
     const bool ok = self_check(k);
-    if (count < 4) {
+    if (count < 5) {
         seen[count] = &k;
         passed[count++] = ok;
     }
@@ -243,6 +244,7 @@ const Kernels* avx2_kernels() noexcept { return nullptr; }
 #endif
 #if !defined(__x86_64__)
 const Kernels* avx512_kernels() noexcept { return nullptr; }
+const Kernels* avx512vbmi_kernels() noexcept { return nullptr; }
 #endif
 #if !defined(__aarch64__)
 const Kernels* neon_kernels() noexcept { return nullptr; }

@@ -278,8 +278,9 @@ struct StreamLayout {
     BoxPhases v;
     int lag, ring;
     std::size_t ld;  // floats per row of the row buffers
-    std::size_t x, y, ring_a, ring_b, sums, sums2, tu, total;
-    explicit StreamLayout(const BlurShape& b) : v(b.rows, b.window_v) {
+    std::size_t x, y, ring_a, ring_b, sums, sums2, tu, plan, total;
+    // plan_bytes: room for the luma policy's per-image plan (0: none).
+    StreamLayout(const BlurShape& b, std::size_t plan_bytes) : v(b.rows, b.window_v) {
         lag = (v.p1 + kGroup - 1) / kGroup;
         ring = (kGroup * lag + kGroup + v.p2 + kGroup - 1) / kGroup * kGroup;
         const std::size_t cw = (static_cast<std::size_t>(b.cols) + 15) / 16 * 16;
@@ -291,11 +292,29 @@ struct StreamLayout {
         sums = ring_b + static_cast<std::size_t>(ring) * 64;
         sums2 = sums + cw;
         tu = sums2 + 64;
-        total = tu + 2 * static_cast<std::size_t>(kGroup) * cw + 16;  // + 16: room to align the base
+        plan = tu + 2 * static_cast<std::size_t>(kGroup) * cw;  // 64-byte aligned: every region is 16 floats whole
+        total = plan + (plan_bytes + 63) / 64 * 16 + 16;        // + 16: room to align the base
     }
 };
 
-inline std::size_t blur_scratch_stream(const BlurShape& b) { return StreamLayout(b).total; }
+// How blur_decimate_stream computes a luma row: a set's luma_row function,
+// with no per-image plan. A policy provides plan_bytes(cols) (scratch bytes
+// for its plan, 64-byte aligned), plan(src, cols, mem) (built once per image)
+// and row(plan, row, avail, xs, channels, out, cols) (luma_row's contract).
+template <void (*F)(const std::uint8_t*, std::size_t, const std::int32_t*, int, float*, int)>
+struct LumaFn {
+    static constexpr std::size_t plan_bytes(int) { return 0; }
+    static void plan(const LumaSource&, int, void*) {}
+    HG_TARGET static void row(const void*, const std::uint8_t* r, std::size_t avail, const std::int32_t* xs, int ch,
+                              float* o, int cols) {
+        F(r, avail, xs, ch, o, cols);
+    }
+};
+
+template <class Luma>
+std::size_t blur_scratch_stream(const BlurShape& b) {
+    return StreamLayout(b, Luma::plan_bytes(b.cols)).total;
+}
 
 // The running sums of a vertical pass over N vectors of columns, resumed for
 // output rows [o0, o1): per output row the reference's phase step (p1's
@@ -375,13 +394,15 @@ HG_TARGET void vert_all(const StreamLayout& L, int cols, int o0, int o1, const f
     if (c < cols) vert_strip<V, 1>(L, c, o0, o1, ring, y, sums, V::tail_mask(cols - c), true);
 }
 
-// blur_decimate for a SIMD set: `Luma` is its luma_row.
-template <class V, void (*Luma)(const std::uint8_t*, std::size_t, const std::int32_t*, int, float*, int)>
+// blur_decimate for a SIMD set: `Luma` is its luma policy (LumaFn above).
+template <class V, class Luma>
 HG_TARGET void blur_decimate_stream(const LumaSource& src, const BlurShape& b, float* scratch, float* out) {
-    const StreamLayout L(b);
+    const StreamLayout L(b, Luma::plan_bytes(b.cols));
     float* base = reinterpret_cast<float*>((reinterpret_cast<std::uintptr_t>(scratch) + 63) & ~std::uintptr_t{63});
     float *x = base + L.x, *y = base + L.y, *ring_a = base + L.ring_a, *ring_b = base + L.ring_b;
     float *sums = base + L.sums, *sums2 = base + L.sums2, *tu = base + L.tu;
+    void* plan = base + L.plan;
+    Luma::plan(src, b.cols, plan);
     int col_at[64], row_at[64];
     for (int j = 0; j < 64; ++j) col_at[j] = decimate_index(j, b.cols), row_at[j] = decimate_index(j, b.rows);
     const PixelView& pv = src.view;
@@ -398,8 +419,8 @@ HG_TARGET void blur_decimate_stream(const LumaSource& src, const BlurShape& b, f
             const int r0 = t * kGroup, n = std::min(kGroup, b.rows - r0);
             for (int r = 0; r < n; ++r) {
                 const int sy = src.ys[r0 + r];
-                Luma(pv.px + static_cast<std::size_t>(sy) * pv.stride, luma_avail(pv, sy), src.xs, pv.channels,
-                     x + static_cast<std::size_t>(r) * L.ld, b.cols);
+                Luma::row(plan, pv.px + static_cast<std::size_t>(sy) * pv.stride, luma_avail(pv, sy), src.xs,
+                          pv.channels, x + static_cast<std::size_t>(r) * L.ld, b.cols);
             }
             box_rows_block<V>(x, ring_a + static_cast<std::size_t>(r0 % L.ring) * L.ld, n, b.cols, L.ld, b.window_h,
                               tu);

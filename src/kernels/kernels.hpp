@@ -20,6 +20,7 @@ enum Feature : unsigned {
     kFeatureAVX2 = 1u << 0,     // AVX2 + POPCNT, OS saves YMM state
     kFeatureAVX512 = 1u << 1,   // F, BW, DQ, VL, VPOPCNTDQ; OS saves ZMM state
     kFeatureNEON = 1u << 2,     // AArch64 Advanced SIMD
+    kFeatureVBMI = 1u << 3,     // AVX-512 VBMI (byte permutes), with kFeatureAVX512
 };
 
 /// One (query, hash) pair within the radius: what the range kernels emit.
@@ -203,7 +204,7 @@ unsigned cpu_features() noexcept;
 /// A short list of kernel sets, held without any allocation (choosing the set
 /// must not fail on a process out of memory: it happens inside the first hash).
 struct KernelList {
-    const Kernels* sets[4] = {};
+    const Kernels* sets[5] = {};
     std::size_t count = 0;
     const Kernels* const* begin() const noexcept { return sets; }
     const Kernels* const* end() const noexcept { return sets + count; }
@@ -212,7 +213,7 @@ struct KernelList {
     const Kernels* front() const noexcept { return sets[0]; }
     const Kernels* back() const noexcept { return sets[count - 1]; }
     void push_back(const Kernels* k) noexcept {
-        if (count < 4) sets[count++] = k;
+        if (count < 5) sets[count++] = k;
     }
 };
 
@@ -222,7 +223,8 @@ const KernelList& compiled() noexcept;
 /// Compiled sets this CPU supports and that passed their start-up self-check.
 const KernelList& available() noexcept;
 
-/// A set by name ("scalar", "avx2", "avx512", "neon") if available, else null.
+/// A set by name ("scalar", "avx2", "avx512", "avx512vbmi", "neon") if
+/// available, else null.
 const Kernels* find(std::string_view name) noexcept;
 
 /// The set the library uses: HASHGUARD_FORCE_KERNEL=<name> when that set is
@@ -233,6 +235,7 @@ const Kernels& active() noexcept;
 const Kernels& scalar_kernels() noexcept;
 const Kernels* avx2_kernels() noexcept;
 const Kernels* avx512_kernels() noexcept;
+const Kernels* avx512vbmi_kernels() noexcept;
 const Kernels* neon_kernels() noexcept;
 
 }  // namespace hashguard::kernels

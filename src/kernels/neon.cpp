@@ -125,7 +125,7 @@ struct Bits128 {
 #undef HG_TARGET
 
 const Kernels kNeon = {"neon", kFeatureNEON, luma_row, box_rows_generic<V4>, box_cols_generic<V4>,
-                       blur_scratch_stream, blur_decimate_stream<V4, luma_row>, dct_generic<V4>, hamming_1xn, range_rows_generic<Vcnt>, range_pairs_generic<Vcnt>,
+                       blur_scratch_stream<LumaFn<luma_row>>, blur_decimate_stream<V4, LumaFn<luma_row>>, dct_generic<V4>, hamming_1xn, range_rows_generic<Vcnt>, range_pairs_generic<Vcnt>,
                        range_sliced_generic<Bits128>};
 
 }  // namespace
