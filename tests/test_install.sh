@@ -23,7 +23,7 @@ lib=$(find "$tmp/prefix" -name 'libhashguard.so.*.*.*' -type f)
 # Only public headers are installed (version.h is generated from the project version).
 for h in "$inc"/*; do
   case $(basename "$h") in
-    config.hpp|status.hpp|image.hpp|pdq.hpp|lists.hpp|index.hpp|json.hpp|csv.hpp|hashguard.h|hashguard.hpp|version.h) ;;
+    config.hpp|status.hpp|image.hpp|pdq.hpp|video.hpp|lists.hpp|index.hpp|json.hpp|csv.hpp|hashguard.h|hashguard.hpp|version.h) ;;
     *) fail "unexpected installed header $h" ;;
   esac
 done
@@ -93,19 +93,19 @@ LD_LIBRARY_PATH=$(dirname "$lib") "$tmp/scan_file_pc" "$src/data/photos/aero1.jp
 "$tmp/prefix/bin/hashguard" version | grep "hashguard $major.$minor" >/dev/null || fail "installed CLI does not run"
 ldd "$tmp/prefix/bin/hashguard" | grep "$tmp/prefix" >/dev/null || fail "the CLI does not link the installed library"
 # 4b. Lean runtime: neither the library nor the CLI maps OpenCV or GDAL, nor libheif
-#     or libtiff (HEIC/AVIF and TIFF live in the hashguard-heif and hashguard-tiff
-#     modules, loaded on first use), nor libcrypto (loaded on the first digest); at
+#     or libtiff or libav* (HEIC/AVIF, TIFF and video live in the hashguard-heif,
+#     hashguard-tiff and hashguard-video modules, loaded on first use), nor libcrypto (loaded on the first digest); at
 #     most 25 libraries in all. The installed CLI decodes a HEIC and a TIFF through
 #     the installed modules.
 for bin in "$lib" "$tmp/prefix/bin/hashguard"; do
   deps=$(ldd "$bin")
-  heavy=$(echo "$deps" | grep -E -i 'opencv|gdal|libheif|libde265|x265|dav1d|libaom|libtiff|libcrypto' || true)
+  heavy=$(echo "$deps" | grep -E -i 'opencv|gdal|libheif|libde265|x265|dav1d|libaom|libtiff|libcrypto|libavformat|libavcodec' || true)
   [ -z "$heavy" ] || { echo "$heavy"; fail "$bin links a heavy library"; }
   n=$(echo "$deps" | wc -l)
   [ "$n" -le 25 ] || fail "$bin links $n libraries (at most 25)"
   echo "lean: $(basename "$bin") links $n libraries"
 done
-for m in heif tiff; do
+for m in heif tiff video; do
   [ -f "$(dirname "$lib")/hashguard-modules/hashguard-$m.so" ] || fail "the $m module is not installed"
 done
 HASHGUARD_MODULE_DIR= "$tmp/prefix/bin/hashguard" hash "$src/data/photos/formats/fruits.heic" | grep '^5181e3bd' >/dev/null \

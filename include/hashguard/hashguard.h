@@ -90,7 +90,8 @@ typedef enum hg_status {
     HG_ERR_LIST_FORMAT = 12,        /* a hash list or lists config is malformed or empty (file:line: reason) */
     HG_ERR_LIMIT_MEMORY = 13,       /* decoding would need more than HG_OPT_MAX_MEMORY_BYTES */
     HG_ERR_LIMIT_TIME = 14,         /* decoding ran past HG_OPT_MAX_DECODE_MS */
-    HG_ERR_MODULE_UNAVAILABLE = 15  /* the format's decoder module (HEIC/AVIF: hashguard-heif.so) could not be loaded */
+    HG_ERR_MODULE_UNAVAILABLE = 15, /* the format's decoder module (HEIC/AVIF: hashguard-heif.so) could not be loaded */
+    HG_ERR_LIMIT_DURATION = 16      /* a video longer than its duration limit (declared or reached) */
 } hg_status;
 
 /** Short name of a status ("decode_failed"); "unknown" for other values. Thread-safe. */

@@ -25,9 +25,10 @@ enum class Status : int {
     limit_memory = 13,       ///< decoding would need more than DecodeOptions::max_memory_bytes
     limit_time = 14,         ///< decoding ran past DecodeOptions::max_decode_ms
     module_unavailable = 15, ///< the format's decoder module (HEIC/AVIF: hashguard-heif.so) could not be loaded
+    limit_duration = 16,     ///< a video longer than VideoOptions::max_duration_s (declared or reached)
 };
 /// The highest Status value (for range checks).
-inline constexpr Status kLastStatus = Status::module_unavailable;
+inline constexpr Status kLastStatus = Status::limit_duration;
 
 /// Static, never-null description of a status ("ok", "decode failed", ...).
 HASHGUARD_API const char* status_str(Status s) noexcept;

@@ -29,7 +29,8 @@ static_assert(static_cast<int>(hashguard::Status::ok) == HG_OK &&
                   static_cast<int>(hashguard::Status::limit_memory) == HG_ERR_LIMIT_MEMORY &&
                   static_cast<int>(hashguard::Status::limit_time) == HG_ERR_LIMIT_TIME &&
                   static_cast<int>(hashguard::Status::module_unavailable) == HG_ERR_MODULE_UNAVAILABLE &&
-                  static_cast<int>(hashguard::kLastStatus) == HG_ERR_MODULE_UNAVAILABLE,
+                  static_cast<int>(hashguard::Status::limit_duration) == HG_ERR_LIMIT_DURATION &&
+                  static_cast<int>(hashguard::kLastStatus) == HG_ERR_LIMIT_DURATION,
               "hg_status must keep hashguard::Status's numbers");
 static_assert(static_cast<int>(hashguard::HashKind::pdq) == HG_KIND_PDQ &&
                   static_cast<int>(hashguard::HashKind::md5) == HG_KIND_MD5 &&
@@ -163,7 +164,7 @@ int hg_version_number(void) { return HG_VERSION_NUMBER; }
 const char* hg_kernel(void) { return hashguard::active_kernel(); }
 
 const char* hg_status_name(int s) {
-    if (s < HG_OK || s > HG_ERR_MODULE_UNAVAILABLE) return "unknown";
+    if (s < HG_OK || s > HG_ERR_LIMIT_DURATION) return "unknown";
     return hashguard::status_name(static_cast<Status>(s));
 }
 

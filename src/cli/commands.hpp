@@ -9,4 +9,5 @@ int cmd_match(int argc, char** argv);   // src/cli/match_cmd.cpp
 int cmd_list(int argc, char** argv);    // src/cli/list_cmd.cpp
 int cmd_scan(int argc, char** argv);    // src/cli/scan_cmd.cpp
 int cmd_bench(int argc, char** argv);   // src/cli/bench_cmd.cpp
+int cmd_vpdq(int argc, char** argv);    // src/cli/vpdq_cmd.cpp
 }  // namespace hgcli

@@ -18,6 +18,7 @@ const char* kUsage =
     "\n"
     "commands:\n"
     "  hash FILE...        PDQ hash of each image, in the reference CLI's format\n"
+    "  vpdq FILE...        vPDQ hash of each video, in the reference's line format\n"
     "  match FILE...       scan files against hash lists, one verdict line per file\n"
     "  scan PATH...        batch-scan files and trees: JSON Lines or CSV, resumable\n"
     "  list build|info     build and verify binary list snapshots\n"
@@ -32,6 +33,7 @@ int dispatch(const std::string& cmd, int argc, char** argv) {
     if (cmd == "list") return hgcli::cmd_list(argc, argv);
     if (cmd == "decode") return hgcli::cmd_decode(argc, argv);
     if (cmd == "bench") return hgcli::cmd_bench(argc, argv);
+    if (cmd == "vpdq") return hgcli::cmd_vpdq(argc, argv);
     if (cmd == "version" || cmd == "--version") {
         std::printf("hashguard %s (kernels: %s)\n", hg_version(), hg_kernel());
         return 0;

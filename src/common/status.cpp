@@ -9,7 +9,8 @@ const char* status_name(Status s) noexcept {
     static const char* const kNames[] = {"ok",          "invalid_argument", "unsupported_format", "decode_failed",
                                          "limit_bytes", "limit_pixels",     "limit_dimension",    "limit_frames",
                                          "io_error",    "out_of_memory",    "internal",           "limit_scans",
-                                         "list_format", "limit_memory",     "limit_time",         "module_unavailable"};
+                                         "list_format", "limit_memory",     "limit_time",         "module_unavailable",
+                                         "limit_duration"};
     static_assert(sizeof kNames / sizeof kNames[0] == static_cast<int>(kLastStatus) + 1);
     const int i = static_cast<int>(s);
     return i >= 0 && i <= static_cast<int>(kLastStatus) ? kNames[i] : "unknown";
@@ -33,6 +34,7 @@ const char* status_str(Status s) noexcept {
         case Status::limit_memory: return "decode memory limit exceeded";
         case Status::limit_time: return "decode time limit exceeded";
         case Status::module_unavailable: return "decoder module unavailable";
+        case Status::limit_duration: return "video duration limit exceeded";
     }
     return "unknown status";
 }

@@ -98,6 +98,7 @@ Error decode_with_module(const char* name, const char* what, const std::uint8_t*
     Error err;
     const hg_module_v1* m = module_for(name, what, err);
     if (!m) return err;
+    if (!m->decode) return {Status::internal, std::string("the ") + name + " module decodes no images"};
     hg_module_request r = request_for(data, len, opt);
     r.alloc_ctx = &out;
     r.alloc_pixels = alloc_pixels;

@@ -40,7 +40,7 @@ void try_load(const std::string& path, const char* name, Loaded& l) {
     const hg_module_v1* m = entry ? entry() : nullptr;
     if (!m) {
         l.why += "; " + path + ": not a hashguard module (no " HG_MODULE_SYMBOL ")";
-    } else if (m->abi != HG_MODULE_ABI || m->size < sizeof(hg_module_v1) || !m->decode || !m->name ||
+    } else if (m->abi != HG_MODULE_ABI || m->size < sizeof(hg_module_v1) || (!m->decode && !m->decode_video) || !m->name ||
                std::string(m->name) != name) {
         l.why += "; " + path + ": module interface " + std::to_string(m->abi) + " (this library speaks " +
                  std::to_string(HG_MODULE_ABI) + ") or a different module";

@@ -220,7 +220,7 @@ char g_library[64];
 extern "C" __attribute__((visibility("default"))) const hg_module_v1* hashguard_module_v1(void) {
     static const hg_module_v1 module = [] {
         std::snprintf(g_library, sizeof g_library, "libheif %s", heif_get_version());
-        return hg_module_v1{HG_MODULE_ABI, sizeof(hg_module_v1), "heif", g_library, probe, decode};
+        return hg_module_v1{HG_MODULE_ABI, sizeof(hg_module_v1), "heif", g_library, probe, decode, nullptr};
     }();
     return &module;
 }

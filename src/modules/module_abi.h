@@ -21,7 +21,7 @@
 extern "C" {
 #endif
 
-#define HG_MODULE_ABI 2 /* 2: the request gained check_size, check_time and host */
+#define HG_MODULE_ABI 3 /* 2: the request gained check_size, check_time and host; 3: decode_video */
 #define HG_MODULE_SYMBOL "hashguard_module_v1"
 
 /* One decode or probe call. The loader fills the input fields; the module
@@ -51,6 +51,43 @@ typedef struct hg_module_request {
     void* host; /* the loader's context for those two */
 } hg_module_request;
 
+/* One decoded video frame, as the decoder returned it: 8-bit planar YUV. */
+typedef struct hg_video_frame {
+    uint64_t number; /* 0-based count of the frames the decoder returned */
+    int width, height;
+    int chroma;     /* HG_CHROMA_420 or HG_CHROMA_422 */
+    int full_range; /* 1: JPEG range (yuvj*), 0: video range */
+    const uint8_t* planes[3]; /* Y, U (Cb), V (Cr) */
+    int strides[3];
+} hg_video_frame;
+
+#define HG_CHROMA_420 0
+#define HG_CHROMA_422 1
+
+/* One video decode: the first video stream of data[0, len), every frame
+ * decoded in order and handed to on_frame (a non-zero return stops the
+ * decode with that status). The loader fills the inputs; the module fills
+ * fps, the stream's description and frames before/while calling on_frame. */
+typedef struct hg_video_request {
+    const uint8_t* data;
+    size_t len;
+    uint32_t max_dimension;
+    uint64_t max_pixels;     /* per frame */
+    uint64_t max_frames;     /* decoded frames */
+    double max_duration_s;   /* declared or reached (frames / fps) */
+    int threads;             /* decoder slice threads (1: none) */
+    /* Out */
+    double fps;              /* avg_frame_rate, else r_frame_rate; 0 when neither */
+    uint64_t frames;         /* frames decoded */
+    char container[32];      /* demuxer name */
+    char codec[32];          /* decoder name */
+    int (*on_frame)(void* ctx, const hg_video_frame* frame);
+    void* ctx;
+    int (*check_time)(struct hg_video_request* request); /* 0 or limit_time with message written */
+    void* host;
+    char message[256];
+} hg_video_request;
+
 typedef struct hg_module_v1 {
     uint32_t abi;  /* HG_MODULE_ABI */
     uint32_t size; /* sizeof(hg_module_v1) */
@@ -59,8 +96,11 @@ typedef struct hg_module_v1 {
     /* Reads the primary image's size from the container, decoding nothing.
      * NULL when the library reads the format's header itself (TIFF). */
     int (*probe)(hg_module_request* request);
-    /* Decodes the primary image (its first frame) to 8-bit RGB or grey. */
+    /* Decodes the primary image (its first frame) to 8-bit RGB or grey.
+     * NULL in a module that decodes only video. */
     int (*decode)(hg_module_request* request);
+    /* ABI 3: decodes a video's frames (NULL in image modules). */
+    int (*decode_video)(hg_video_request* request);
 } hg_module_v1;
 
 typedef const hg_module_v1* (*hg_module_entry)(void);

@@ -366,7 +366,7 @@ int decode(hg_module_request* r) {
 
 char g_library[64];
 
-const hg_module_v1 kModule = {HG_MODULE_ABI, sizeof(hg_module_v1), "tiff", g_library, nullptr, decode};
+const hg_module_v1 kModule = {HG_MODULE_ABI, sizeof(hg_module_v1), "tiff", g_library, nullptr, decode, nullptr};
 
 }  // namespace
 

@@ -1,0 +1,141 @@
+// vPDQ: the video module decodes (src/modules/video_module.cpp), this file
+// samples, converts and hashes. See include/hashguard/video.hpp and
+// ../shared/vpdq-reference/README.md for what the reference does.
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+
+#include "decode/modules.hpp"
+#include "hashguard/video.hpp"
+#include "video/yuv_rgb.hpp"
+
+namespace hashguard {
+
+namespace {
+
+struct Run {
+    const VideoOptions* opt;
+    VpdqVideo* out;
+    PdqHasher hasher;
+    Image rgb;
+    std::unique_ptr<detail::YuvToRgb> conv[2];  // by full_range, built on first use
+    std::chrono::steady_clock::time_point deadline;
+    int every = 1;  // hash frame n iff n % every == 0
+    float fps = 0;
+    Error err;      // a failure of ours inside on_frame (the module only sees its status)
+    const hg_video_request* req = nullptr;  // its fps is set before the first frame
+};
+
+int fail(Run& r, Status s, std::string msg) {
+    r.err = {s, std::move(msg)};
+    return static_cast<int>(s);
+}
+
+int on_frame(void* ctx, const hg_video_frame* f) {
+    Run& r = *static_cast<Run*>(ctx);
+    try {
+        if (f->number == 0) {  // the stream's rate is known once frames arrive
+            r.out->fps = r.req->fps;
+            r.fps = static_cast<float>(r.req->fps);
+            const int every = static_cast<int>(r.opt->seconds_per_hash * r.req->fps);
+            r.every = every > 1 ? every : 1;
+        }
+        if (f->number % static_cast<std::uint64_t>(r.every) != 0) return 0;
+        auto& conv = r.conv[f->full_range ? 1 : 0];
+        if (!conv) conv = std::make_unique<detail::YuvToRgb>(f->full_range != 0);
+        r.rgb.width = f->width;
+        r.rgb.height = f->height;
+        r.rgb.channels = 3;
+        r.rgb.pixels.resize(static_cast<std::size_t>(f->width) * f->height * 3);
+        conv->convert(f->planes, f->strides, f->width, f->height, f->chroma == HG_CHROMA_422, r.rgb.pixels.data());
+        PdqHash h;
+        PdqOptions po;
+        po.pre_resize = false;  // vPDQ hashes the frame at its own size
+        if (Error e = r.hasher.hash(r.rgb, h, po)) return fail(r, e.code, "frame " + std::to_string(f->number) + ": " + e.message);
+        r.out->width = f->width;
+        r.out->height = f->height;
+        if (h.degenerate) return 0;  // under 5 px a side: the reference has no hash for it either
+        VpdqFrame v;
+        v.frame = f->number;
+        v.hash = h.hash;
+        v.quality = h.quality;
+        v.timestamp = r.fps > 0 ? static_cast<float>(f->number) / r.fps : 0.0f;
+        r.out->frames.push_back(v);
+        return 0;
+    } catch (const std::bad_alloc&) {
+        return fail(r, Status::out_of_memory, "out of memory for frame " + std::to_string(f->number));
+    } catch (...) {
+        return fail(r, Status::internal, "frame " + std::to_string(f->number) + ": unexpected exception");
+    }
+}
+
+int check_time(hg_video_request* req) {
+    Run& r = *static_cast<Run*>(req->host);
+    if (!r.opt->max_decode_ms || std::chrono::steady_clock::now() < r.deadline) return 0;
+    std::snprintf(req->message, sizeof req->message, "video: decoding ran past max_decode_ms %u",
+                  r.opt->max_decode_ms);
+    return static_cast<int>(Status::limit_time);
+}
+
+}  // namespace
+
+Error vpdq_hash_bytes(const std::uint8_t* data, std::size_t len, VpdqVideo& out, const VideoOptions& opt) noexcept {
+    try {
+        out = VpdqVideo{};
+        if (!data && len) return {Status::invalid_argument, "vpdq: null data"};
+        if (opt.max_input_bytes && len > opt.max_input_bytes)
+            return {Status::limit_bytes, "video: " + std::to_string(len) + " bytes, above max_input_bytes " +
+                                             std::to_string(opt.max_input_bytes)};
+        std::string why;
+        const hg_module_v1* m = detail::find_module("video", why);
+        if (!m) return {Status::module_unavailable, "video: " + why};
+        if (!m->decode_video) return {Status::internal, "the video module decodes no video"};
+        Run run;
+        run.opt = &opt;
+        run.out = &out;
+        run.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(opt.max_decode_ms);
+        hg_video_request req{};
+        req.data = data;
+        req.len = len;
+        req.max_dimension = opt.max_dimension;
+        req.max_pixels = opt.max_pixels;
+        req.max_frames = opt.max_frames;
+        req.max_duration_s = opt.max_duration_s;
+        req.threads = opt.threads;
+        req.on_frame = on_frame;
+        req.ctx = &run;
+        req.check_time = check_time;
+        req.host = &run;
+        run.req = &req;
+        const int st = m->decode_video(&req);
+        out.fps = req.fps;
+        out.decoded_frames = req.frames;
+        out.container.assign(req.container, strnlen(req.container, sizeof req.container));
+        out.codec.assign(req.codec, strnlen(req.codec, sizeof req.codec));
+        if (st) {
+            out.frames.clear();  // never a partial result
+            if (run.err) return run.err;
+            const Status s = st > 0 && st <= static_cast<int>(kLastStatus) ? static_cast<Status>(st) : Status::internal;
+            std::string msg(req.message, strnlen(req.message, sizeof req.message));
+            return {s, msg.empty() ? std::string("video: ") + status_name(s) : msg};
+        }
+        return {};
+    } catch (const std::bad_alloc&) {
+        out.frames.clear();
+        return {Status::out_of_memory, "vpdq: out of memory"};
+    } catch (...) {
+        out.frames.clear();
+        return {Status::internal, "vpdq: unexpected exception"};
+    }
+}
+
+std::string vpdq_line(const VpdqFrame& f) {
+    char ts[64];
+    std::snprintf(ts, sizeof ts, "%.3f", static_cast<double>(f.timestamp));
+    return std::to_string(f.frame) + "," + std::to_string(f.quality) + "," + f.hash.to_hex() + "," + ts;
+}
+
+}  // namespace hashguard

@@ -1,0 +1,30 @@
+// YUV -> RGB24 as libswscale's portable C converter does it at native size
+// (FFmpeg 5.1, yuv2rgb.c: ff_yuv2rgb_c_init_tables + yuv2rgb_c_24_rgb, BT.601
+// coefficients, default brightness/contrast/saturation). Owning this step
+// keeps vPDQ hashes independent of the CPU: on x86 libswscale itself takes an
+// SSSE3 path whose rounding differs by a few bits.
+#pragma once
+#include <cstdint>
+
+namespace hashguard::detail {
+
+class YuvToRgb {
+public:
+    /// Tables for video range (16..235) or full (JPEG) range input.
+    explicit YuvToRgb(bool full_range) noexcept;
+
+    /// Converts a width x height frame of planar 8-bit YUV to packed RGB24
+    /// (rows of width*3 bytes). chroma_422: chroma rows as tall as luma rows
+    /// (libswscale's unscaled path then reads every other chroma row, which
+    /// is what this does too); otherwise 4:2:0. Unlike libswscale, which leaves
+    /// the last width % 4 pixels of each row unwritten, those are converted
+    /// with the same arithmetic.
+    void convert(const std::uint8_t* const planes[3], const int strides[3], int width, int height, bool chroma_422,
+                 std::uint8_t* rgb) const noexcept;
+
+private:
+    std::uint8_t y_[2048];  // clip((y * cy + offset) >> 16), indexed by luma plus a chroma offset
+    int r_[256], g_u_[256], g_v_[256], b_[256];
+};
+
+}  // namespace hashguard::detail
