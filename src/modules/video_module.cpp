@@ -30,10 +30,14 @@ extern "C" {
 #include <libavutil/pixdesc.h>
 }
 
+#include <algorithm>
+#include <climits>
 #include <cstdarg>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <vector>
 
 #include "hashguard/status.hpp"
 #include "modules/module_abi.h"
@@ -50,6 +54,9 @@ const char* const kDemuxers[] = {"mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "av
 // Decoder names (AVCodec::name).
 const char* const kDecoders[] = {"h264", "hevc", "vp8", "vp9", "av1", "libdav1d", "mpeg4", "h263", "mpeg2video",
                                  "mpeg1video", "mjpeg"};
+// The same, for libavformat: avformat_find_stream_info opens decoders for
+// every stream (audio too) and may open only these.
+constexpr const char* kDecoderList = "h264,hevc,vp8,vp9,av1,libdav1d,mpeg4,h263,mpeg2video,mpeg1video,mjpeg";
 
 int fail(hg_video_request* r, Status s, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
 int fail(hg_video_request* r, Status s, const char* fmt, ...) {
@@ -187,13 +194,8 @@ int drain(hg_video_request* r, Session& s) {
     }
 }
 
-int decode_video(hg_video_request* r) {
-    quiet_once();
-    r->message[0] = 0;
-    r->frames = 0;
-    r->fps = 0;
-    if (!r->on_frame) return fail(r, Status::invalid_argument, "video: no frame callback");
-    Session s;
+// Probes, allow-lists and opens the container over the bytes; finds the streams.
+int open_container(hg_video_request* r, Session& s) {
     s.src = {r->data, r->len, 0};
     auto* buf = static_cast<std::uint8_t*>(av_malloc(kIoBuffer));
     if (!buf) return fail(r, Status::out_of_memory, "video: out of memory for the input buffer");
@@ -214,13 +216,30 @@ int decode_video(hg_video_request* r) {
     s.fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
     s.fmt->io_open = refuse_open;
     s.fmt->protocol_whitelist = av_strdup("none");
+    s.fmt->codec_whitelist = av_strdup(kDecoderList);
+    if (!s.fmt->protocol_whitelist || !s.fmt->codec_whitelist)
+        return fail(r, Status::out_of_memory, "video: out of memory for the format context");
     if (avformat_open_input(&s.fmt, nullptr, in, nullptr) < 0) {
         s.fmt = nullptr;  // freed by avformat_open_input on failure
         return fail(r, Status::decode_failed, "video: the %s container could not be read", r->container);
     }
-    if (avformat_find_stream_info(s.fmt, nullptr) < 0)
+    // Decoders opened while probing the streams decode frames too: they get
+    // the pixel limit (and the log offset) before any frame.
+    std::vector<AVDictionary*> probe_opts(s.fmt->nb_streams, nullptr);
+    for (AVDictionary*& d : probe_opts) {
+        if (r->max_pixels) av_dict_set_int(&d, "max_pixels", static_cast<std::int64_t>(std::min<std::uint64_t>(r->max_pixels, INT_MAX)), 0);
+        av_dict_set_int(&d, "log_level_offset", kLogLevelOffset, 0);
+    }
+    const int info = avformat_find_stream_info(s.fmt, probe_opts.empty() ? nullptr : probe_opts.data());
+    for (AVDictionary*& d : probe_opts) av_dict_free(&d);
+    if (info < 0)
         return fail(r, Status::decode_failed, "video: the %s container's streams could not be read", r->container);
-    int vs = -1;
+    return 0;
+}
+
+// The first video stream: allow-listed decoder, limits, rate, opened decoder.
+int open_stream(hg_video_request* r, Session& s, int& vs) {
+    vs = -1;
     for (unsigned i = 0; i < s.fmt->nb_streams; ++i)
         if (s.fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO) {
             vs = static_cast<int>(i);
@@ -252,10 +271,16 @@ int decode_video(hg_video_request* r) {
     s.dec->log_level_offset = kLogLevelOffset;
     if (avcodec_parameters_to_context(s.dec, st->codecpar) < 0)
         return fail(r, Status::decode_failed, "video: the %s stream's parameters are invalid", r->codec);
+    if (r->max_pixels) s.dec->max_pixels = static_cast<std::int64_t>(std::min<std::uint64_t>(r->max_pixels, INT_MAX));
     s.dec->thread_type = FF_THREAD_SLICE;
     s.dec->thread_count = r->threads > 0 ? r->threads : 1;
     if (avcodec_open2(s.dec, codec, nullptr) < 0)
         return fail(r, Status::decode_failed, "video: the %s decoder could not be opened", r->codec);
+    return 0;
+}
+
+// Every packet of stream vs through the decoder, then the flush.
+int decode_all(hg_video_request* r, Session& s, int vs) {
     s.pkt = av_packet_alloc();
     s.frame = av_frame_alloc();
     if (!s.pkt || !s.frame) return fail(r, Status::out_of_memory, "video: out of memory for a packet or frame");
@@ -269,16 +294,33 @@ int decode_video(hg_video_request* r) {
             av_packet_unref(s.pkt);
             continue;
         }
-        const int se = avcodec_send_packet(s.dec, s.pkt);
+        int se;
+        while ((se = avcodec_send_packet(s.dec, s.pkt)) == AVERROR(EAGAIN))  // full: take its frames, send again
+            if (int d = drain(r, s)) return d;
         av_packet_unref(s.pkt);
-        if (se < 0 && se != AVERROR(EAGAIN))
+        if (se < 0)
             return fail(r, Status::decode_failed, "video: the %s decoder rejected a packet after frame %llu", r->codec,
                         static_cast<unsigned long long>(r->frames));
         if (int d = drain(r, s)) return d;
     }
     if (avcodec_send_packet(s.dec, nullptr) < 0)
         return fail(r, Status::decode_failed, "video: the %s decoder could not be flushed", r->codec);
-    return drain(r, s);
+    if (int d = drain(r, s)) return d;
+    if (r->frames == 0) return fail(r, Status::decode_failed, "video: the %s stream decoded to no frames", r->codec);
+    return 0;
+}
+
+int decode_video(hg_video_request* r) {
+    quiet_once();
+    r->message[0] = 0;
+    r->frames = 0;
+    r->fps = 0;
+    if (!r->on_frame) return fail(r, Status::invalid_argument, "video: no frame callback");
+    Session s;
+    int vs = -1;
+    if (int e = open_container(r, s)) return e;
+    if (int e = open_stream(r, s, vs)) return e;
+    return decode_all(r, s, vs);
 }
 
 char g_library[64];

@@ -40,8 +40,8 @@ int on_frame(void* ctx, const hg_video_frame* f) {
         if (f->number == 0) {  // the stream's rate is known once frames arrive
             r.out->fps = r.req->fps;
             r.fps = static_cast<float>(r.req->fps);
-            const int every = static_cast<int>(r.opt->seconds_per_hash * r.req->fps);
-            r.every = every > 1 ? every : 1;
+            const double every = r.opt->seconds_per_hash * r.req->fps;  // the reference's (int) cast, kept in range
+            r.every = every >= 2 && every < 2147483647.0 ? static_cast<int>(every) : every >= 2147483647.0 ? 2147483647 : 1;
         }
         if (f->number % static_cast<std::uint64_t>(r.every) != 0) return 0;
         auto& conv = r.conv[f->full_range ? 1 : 0];
@@ -66,9 +66,11 @@ int on_frame(void* ctx, const hg_video_frame* f) {
         r.out->frames.push_back(v);
         return 0;
     } catch (const std::bad_alloc&) {
-        return fail(r, Status::out_of_memory, "out of memory for frame " + std::to_string(f->number));
+        r.err.code = Status::out_of_memory;  // no message: building one could throw again
+        return static_cast<int>(Status::out_of_memory);
     } catch (...) {
-        return fail(r, Status::internal, "frame " + std::to_string(f->number) + ": unexpected exception");
+        r.err.code = Status::internal;
+        return static_cast<int>(Status::internal);
     }
 }
 
@@ -123,12 +125,15 @@ Error vpdq_hash_bytes(const std::uint8_t* data, std::size_t len, VpdqVideo& out,
             return {s, msg.empty() ? std::string("video: ") + status_name(s) : msg};
         }
         return {};
-    } catch (const std::bad_alloc&) {
-        out.frames.clear();
-        return {Status::out_of_memory, "vpdq: out of memory"};
     } catch (...) {
         out.frames.clear();
-        return {Status::internal, "vpdq: unexpected exception"};
+        Error e;  // no allocation: the message may be the one thing that cannot be built
+        e.code = Status::out_of_memory;
+        try {
+            e.message = "vpdq: out of memory";
+        } catch (...) {
+        }
+        return e;
     }
 }
 
