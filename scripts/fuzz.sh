@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup-deps.sh
 secs="${FUZZ_SECONDS:-60}"
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fuzz_decode fuzz_scan fuzz_lists fuzz_snapshot)
+[ ${#targets[@]} -eq 0 ] && targets=(fuzz_decode fuzz_scan fuzz_lists fuzz_snapshot fuzz_video)
 
 # The same configuration scripts/test.sh uses for its clang ASan+UBSan test
 # run, so the two share one build directory.
@@ -23,6 +23,7 @@ declare -A seeds=(
   [fuzz_scan]="data/photos/formats tests/fuzz/seeds/decode"
   [fuzz_lists]="data/lists tests/fuzz/seeds/lists"
   [fuzz_snapshot]="tests/fuzz/seeds/snapshot"
+  [fuzz_video]="tests/fuzz/seeds/video"
 )
 mkdir -p build-fuzz/artifacts
 status=0
