@@ -177,3 +177,161 @@ TEST_CASE("Non-video bytes are unsupported_format, naming what was found") {
     e = vpdq_hash_bytes(nullptr, 0, v);
     CHECK(e.code == Status::unsupported_format);
 }
+
+TEST_CASE("vPDQ lists: HMA's JSON arrays one video per line, with ids, prefixes and file:line errors") {
+    const std::string h1(64, 'a'), h2(64, 'b'), h3 = std::string(63, 'c') + "d";
+    const std::string text = "# a comment\n"
+                             "vpdq [\"" + h1 + ",100,0.000\", \"" + h2 + ",80,1.0\"]\n"
+                             "\n"
+                             "video-7\t[\"" + h3 + ",49,18.7\"] extra words\n"
+                             "[\"" + h1 + ",100,0.0\"]\n";
+    VpdqList l;
+    REQUIRE(parse_vpdq_list(text, "x.txt", l).message == "");
+    REQUIRE(l.videos.size() == 3);
+    CHECK(l.videos[0].id == "2");
+    REQUIRE(l.videos[0].frames.size() == 2);
+    CHECK(l.videos[0].frames[1].hash.to_hex() == h2);
+    CHECK(l.videos[0].frames[1].quality == 80);
+    CHECK(l.videos[0].frames[1].timestamp == 1.0f);
+    CHECK(l.videos[1].id == "video-7");
+    CHECK(l.videos[1].metadata == "extra words");
+    CHECK(l.videos[1].frames[0].timestamp == 18.7f);
+    CHECK(l.videos[2].id == "5");
+    struct Bad {
+        std::string text, where;
+    };
+    for (const Bad& b : {Bad{"[\"" + h1 + ",100\"]\n", "x.txt:1: frame 0: "},
+                         Bad{"\n[\"" + h1 + ",101,0.0\"]\n", "x.txt:2: frame 0: bad quality"},
+                         Bad{"[\"zz,100,0.0\"]\n", "x.txt:1: frame 0: bad hash"},
+                         Bad{"[1, 2]\n", "x.txt:1: frame 0 is a number"},
+                         Bad{"[]\n", "x.txt:1: a video with no frames"},
+                         Bad{"[\"" + h1 + ",100,0.0\"\n", "x.txt:1: unterminated"},
+                         Bad{"# nothing\n", "x.txt: no videos"},
+                         Bad{"[\"" + h1 + ",100,-1\"]\n", "x.txt:1: frame 0: bad timestamp"}}) {
+        INFO(b.text);
+        const Error e = parse_vpdq_list(b.text, "x.txt", l);
+        CHECK(e.code == Status::list_format);
+        CHECK(e.message.rfind(b.where, 0) == 0);
+        CHECK(l.videos.empty());
+    }
+}
+
+TEST_CASE("vPDQ lists: the reference's per-frame output is one video; matching as HMA does") {
+    // Made-up videos: A has 10 random frames (any two ~128 bits apart), B is A
+    // with 40 bits of every frame flipped, C is A's first 3 frames.
+    hgtest::Rng rng(22);
+    auto frame = [&](int i, const Hash256* from, int flip) {
+        VpdqFrame f;
+        if (from) f.hash = *from;
+        else
+            for (auto& w : f.hash.w) w = static_cast<std::uint16_t>(rng.next());
+        for (int k = 0; k < flip; ++k) f.hash.w[static_cast<std::size_t>(k % 16)] ^= static_cast<std::uint16_t>(1u << (k / 16));
+        f.frame = static_cast<std::uint64_t>(i);
+        f.quality = 100;
+        f.timestamp = static_cast<float>(i) / 30.0f;
+        return f;
+    };
+    std::string a_txt;
+    std::vector<VpdqFrame> a, b, c;
+    for (int i = 0; i < 10; ++i) {
+        a.push_back(frame(i * 16, nullptr, 0));
+        a_txt += vpdq_line(a.back()) + "\n";
+        b.push_back(frame(i * 16, &a.back().hash, 40));
+        if (i < 3) c.push_back(a.back());
+    }
+    VpdqList list;
+    REQUIRE(parse_vpdq_list(a_txt, "a.txt", list).message == "");
+    REQUIRE(list.videos.size() == 1);
+    CHECK(list.videos[0].id == "a.txt");
+    REQUIRE(list.videos[0].frames.size() == 10);
+    CHECK(list.videos[0].frames[3].frame == 48);
+    std::unique_ptr<VpdqIndex> idx;
+    REQUIRE(VpdqIndex::build(list, {}, idx).message == "");
+    CHECK(idx->frames() == 10);
+    std::vector<VpdqMatch> m;
+    REQUIRE(idx->match(a, m).message == "");
+    REQUIRE(m.size() == 1);
+    CHECK(m[0].query_pct == 100.0);
+    CHECK(m[0].compared_pct == 100.0);
+    CHECK(m[0].timestamps.size() == 10);
+    REQUIRE(idx->match(b, m).message == "");  // every frame 40 bits away: no frame within 31
+    CHECK(m.empty());
+    REQUIRE(idx->match(c, m).message == "");  // a clip of the listed video: query% 100, compared% 30
+    REQUIRE(m.size() == 1);
+    CHECK(m[0].compared_pct == 30.0);
+    VpdqMatchOptions strict;
+    strict.compared_pct = 50;
+    REQUIRE(VpdqIndex::build(list, strict, idx).message == "");
+    REQUIRE(idx->match(c, m).message == "");
+    CHECK(m.empty());
+    // Query frames below the quality floor are ignored; none left: not usable.
+    std::vector<VpdqFrame> low = a;
+    for (auto& f : low) f.quality = 49;
+    bool usable = true;
+    REQUIRE(idx->match(low, m, &usable).message == "");
+    CHECK_FALSE(usable);
+    CHECK(m.empty());
+    // Duplicated query hashes count once: 10 copies of one listed frame + 1 unlisted = 50%.
+    std::vector<VpdqFrame> dup(10, a[0]);
+    dup.push_back(b[5]);
+    REQUIRE(VpdqIndex::build(list, {}, idx).message == "");
+    REQUIRE(idx->match(dup, m).message == "");
+    CHECK(m.empty());  // 50% < 80%
+    VpdqMatchOptions half;
+    half.query_pct = 50;
+    REQUIRE(VpdqIndex::build(list, half, idx).message == "");
+    REQUIRE(idx->match(dup, m).message == "");
+    REQUIRE(m.size() == 1);
+    CHECK(m[0].query_pct == 50.0);
+    CHECK(m[0].compared_pct == 10.0);
+    VpdqMatchOptions bad;
+    bad.query_pct = 101;
+    CHECK(VpdqIndex::build(list, bad, idx).code == Status::invalid_argument);
+}
+
+TEST_CASE("vPDQ matching on the sample videos: each matches itself, a logo variant its original", "[skippable]") {
+    const std::string dir = vpdq_dir();
+    if (dir.empty()) HG_SKIP("../shared/vpdq-reference is absent: no sample videos to compare with");
+    const char* listed[] = {"chair-orig-22-sd-bar", "doorknob-hd-no-bar", "pattern-sd-grey-bar"};
+    std::string text;
+    VpdqList list;
+    for (const char* stem : listed) {
+        VpdqList one;
+        const auto bytes = hgtest::read_bytes(dir + "/expected/c-path/" + stem + ".txt");
+        REQUIRE(parse_vpdq_list(std::string(bytes.begin(), bytes.end()), stem, one).message == "");
+        list.videos.push_back(one.videos.at(0));
+    }
+    std::unique_ptr<VpdqIndex> idx;
+    REQUIRE(VpdqIndex::build(list, {}, idx).message == "");
+    for (const char* query : {"chair-orig-22-sd-bar", "chair-22-with-small-logo-bar", "chair-22-sd-sepia-bar",
+                              "doorknob-hd-no-bar", "pattern-sd-grey-bar", "pattern-sd-with-small-logo-bar",
+                              "pattern-hd-no-bar", "chair-19-sd-bar"}) {
+        INFO(query);
+        const auto bytes = hgtest::read_bytes(dir + "/videos/" + query + ".mp4");
+        VideoOptions o;
+        o.seconds_per_hash = 1;  // HMA's usual sampling
+        VpdqVideo v;
+        REQUIRE(vpdq_hash_bytes(bytes.data(), bytes.size(), v, o).message == "");
+        std::vector<VpdqMatch> m;
+        REQUIRE(idx->match(v.frames, m).message == "");
+        std::string got;
+        for (const auto& x : m) got += list.videos[x.video].id + " " + std::to_string(static_cast<int>(x.query_pct)) + "/" +
+                                       std::to_string(static_cast<int>(x.compared_pct)) + "; ";
+        std::printf("vpdq match %s -> %s\n", query, got.c_str());
+        const std::string q = query;
+        if (q == "chair-orig-22-sd-bar" || q == "doorknob-hd-no-bar" || q == "pattern-sd-grey-bar") {
+            REQUIRE(!m.empty());
+            CHECK(list.videos[m[0].video].id == q);
+            CHECK(m[0].query_pct == 100.0);
+        }
+        // Edited copies (a logo, a sepia tint) still match their original; the
+        // door video matches nothing else.
+        const char* original = q.rfind("chair-22", 0) == 0 ? "chair-orig-22-sd-bar"
+                               : q == "pattern-sd-with-small-logo-bar" ? "pattern-sd-grey-bar" : nullptr;
+        if (original) {
+            REQUIRE(!m.empty());
+            CHECK(list.videos[m[0].video].id == original);
+        }
+        if (q == "doorknob-hd-no-bar") CHECK(m.size() == 1);
+    }
+}

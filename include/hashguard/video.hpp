@@ -2,7 +2,9 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hashguard/config.hpp"
@@ -56,5 +58,70 @@ HASHGUARD_API Error vpdq_hash_bytes(const std::uint8_t* data, std::size_t len, V
 
 /// "<frame>,<quality>,<64 hex>,<timestamp %.3f>": the reference CLI's line.
 HASHGUARD_API std::string vpdq_line(const VpdqFrame& frame);
+
+// ---- vPDQ lists and matching (as python-threatexchange / HMA match them) ----
+
+/// One listed video: its id, the rest of its line, and its frames.
+struct VpdqListVideo {
+    std::string id;        ///< the id before a tab, else the line number (JSON form) or the source name
+    std::string metadata;  ///< what followed the array on its line (JSON form), else empty
+    std::vector<VpdqFrame> frames;
+};
+
+struct VpdqList {
+    std::vector<VpdqListVideo> videos;
+};
+
+/// Parses a vPDQ list held in memory; `source` names it in messages. Two forms:
+///   - one video per line, HMA's signal value: a JSON array of
+///     "<64 hex>,<quality>,<timestamp>" strings, optionally after `vpdq ` (HMA's
+///     "signal_type value" file form) or after `<id>` and a tab;
+///   - the reference's per-frame output (`hashguard vpdq`, vpdq-hash-video):
+///     lines "<frame>,<quality>,<64 hex>,<timestamp>", the whole text one video
+///     whose id is `source`.
+/// Blank lines and lines starting with '#' are skipped. A malformed line, an
+/// empty video or an empty list is Status::list_format, "source:line: reason".
+HASHGUARD_API Error parse_vpdq_list(std::string_view text, const std::string& source, VpdqList& out) noexcept;
+
+/// How a video matches a listed one (HMA's defaults).
+struct VpdqMatchOptions {
+    int distance = 31;         ///< a query frame matches a listed frame within this Hamming distance
+    int min_quality = 50;      ///< frames below this quality are ignored, on both sides
+    double query_pct = 80;     ///< % of the query's unique frame hashes that must match the video
+    double compared_pct = 0;   ///< % of the listed video's unique frame hashes that must be matched
+};
+
+struct VpdqMatch {
+    std::size_t video = 0;      ///< index in VpdqList::videos
+    double query_pct = 0;       ///< matched unique query hashes / unique query hashes, in %
+    double compared_pct = 0;    ///< matched unique listed hashes / the video's unique hashes, in %
+    std::vector<float> timestamps;  ///< the query frames that matched, by time
+};
+
+/// Every frame of every listed video (quality >= min_quality, identical hashes
+/// of one video once) in one PDQ index with a frame-to-video map: a query
+/// video's unique frames are looked up in one batched range search.
+/// Immutable once built; match() may run on many threads at once.
+class HASHGUARD_API VpdqIndex {
+public:
+    static Error build(const VpdqList& list, const VpdqMatchOptions& options, std::unique_ptr<VpdqIndex>& out) noexcept;
+    ~VpdqIndex();
+    VpdqIndex(const VpdqIndex&) = delete;
+    VpdqIndex& operator=(const VpdqIndex&) = delete;
+
+    /// The listed videos `query` matches under the options, best query_pct
+    /// first. No frame of quality >= min_quality: no matches (`usable` false).
+    Error match(const std::vector<VpdqFrame>& query, std::vector<VpdqMatch>& out, bool* usable = nullptr) const noexcept;
+
+    std::size_t videos() const noexcept;
+    std::size_t frames() const noexcept;  ///< indexed frame hashes
+    const VpdqMatchOptions& options() const noexcept;
+    std::size_t memory_bytes() const noexcept;
+
+private:
+    VpdqIndex();
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace hashguard
