@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "hashguard/hashguard.h"
 #include "hashguard/video.hpp"
 #include "support/test_support.hpp"
 
@@ -334,4 +335,109 @@ TEST_CASE("vPDQ matching on the sample videos: each matches itself, a logo varia
         }
         if (q == "doorknob-hd-no-bar") CHECK(m.size() == 1);
     }
+}
+
+TEST_CASE("The scanner matches videos against vPDQ lists through the C API", "[skippable]") {
+    const std::string dir = vpdq_dir();
+    if (dir.empty()) HG_SKIP("../shared/vpdq-reference is absent: no sample videos to compare with");
+    // A vPDQ block list in HMA's form (one video per line) made from the
+    // reference's hashes of two videos, an MD5 list, and a PDQ list (images only).
+    std::string listed;
+    for (const char* stem : {"chair-orig-22-sd-bar", "pattern-sd-grey-bar"}) {
+        listed += std::string(stem) + "\t[";
+        bool first = true;
+        for (const auto& line : hgtest::read_lines(dir + "/expected/c-path/" + stem + ".txt")) {
+            const auto f = hgtest::split(line, ',');
+            listed += (first ? "\"" : ",\"") + f[2] + "," + f[1] + "," + f[3] + "\"";
+            first = false;
+        }
+        listed += "] source=test\n";
+    }
+    hg_lists* lists = hg_lists_create();
+    REQUIRE(lists);
+    REQUIRE(hg_lists_add_text(lists, "videos", listed.data(), listed.size(), HG_KIND_VPDQ, "videos.txt") == HG_OK);
+    long long n = 0;
+    REQUIRE(hg_lists_get_int(lists, "videos", HG_LIST_ENTRIES, &n) == HG_OK);
+    CHECK(n == 2);
+    CHECK(hg_lists_set_int(lists, "videos", HG_LIST_QUERY_PCT, 101) == HG_ERR_INVALID_ARGUMENT);
+    REQUIRE(hg_lists_set_int(lists, "videos", HG_LIST_QUERY_PCT, 80) == HG_OK);
+    const std::string bad = "[\"nothex,100,0.0\"]\n";
+    CHECK(hg_lists_add_text(lists, "bad", bad.data(), bad.size(), HG_KIND_VPDQ, "bad.txt") == HG_ERR_LIST_FORMAT);
+    CHECK(std::string(hg_last_error()).find("bad.txt:1:") != std::string::npos);
+    hg_scanner* s = hg_scanner_create();
+    REQUIRE(s);
+    REQUIRE(hg_scanner_set_lists(s, lists) == HG_OK);
+    REQUIRE(hg_scanner_set_int(s, HG_OPT_VIDEO_MS_PER_HASH, 1000) == HG_OK);
+    long long ms = 0;
+    REQUIRE(hg_scanner_get_int(s, HG_OPT_VIDEO_MS_PER_HASH, &ms) == HG_OK);
+    CHECK(ms == 1000);
+    struct Want {
+        const char* video;
+        hg_verdict verdict;
+        const char* id;
+    };
+    for (const Want& w : {Want{"chair-22-with-small-logo-bar", HG_VERDICT_MATCH, "chair-orig-22-sd-bar"},
+                          Want{"pattern-sd-with-small-logo-bar", HG_VERDICT_MATCH, "pattern-sd-grey-bar"},
+                          Want{"doorknob-hd-no-bar", HG_VERDICT_NO_MATCH, nullptr}}) {
+        INFO(w.video);
+        const auto bytes = hgtest::read_bytes(dir + "/videos/" + w.video + ".mp4");
+        hg_result* r = nullptr;
+        REQUIRE(hg_scan(s, bytes.data(), bytes.size(), &r) == HG_OK);
+        CHECK(hg_result_verdict(r) == w.verdict);
+        CHECK(hg_result_int(r, HG_RESULT_VIDEO) == 1);
+        CHECK(hg_result_int(r, HG_RESULT_VIDEO_FRAMES) > 100);
+        CHECK(hg_result_int(r, HG_RESULT_VIDEO_HASHES) < hg_result_int(r, HG_RESULT_VIDEO_FRAMES));  // 1 per second
+        CHECK(std::string(hg_result_str(r, HG_RESULT_VIDEO_CODEC)) == "h264");
+        if (w.id) {
+            REQUIRE(hg_result_match_count(r) >= 1);
+            CHECK(std::string(hg_match_str(r, 0, HG_MATCH_ID)) == w.id);
+            CHECK(std::string(hg_match_str(r, 0, HG_MATCH_METADATA)) == "source=test");
+            CHECK(hg_match_int(r, 0, HG_MATCH_KIND) == HG_KIND_VPDQ);
+            CHECK(hg_match_int(r, 0, HG_MATCH_QUERY_PCT) >= 80);
+            CHECK(hg_match_int(r, 0, HG_MATCH_COMPARED_PCT) > 0);
+            const char* ts = hg_match_str(r, 0, HG_MATCH_TIMESTAMPS);
+            REQUIRE(ts);
+            CHECK(std::string(ts).rfind("0.000,1.000,", 0) == 0);
+            const std::string json = hg_result_str(r, HG_RESULT_JSON);
+            CHECK(json.find("\"kind\":\"vpdq\"") != std::string::npos);
+            CHECK(json.find("\"query_pct\":") != std::string::npos);
+        }
+        hg_result_free(r);
+    }
+    // A damaged video is an error verdict, never a no-match.
+    auto bytes = hgtest::read_bytes(dir + "/videos/doorknob-hd-no-bar.mp4");
+    bytes.resize(bytes.size() / 3);
+    hg_result* r = nullptr;
+    REQUIRE(hg_scan(s, bytes.data(), bytes.size(), &r) == HG_OK);
+    CHECK(hg_result_verdict(r) == HG_VERDICT_ERROR);
+    CHECK(hg_result_status(r) != HG_OK);
+    hg_result_free(r);
+    // Video limits by key: a frame limit makes the same video an error.
+    REQUIRE(hg_scanner_set_int(s, HG_OPT_VIDEO_MAX_FRAMES, 10) == HG_OK);
+    bytes = hgtest::read_bytes(dir + "/videos/chair-22-with-small-logo-bar.mp4");
+    REQUIRE(hg_scan(s, bytes.data(), bytes.size(), &r) == HG_OK);
+    CHECK(hg_result_verdict(r) == HG_VERDICT_ERROR);
+    CHECK(hg_result_status(r) == HG_ERR_LIMIT_FRAMES);
+    hg_result_free(r);
+    CHECK(hg_scan_hash(s, HG_KIND_VPDQ, bytes.data(), 32, 100, &r) == HG_ERR_INVALID_ARGUMENT);
+    hg_scanner_free(s);
+    hg_lists_free(lists);
+}
+
+TEST_CASE("Without a vPDQ list a video is not decoded: unsupported, its digests still matched") {
+    const auto bytes = hgtest::read_bytes(hgtest::data_dir() + "/../tests/fuzz/seeds/video/h264-aac.mp4");
+    hg_lists* lists = hg_lists_create();
+    const std::string md5 = "00000000000000000000000000000000\n";
+    REQUIRE(hg_lists_add_text(lists, "md5", md5.data(), md5.size(), HG_KIND_MD5, "md5.txt") == HG_OK);
+    hg_scanner* s = hg_scanner_create();
+    REQUIRE(hg_scanner_set_lists(s, lists) == HG_OK);
+    hg_result* r = nullptr;
+    REQUIRE(hg_scan(s, bytes.data(), bytes.size(), &r) == HG_OK);
+    CHECK(hg_result_verdict(r) == HG_VERDICT_ERROR);
+    CHECK(hg_result_status(r) == HG_ERR_UNSUPPORTED_FORMAT);
+    CHECK(hg_result_int(r, HG_RESULT_VIDEO) == 0);
+    CHECK(hg_result_str(r, HG_RESULT_MD5_HEX) != nullptr);
+    hg_result_free(r);
+    hg_scanner_free(s);
+    hg_lists_free(lists);
 }

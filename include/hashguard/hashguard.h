@@ -104,7 +104,9 @@ typedef enum hg_kind {
     HG_KIND_PDQ = 0,     /* PDQ perceptual hashes (64 hex digits), matched within a distance */
     HG_KIND_MD5 = 1,     /* exact digests of the attachment's bytes */
     HG_KIND_SHA1 = 2,
-    HG_KIND_SHA256 = 3
+    HG_KIND_SHA256 = 3,
+    HG_KIND_VPDQ = 4     /* vPDQ video hashes: one video per line (HMA's JSON array of "hex,quality,timestamp"),
+                            or the reference's per-frame output as one video; matched by query% / compared% */
 } hg_kind;
 
 /** The dihedral variant of the attachment that matched (HG_MATCH_TRANSFORM),
@@ -134,6 +136,8 @@ typedef enum hg_list_key {
     HG_LIST_ROLE = 2,            /* an hg_role (default HG_ROLE_BLOCK) */
     HG_LIST_SKIP_BAD_LINES = 3,  /* when loading (name NULL): 1 = skip malformed lines instead of failing (default 0) */
     HG_LIST_ALLOW_EMPTY = 4,     /* when loading (name NULL): 1 = accept a list with no entries (default 0: an error) */
+    HG_LIST_QUERY_PCT = 5,       /* vPDQ: % of the video's unique frame hashes that must match a listed video (default 80) */
+    HG_LIST_COMPARED_PCT = 6,    /* vPDQ: % of the listed video's unique frame hashes that must be matched (default 0) */
     HG_LIST_ENTRIES = 100,       /* read-only: entries now (loaded, minus removed, plus added by deltas) */
     HG_LIST_BAD_LINES = 101,     /* read-only: malformed lines skipped */
     HG_LIST_DUPLICATES = 102,    /* read-only: duplicate lines merged */
@@ -231,6 +235,13 @@ typedef enum hg_option {
     /* the seen-bytes cache (keyed by the attachment's SHA-256) */
     HG_OPT_CACHE_ENTRIES = 40,        /* entries, 0 disables; default 4096 */
     HG_OPT_CACHE_BYTES = 41,          /* memory bound; default 16 MiB */
+    /* videos: decoded and vPDQ-hashed when a HG_KIND_VPDQ list is loaded (else refused as an unknown format) */
+    HG_OPT_VIDEO_MS_PER_HASH = 50,    /* hash one frame every N ms (the reference's secondsPerHash); 0 = every frame (default) */
+    HG_OPT_VIDEO_MAX_FRAMES = 51,     /* frames decoded; default 1000000 */
+    HG_OPT_VIDEO_MAX_DURATION_S = 52, /* seconds, declared or reached; default 14400 */
+    HG_OPT_VIDEO_MAX_DECODE_MS = 53,  /* wall-clock budget per video, 0 = none; default 120000 */
+    HG_OPT_VIDEO_THREADS = 54,        /* decoder slice threads; default 1 */
+    HG_OPT_VIDEO_MAX_PIXELS = 55,     /* per frame; default 33554432 */
     /* read-only */
     HG_OPT_CACHE_SIZE = 100,          /* results now cached */
     HG_OPT_GENERATION = 101,          /* bumped by every hg_scanner_set_lists / hg_scanner_set_int */
@@ -312,6 +323,9 @@ typedef enum hg_result_key {
     HG_RESULT_CACHED = 7,         /* 1 when answered from the seen-bytes cache */
     HG_RESULT_GENERATION = 8,     /* the scanner generation (lists + options) that answered */
     HG_RESULT_INPUT_BYTES = 9,
+    HG_RESULT_VIDEO = 10,         /* 1 when scanned as a video (vPDQ) */
+    HG_RESULT_VIDEO_FRAMES = 11,  /* frames decoded */
+    HG_RESULT_VIDEO_HASHES = 12,  /* frames hashed (the sampled ones) */
     HG_RESULT_DECODE_US = 20,     /* timings per stage, microseconds */
     HG_RESULT_PDQ_US = 21,
     HG_RESULT_DIGEST_US = 22,
@@ -329,7 +343,8 @@ typedef enum hg_result_str_key {
     HG_RESULT_SHA256_HEX = 4,
     HG_RESULT_ERROR = 5,          /* message for hg_result_status (NULL when HG_OK) */
     HG_RESULT_FORMAT = 6,         /* "jpeg", "png", ... (NULL when not recognised) */
-    HG_RESULT_JSON = 7            /* the whole result as one JSON object (NULL only when out of memory) */
+    HG_RESULT_JSON = 7,           /* the whole result as one JSON object (NULL only when out of memory) */
+    HG_RESULT_VIDEO_CODEC = 8     /* the video's decoder ("h264", ...); NULL for images */
 } hg_result_str_key;
 /** A string field; NULL when absent (see the conventions above). */
 HG_API const char* hg_result_str(const hg_result* result, int key);
@@ -353,7 +368,9 @@ typedef enum hg_match_key {
     HG_MATCH_TRANSFORM = 1,  /* the hg_transform of the attachment that matched */
     HG_MATCH_ROLE = 2,       /* hg_role of the list */
     HG_MATCH_KIND = 3,       /* hg_kind of the list */
-    HG_MATCH_INNER = 4       /* 1 when the content inside letterbox borders matched */
+    HG_MATCH_INNER = 4,      /* 1 when the content inside letterbox borders matched */
+    HG_MATCH_QUERY_PCT = 5,  /* vPDQ: % of the video's unique frame hashes that matched this listed video (rounded down) */
+    HG_MATCH_COMPARED_PCT = 6 /* vPDQ: % of the listed video's unique frame hashes matched (rounded down) */
 } hg_match_key;
 /** An integer field of match i; -1 when i or key is out of range. */
 HG_API long long hg_match_int(const hg_result* result, size_t i, int key);
@@ -362,7 +379,8 @@ typedef enum hg_match_str_key {
     HG_MATCH_LIST = 0,            /* the list's name */
     HG_MATCH_ID = 1,              /* the entry's id (id column, else its line number) */
     HG_MATCH_METADATA = 2,        /* the rest of the entry's line (NULL when it has none) */
-    HG_MATCH_TRANSFORM_NAME = 3   /* "original", "rot90", ... (NULL for exact digests) */
+    HG_MATCH_TRANSFORM_NAME = 3,  /* "original", "rot90", ... (NULL for exact digests and vPDQ) */
+    HG_MATCH_TIMESTAMPS = 4       /* vPDQ: the attachment's matched frames, seconds, "0.000,0.033,..." */
 } hg_match_str_key;
 /** A string field of match i; NULL when absent or i or key is out of range. */
 HG_API const char* hg_match_str(const hg_result* result, size_t i, int key);

@@ -15,12 +15,12 @@
 
 namespace hashguard {
 
-enum class HashKind : int { pdq = 0, md5 = 1, sha1 = 2, sha256 = 3 };
+enum class HashKind : int { pdq = 0, md5 = 1, sha1 = 2, sha256 = 3, vpdq = 4 };
 HASHGUARD_API const char* hash_kind_name(HashKind k) noexcept;
 
 /// What a list holds: PDQ hashes (64 hex digits), or exact digests recognised
 /// by length (32 hex: MD5, 40: SHA-1, 64: SHA-256).
-enum class ListKind : int { pdq = 0, exact = 1 };
+enum class ListKind : int { pdq = 0, exact = 1, vpdq = 2 /* videos: see video.hpp */ };
 
 /// An exact digest (MD5, SHA-1 or SHA-256), bytes in printed order.
 struct Digest {

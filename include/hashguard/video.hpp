@@ -56,6 +56,12 @@ struct VpdqVideo {
 HASHGUARD_API Error vpdq_hash_bytes(const std::uint8_t* data, std::size_t len, VpdqVideo& out,
                                    const VideoOptions& options = {}) noexcept;
 
+/// Whether the bytes look like a video container the video module reads: an
+/// ISO BMFF file (MP4/MOV/3GP: `ftyp`, `moov`, `mdat`, `free`, `skip` or
+/// `wide` as the first box) that is not a HEIF/AVIF image, Matroska/WebM
+/// (EBML magic) or AVI (RIFF....AVI ). Cheap: reads the first 12 bytes.
+HASHGUARD_API bool sniff_video(const std::uint8_t* data, std::size_t len) noexcept;
+
 /// "<frame>,<quality>,<64 hex>,<timestamp %.3f>": the reference CLI's line.
 HASHGUARD_API std::string vpdq_line(const VpdqFrame& frame);
 

@@ -35,7 +35,8 @@ static_assert(static_cast<int>(hashguard::Status::ok) == HG_OK &&
 static_assert(static_cast<int>(hashguard::HashKind::pdq) == HG_KIND_PDQ &&
                   static_cast<int>(hashguard::HashKind::md5) == HG_KIND_MD5 &&
                   static_cast<int>(hashguard::HashKind::sha1) == HG_KIND_SHA1 &&
-                  static_cast<int>(hashguard::HashKind::sha256) == HG_KIND_SHA256,
+                  static_cast<int>(hashguard::HashKind::sha256) == HG_KIND_SHA256 &&
+                  static_cast<int>(hashguard::HashKind::vpdq) == HG_KIND_VPDQ,
               "hg_kind must keep HashKind's numbers");
 static_assert(static_cast<int>(hashguard::scan::Role::block) == HG_ROLE_BLOCK &&
                   static_cast<int>(hashguard::scan::Role::allow) == HG_ROLE_ALLOW,
@@ -83,7 +84,7 @@ hg_status fail(Status code, const std::string& message) noexcept {
 
 namespace {
 
-bool valid_kind(int k) { return k >= HG_KIND_PDQ && k <= HG_KIND_SHA256; }
+bool valid_kind(int k) { return k >= HG_KIND_PDQ && k <= HG_KIND_VPDQ; }
 
 hashguard::HashKind to_kind(int k) { return static_cast<hashguard::HashKind>(k); }
 
@@ -107,6 +108,12 @@ hg_status set_list_key(scan::ListConfig& c, int key, long long v) {
         case HG_LIST_ROLE:
             if ((st = range(HG_ROLE_BLOCK, HG_ROLE_ALLOW, "HG_LIST_ROLE must be HG_ROLE_BLOCK or HG_ROLE_ALLOW")) == HG_OK)
                 c.role = static_cast<scan::Role>(v);
+            return st;
+        case HG_LIST_QUERY_PCT:
+            if ((st = range(0, 100, "HG_LIST_QUERY_PCT must be 0..100")) == HG_OK) c.query_pct = static_cast<int>(v);
+            return st;
+        case HG_LIST_COMPARED_PCT:
+            if ((st = range(0, 100, "HG_LIST_COMPARED_PCT must be 0..100")) == HG_OK) c.compared_pct = static_cast<int>(v);
             return st;
         case HG_LIST_SKIP_BAD_LINES:
         case HG_LIST_ALLOW_EMPTY: return bad_arg("this key applies when loading: set it with list name NULL");
@@ -133,6 +140,8 @@ hg_status get_list_key(const hg_lists& l, const scan::StagedList* it, int key, l
         case HG_LIST_THRESHOLD: v = c.threshold; return HG_OK;
         case HG_LIST_MIN_QUALITY: v = c.min_quality; return HG_OK;
         case HG_LIST_ROLE: v = static_cast<long long>(c.role); return HG_OK;
+        case HG_LIST_QUERY_PCT: v = c.query_pct; return HG_OK;
+        case HG_LIST_COMPARED_PCT: v = c.compared_pct; return HG_OK;
         case HG_LIST_SKIP_BAD_LINES: v = l.staging.load.skip_bad_lines; return HG_OK;
         case HG_LIST_ALLOW_EMPTY: v = l.staging.load.allow_empty; return HG_OK;
         default: break;
@@ -359,6 +368,7 @@ hg_status hg_scan_hash(hg_scanner* s, int kind, const void* hash, size_t len, in
     return guarded([&] {
         if (!s || !hash || !result) return bad_arg("scanner, hash or result is NULL");
         if (!valid_kind(kind)) return bad_arg("unknown hg_kind");
+        if (kind == HG_KIND_VPDQ) return bad_arg("a video's vPDQ hashes are matched by scanning the video (hg_scan)");
         const auto* p = static_cast<const std::uint8_t*>(hash);
         scan::GivenHash g;
         g.kind = to_kind(kind);

@@ -46,6 +46,16 @@ const OptionDef kOptions[] = {
     {HG_OPT_MAX_MATCHES, "HG_OPT_MAX_MATCHES", 0, kMax, 0, HG_FIELD(max_matches)},
     {HG_OPT_CACHE_ENTRIES, "HG_OPT_CACHE_ENTRIES", 0, kMax, 0, HG_FIELD(cache_entries)},
     {HG_OPT_CACHE_BYTES, "HG_OPT_CACHE_BYTES", 0, kMax, 0, HG_FIELD(cache_bytes)},
+    {HG_OPT_VIDEO_MS_PER_HASH, "HG_OPT_VIDEO_MS_PER_HASH", 0, 86400000,  0,
+     [](const ScanOptions& o) { return static_cast<long long>(o.video.seconds_per_hash * 1000.0 + 0.5); },
+     [](ScanOptions& o, long long v) { o.video.seconds_per_hash = static_cast<double>(v) / 1000.0; }},
+    {HG_OPT_VIDEO_MAX_FRAMES, "HG_OPT_VIDEO_MAX_FRAMES", 0, kMax, 0, HG_FIELD(video.max_frames)},
+    {HG_OPT_VIDEO_MAX_DURATION_S, "HG_OPT_VIDEO_MAX_DURATION_S", 0, 0x7fffffff,  0,
+     [](const ScanOptions& o) { return static_cast<long long>(o.video.max_duration_s); },
+     [](ScanOptions& o, long long v) { o.video.max_duration_s = static_cast<double>(v); }},
+    {HG_OPT_VIDEO_MAX_DECODE_MS, "HG_OPT_VIDEO_MAX_DECODE_MS", 0, 0xffffffffll, 0, HG_FIELD(video.max_decode_ms)},
+    {HG_OPT_VIDEO_THREADS, "HG_OPT_VIDEO_THREADS", 1, 64, 0, HG_FIELD(video.threads)},
+    {HG_OPT_VIDEO_MAX_PIXELS, "HG_OPT_VIDEO_MAX_PIXELS", 1, kMax, 0, HG_FIELD(video.max_pixels)},
 };
 #undef HG_FIELD
 

@@ -95,6 +95,9 @@ long long hg_result_int(const hg_result* r, int key) {
         case HG_RESULT_DIGEST_US: return s.timings.digest_us;
         case HG_RESULT_MATCH_US: return s.timings.match_us;
         case HG_RESULT_TOTAL_US: return s.timings.total_us;
+        case HG_RESULT_VIDEO: return s.video;
+        case HG_RESULT_VIDEO_FRAMES: return clamp_ll(s.video_frames);
+        case HG_RESULT_VIDEO_HASHES: return clamp_ll(s.video_hashes);
         default: return -1;
     }
 }
@@ -111,6 +114,7 @@ const char* hg_result_str(const hg_result* r, int key) {
         case HG_RESULT_FORMAT:
             return r->r.format == hashguard::Format::unknown ? nullptr : hashguard::format_name(r->r.format);
         case HG_RESULT_JSON: return result_json(r);
+        case HG_RESULT_VIDEO_CODEC: return r->r.video ? present(r->r.video_codec) : nullptr;
         default: return nullptr;
     }
 }
@@ -145,6 +149,8 @@ long long hg_match_int(const hg_result* r, size_t i, int key) {
         case HG_MATCH_ROLE: return static_cast<long long>(m->role);
         case HG_MATCH_KIND: return static_cast<long long>(m->kind);
         case HG_MATCH_INNER: return m->inner;
+        case HG_MATCH_QUERY_PCT: return static_cast<long long>(m->query_pct);
+        case HG_MATCH_COMPARED_PCT: return static_cast<long long>(m->compared_pct);
         default: return -1;
     }
 }
@@ -158,6 +164,7 @@ const char* hg_match_str(const hg_result* r, size_t i, int key) {
         case HG_MATCH_METADATA: return present(m->metadata);
         case HG_MATCH_TRANSFORM_NAME:
             return m->kind == hashguard::HashKind::pdq ? hashguard::transform_name(m->transform) : nullptr;
+        case HG_MATCH_TIMESTAMPS: return m->kind == hashguard::HashKind::vpdq ? present(m->timestamps_text) : nullptr;
         default: return nullptr;
     }
 }

@@ -29,6 +29,7 @@ const char* hash_kind_name(HashKind k) noexcept {
         case HashKind::md5: return "md5";
         case HashKind::sha1: return "sha1";
         case HashKind::sha256: return "sha256";
+        case HashKind::vpdq: return "vpdq";
     }
     return "unknown";
 }

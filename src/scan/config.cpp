@@ -11,7 +11,7 @@ namespace {
 using json::Value;
 
 bool parse_kind(const std::string& s, HashKind& k) {
-    for (HashKind c : {HashKind::pdq, HashKind::md5, HashKind::sha1, HashKind::sha256})
+    for (HashKind c : {HashKind::pdq, HashKind::md5, HashKind::sha1, HashKind::sha256, HashKind::vpdq})
         if (s == hash_kind_name(c)) {
             k = c;
             return true;
@@ -58,12 +58,14 @@ struct SpecReader {
         if (k == "path") return string(k, v, spec.path);
         if (k == "threshold") return integer(k, v, 0, 256, spec.config.threshold);
         if (k == "min_quality") return integer(k, v, 0, 100, spec.config.min_quality);
+        if (k == "query_pct") return integer(k, v, 0, 100, spec.config.query_pct);
+        if (k == "compared_pct") return integer(k, v, 0, 100, spec.config.compared_pct);
         if (k == "skip_bad_lines") return boolean(k, v, spec.skip_bad_lines);
         if (k == "deltas") return paths(k, v, spec.deltas);
         if (k == "allow_empty") return boolean(k, v, spec.allow_empty);
         if (k == "kind") {
             if (Error e = string(k, v, s)) return e;
-            return parse_kind(s, spec.config.kind) ? Error{} : bad(v, "\"kind\" must be pdq, md5, sha1 or sha256");
+            return parse_kind(s, spec.config.kind) ? Error{} : bad(v, "\"kind\" must be pdq, md5, sha1, sha256 or vpdq");
         }
         if (k == "role") {
             if (Error e = string(k, v, s)) return e;

@@ -123,8 +123,36 @@ Error binary_entries(const std::uint8_t* data, std::size_t count, HashKind kind,
     });
 }
 
+namespace {
+
+class VpdqEntries final : public ListEntries {
+public:
+    explicit VpdqEntries(std::shared_ptr<const VpdqList> list) : list_(std::move(list)) {
+        kind_ = ListKind::vpdq;
+        size_ = list_->videos.size();
+    }
+    Digest digest(std::size_t) const noexcept override { return {}; }
+    std::string id(std::size_t i) const override { return list_->videos[i].id; }
+    std::string metadata(std::size_t i) const override { return list_->videos[i].metadata; }
+    std::size_t memory_bytes() const noexcept override {
+        std::size_t n = sizeof(VpdqList);
+        for (const auto& v : list_->videos) n += sizeof(v) + v.frames.capacity() * sizeof(VpdqFrame) + v.id.capacity();
+        return n;
+    }
+    const VpdqList* vpdq() const noexcept override { return list_.get(); }
+
+private:
+    std::shared_ptr<const VpdqList> list_;
+};
+
+}  // namespace
+
+std::shared_ptr<const ListEntries> entries_of(std::shared_ptr<const VpdqList> list) {
+    return std::make_shared<const VpdqEntries>(std::move(list));
+}
+
 Error check_digest_kinds(const ListEntries& entries, const std::string& list, HashKind kind) {
-    if (kind == HashKind::pdq) return {};
+    if (kind == HashKind::pdq || kind == HashKind::vpdq) return {};
     for (std::size_t i = 0; i < entries.size(); ++i) {
         const Digest d = entries.digest(i);
         if (d.kind != kind)

@@ -12,6 +12,7 @@
 
 #include "common/secure.hpp"
 #include "hashguard/lists.hpp"
+#include "hashguard/video.hpp"
 
 namespace hashguard::scan {
 
@@ -32,6 +33,8 @@ public:
     virtual const std::vector<Hash256>* pdq_vector() const noexcept { return nullptr; }
     /// The snapshot the entries are read from, if any (it may store an index).
     virtual const Snapshot* snapshot() const noexcept { return nullptr; }
+    /// vPDQ lists: the videos (entry i is video i).
+    virtual const VpdqList* vpdq() const noexcept { return nullptr; }
 
 protected:
     ListKind kind_ = ListKind::pdq;
@@ -41,6 +44,9 @@ protected:
 
 /// A parsed list (text lists, deltas merged into a base).
 std::shared_ptr<const ListEntries> entries_of(std::shared_ptr<const HashList> list);
+
+/// A vPDQ list: entry i is video i (its id and metadata).
+std::shared_ptr<const ListEntries> entries_of(std::shared_ptr<const VpdqList> list);
 
 /// A snapshot, mapped: opening costs the map and the snapshot's checks.
 std::shared_ptr<const ListEntries> entries_of(std::unique_ptr<Snapshot> snapshot);

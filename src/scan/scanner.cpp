@@ -1,6 +1,7 @@
 #include "scan/scanner.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 #include <cstring>
 #include <unordered_map>
@@ -63,6 +64,8 @@ struct Work {
     PdqHasher hasher;
     std::vector<IndexMatch> hits;
     std::unordered_map<std::uint32_t, Match> best;
+    VpdqVideo video;                 // the attachment's frames, when it is a video
+    std::vector<VpdqMatch> vmatches;
 };
 
 Work& thread_work() {
@@ -128,6 +131,8 @@ Error check_config(const ListConfig& c, const std::vector<std::unique_ptr<Loaded
     if (c.threshold < 0 || c.threshold > 256) return {Status::invalid_argument, where + ": threshold must be 0..256"};
     if (c.min_quality < 0 || c.min_quality > 100)
         return {Status::invalid_argument, where + ": min_quality must be 0..100"};
+    if (c.query_pct < 0 || c.query_pct > 100 || c.compared_pct < 0 || c.compared_pct > 100)
+        return {Status::invalid_argument, where + ": query_pct and compared_pct must be 0..100"};
     return {};
 }
 
@@ -136,6 +141,19 @@ Error index_list(LoadedList& l) {
     const ListEntries& entries = *l.entries;
     const std::string where = "list '" + l.config.name + "'";
     const bool has_added = l.delta && l.delta->added.size() > 0;
+    if (l.config.kind == HashKind::vpdq) {
+        if (!entries.vpdq() || l.delta) return {Status::invalid_argument, where + " is vPDQ but holds no videos"};
+        VpdqMatchOptions mo;
+        mo.distance = l.config.threshold;
+        mo.min_quality = l.config.min_quality;
+        mo.query_pct = l.config.query_pct;
+        mo.compared_pct = l.config.compared_pct;
+        std::unique_ptr<VpdqIndex> vi;
+        if (Error e = VpdqIndex::build(*entries.vpdq(), mo, vi)) return {e.code, where + ": " + e.message};
+        l.vpdq = std::move(vi);
+        return {};
+    }
+    if (entries.vpdq()) return {Status::invalid_argument, where + " holds videos but is not a vPDQ list"};
     if (l.config.kind == HashKind::pdq) {
         if (entries.kind() != ListKind::pdq) return {Status::invalid_argument, where + " is PDQ but holds digests"};
         if (Error e = pdq_index_for(l.entries, l.config.threshold, l.index)) return e;
@@ -220,7 +238,9 @@ bool find_letterbox(const Image& img, int tol, Rect& inner) noexcept {
 std::size_t ScanResult::memory_bytes() const noexcept {
     std::size_t n = sizeof(ScanResult) + error.message.capacity();
     for (const auto& m : matches)
-        n += sizeof(Match) + m.list.capacity() + m.id.capacity() + m.metadata.capacity();
+        n += sizeof(Match) + m.list.capacity() + m.id.capacity() + m.metadata.capacity() +
+             m.timestamps.capacity() * sizeof(float) + m.timestamps_text.capacity();
+    n += video_codec.capacity();
     return n;
 }
 
@@ -232,6 +252,11 @@ void write_matches(json::Writer& w, const std::vector<Match>& matches) {
         w.begin_object().field("list", m.list).field("role", role_name(m.role)).field("kind", hash_kind_name(m.kind));
         w.field("id", m.id).field("metadata", m.metadata).field("distance", m.distance);
         if (m.kind == HashKind::pdq) w.field("transform", transform_name(m.transform)).field("inner", m.inner);
+        if (m.kind == HashKind::vpdq) {
+            w.field("query_pct", m.query_pct, 1).field("compared_pct", m.compared_pct, 1).key("timestamps").begin_array();
+            for (float t : m.timestamps) w.value(static_cast<double>(t), 3);
+            w.end_array();
+        }
         w.end_object();
     }
     w.end_array();
@@ -241,6 +266,11 @@ void write_hashes(json::Writer& w, const ScanResult& r) {
     if (r.format != Format::unknown)
         w.field("format", format_name(r.format)).field("width", r.width).field("height", r.height);
     if (r.has_pdq) w.field("pdq", r.pdq[0].to_hex()).field("quality", r.quality);
+    if (r.video) {
+        w.key("video").begin_object().field("codec", r.video_codec).field("width", r.width).field("height", r.height);
+        w.field("fps", r.fps, 3).field("frames", static_cast<unsigned long long>(r.video_frames));
+        w.field("hashed", static_cast<unsigned long long>(r.video_hashes)).end_object();
+    }
     if (r.letterboxed) {
         const Rect& b = r.inner_rect;
         w.key("letterbox").begin_object().field("x", b.x).field("y", b.y).field("width", b.width);
@@ -291,9 +321,14 @@ public:
         if (lists_)
             for (const auto& lp : lists_->lists()) {
                 const std::size_t first = found.size();
-                if (lp->config.kind != HashKind::pdq) exact_list(*lp, found);
-                else if (!decode_error)
+                if (lp->config.kind == HashKind::vpdq) {
+                    if (out_.video && !decode_error)
+                        if (Error e = vpdq_list(*lp, found)) return e;
+                } else if (lp->config.kind != HashKind::pdq) {
+                    exact_list(*lp, found);
+                } else if (!decode_error && !out_.video) {
                     if (Error e = pdq_list(*lp, found)) return e;
+                }
                 if (found.size() > first) (lp->config.role == Role::allow ? any_allow_ : any_block_) = true;
             }
         out_.match_count = found.size();
@@ -334,6 +369,33 @@ private:
         std::sort(found.begin() + static_cast<std::ptrdiff_t>(first), found.end(), [](const Match& a, const Match& b) {
             return a.distance != b.distance ? a.distance < b.distance : a.id < b.id;
         });
+        return {};
+    }
+
+    // The attachment's sampled frames against every listed video (HMA's rules:
+    // VpdqIndex). No frame of the list's quality: below_quality, as for images.
+    Error vpdq_list(const LoadedList& l, std::vector<Match>& found) {
+        bool usable = false;
+        if (Error e = l.vpdq->match(w_.video.frames, w_.vmatches, &usable))
+            return {e.code, "list '" + l.config.name + "': video lookup failed: " + e.message};
+        if (!usable) quality_skipped_ = true;
+        for (VpdqMatch& v : w_.vmatches) {
+            Match m;
+            m.list = l.config.name;
+            m.role = l.config.role;
+            m.kind = HashKind::vpdq;
+            m.id = l.id(static_cast<std::uint32_t>(v.video));
+            m.metadata = l.metadata(static_cast<std::uint32_t>(v.video));
+            m.query_pct = v.query_pct;
+            m.compared_pct = v.compared_pct;
+            m.timestamps = std::move(v.timestamps);
+            for (float t : m.timestamps) {
+                char b[32];
+                std::snprintf(b, sizeof b, "%s%.3f", m.timestamps_text.empty() ? "" : ",", static_cast<double>(t));
+                m.timestamps_text += b;
+            }
+            found.push_back(std::move(m));
+        }
         return {};
     }
 
@@ -417,6 +479,24 @@ Error compute_digests(ScanResult& out, const ListSet* lists, const ScanOptions& 
     for (HashKind k : {HashKind::md5, HashKind::sha1, HashKind::sha256})
         if ((opt.digests & digest_bit(k)) || (lists && lists->needs(k)))
             if (Error e = add_digest(out, k, data, len)) return e;
+    return {};
+}
+
+// A video (when a vPDQ list is loaded): every frame decoded, the sampled ones
+// hashed. Returns an internal error; a bad video goes to decode_error.
+Error decode_and_hash_video(ScanResult& out, const ScanOptions& opt, Work& w, const std::uint8_t* data,
+                            std::size_t len, Error& decode_error) {
+    const auto t = Clock::now();
+    out.video = true;
+    decode_error = vpdq_hash_bytes(data, len, w.video, opt.video);
+    out.timings.decode_us = micros_since(t);
+    out.video_frames = w.video.decoded_frames;
+    out.video_hashes = w.video.frames.size();
+    out.fps = w.video.fps;
+    out.video_codec = w.video.codec;
+    out.width = w.video.width;
+    out.height = w.video.height;
+    if (decode_error && transient(decode_error.code)) return std::exchange(decode_error, Error{});
     return {};
 }
 
@@ -534,7 +614,9 @@ Error Scanner::scan_bytes(const Active& active, const std::uint8_t* data, std::s
 
     Work& w = thread_work();
     Error decode_error;
-    const Error failed = decode_and_hash(out, opt, w, data, len, decode_error);
+    const bool video = lists && lists->needs(HashKind::vpdq) && sniff_video(data, len);
+    const Error failed = video ? decode_and_hash_video(out, opt, w, data, len, decode_error)
+                               : decode_and_hash(out, opt, w, data, len, decode_error);
     release_large_scratch(w);
     if (failed) return failed;
     t = Clock::now();
@@ -571,6 +653,7 @@ Error Scanner::scan(const std::uint8_t* data, std::size_t len, ScanResult& out) 
 
 Error Scanner::scan_hash(const GivenHash& h, ScanResult& out) noexcept {
     out = ScanResult{};
+    if (h.kind == HashKind::vpdq) return {Status::invalid_argument, "vPDQ hashes are matched by scanning the video"};
     if (h.kind == HashKind::pdq && h.pdq.size() != 1 && h.pdq.size() != 8)
         return {Status::invalid_argument, "a PDQ hash is given as 1 hash or as the 8 dihedral variants"};
     if (h.kind == HashKind::pdq && (h.quality < 0 || h.quality > 100))

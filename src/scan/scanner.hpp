@@ -31,6 +31,7 @@
 #include "hashguard/lists.hpp"
 #include "hashguard/pdq.hpp"
 #include "hashguard/status.hpp"
+#include "hashguard/video.hpp"
 
 namespace hashguard::scan {
 
@@ -43,8 +44,10 @@ struct ListConfig {
     std::string name;
     HashKind kind = HashKind::pdq;
     int threshold = 31;    ///< PDQ: match when distance <= threshold (0..256)
-    int min_quality = 50;  ///< PDQ: images below this quality are not matched against the list
+    int min_quality = 50;  ///< PDQ: images below this quality are not matched against the list (vPDQ: frames)
     Role role = Role::block;
+    int query_pct = 80;    ///< vPDQ: % of the video's unique frame hashes that must match a listed video
+    int compared_pct = 0;  ///< vPDQ: % of the listed video's unique frame hashes that must be matched
 };
 
 /// A new, empty HashList whose memory is wiped (secure_clear) when the last
@@ -64,6 +67,7 @@ struct LoadedList {
     std::shared_ptr<const PdqIndex> delta_index;    ///< PDQ lists with a delta: over its additions
     std::shared_ptr<const ExactTable> delta_exact;  ///< exact lists with a delta: over its additions
     std::shared_ptr<const ListEntries> delta_entries;  ///< exact lists with a delta: its additions, as entries
+    std::shared_ptr<const VpdqIndex> vpdq;          ///< vPDQ lists: every listed frame, by video
 
     std::size_t base_size() const noexcept { return entries->size(); }
     std::string id(std::uint32_t entry) const;
@@ -94,7 +98,7 @@ public:
 
 private:
     std::vector<std::unique_ptr<LoadedList>> lists_;
-    bool needs_[4] = {false, false, false, false};
+    bool needs_[5] = {false, false, false, false, false};
 };
 
 /// Bit of ScanOptions::digests for a digest kind (md5, sha1, sha256).
@@ -103,6 +107,12 @@ constexpr unsigned kAllDigests = digest_bit(HashKind::md5) | digest_bit(HashKind
 
 struct ScanOptions {
     DecodeOptions decode;                 ///< limits, fast mode, frame
+    /// Videos (hashed when a vPDQ list is loaded): limits, sampling; a 2-minute budget by default.
+    VideoOptions video = [] {
+        VideoOptions v;
+        v.max_decode_ms = 120000;
+        return v;
+    }();
     bool letterbox = true;                ///< also hash the content inside uniform borders
     int letterbox_tolerance = 24;         ///< per-channel difference still counted as "uniform"
     unsigned digests = 0;                 ///< digests always computed (digest_bit); lists' own kinds are anyway
@@ -119,6 +129,9 @@ struct Match {
     int distance = 0;                         ///< PDQ Hamming distance (0 for exact)
     Transform transform = Transform::original;  ///< which variant of the attachment matched
     bool inner = false;                       ///< matched the content inside letterbox borders
+    double query_pct = 0, compared_pct = 0;   ///< vPDQ: HMA's two percentages
+    std::vector<float> timestamps;            ///< vPDQ: the attachment's frames that matched (seconds)
+    std::string timestamps_text;              ///< vPDQ: the same, "%.3f" comma-separated (the C API's string)
 };
 
 struct Timings {
@@ -146,6 +159,12 @@ struct ScanResult {
 
     bool has_md5 = false, has_sha1 = false, has_sha256 = false;
     Digest md5, sha1, sha256;
+
+    bool video = false;               ///< hashed as a video (vPDQ), not as an image
+    std::uint64_t video_frames = 0;   ///< frames decoded
+    std::size_t video_hashes = 0;     ///< frames hashed (sampled, of any quality)
+    double fps = 0;
+    std::string video_codec;          ///< libavcodec's decoder name
 
     std::vector<Match> matches;     ///< block and allow matches, by list order then distance
     std::size_t match_count = 0;    ///< all matches found (matches holds the first max_matches)

@@ -22,10 +22,26 @@ Error parsed(const std::function<Error(HashList&)>& parse, std::shared_ptr<const
     return {};
 }
 
+// A vPDQ list from text (one video per line, or one video's frames).
+Error vpdq_entries(std::string_view text, const std::string& source, std::shared_ptr<const ListEntries>& out,
+                   ListParseReport& rep) {
+    auto list = std::make_shared<VpdqList>();
+    if (Error e = parse_vpdq_list(text, source, *list)) return e;
+    rep = ListParseReport{};
+    rep.entries = list->videos.size();
+    out = entries_of(std::shared_ptr<const VpdqList>(std::move(list)));
+    return {};
+}
+
 // A list file: a snapshot is mapped and read in place (nothing copied); a text
 // file is parsed.
 Error file_entries(const std::string& path, const ListParseOptions& po, std::shared_ptr<const ListEntries>& out,
                    ListParseReport& rep) {
+    if (po.kind == ListKind::vpdq) {
+        std::vector<std::uint8_t> bytes;
+        if (Error e = detail::read_regular_file(path, bytes, std::size_t{4} << 30)) return {e.code, path + ": " + e.message};
+        return vpdq_entries(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path, out, rep);
+    }
     if (!is_snapshot_file(path))
         return parsed([&](HashList& l) { return load_hash_list(path, l, po, &rep); }, out);
     std::unique_ptr<Snapshot> snap;
@@ -59,7 +75,9 @@ Error ListStaging::add_loaded(ListConfig config, const LoadOptions& load_opt, co
     if (config.name.empty()) return {Status::invalid_argument, "list name is NULL or empty"};
     if (find(config.name)) return {Status::invalid_argument, "list '" + config.name + "' is already in the set"};
     ListParseOptions po;
-    po.kind = config.kind == HashKind::pdq ? ListKind::pdq : ListKind::exact;
+    po.kind = config.kind == HashKind::pdq    ? ListKind::pdq
+              : config.kind == HashKind::vpdq ? ListKind::vpdq
+                                              : ListKind::exact;
     po.skip_bad_lines = load_opt.skip_bad_lines;
     po.allow_empty = load_opt.allow_empty;
     std::shared_ptr<const ListEntries> entries;
@@ -84,11 +102,13 @@ Error ListStaging::add_text(const std::string& name, std::string_view text, Hash
     c.name = name;
     c.kind = kind;
     return add_loaded(std::move(c), load, [&](const ListParseOptions& po, auto& out, ListParseReport& rep) {
+        if (po.kind == ListKind::vpdq) return vpdq_entries(text, source, out, rep);
         return parsed([&](HashList& l) { return parse_hash_list(text, source, l, po, &rep); }, out);
     });
 }
 
 Error ListStaging::add_binary(const std::string& name, const std::uint8_t* data, std::size_t count, HashKind kind) {
+    if (kind == HashKind::vpdq) return {Status::invalid_argument, "vPDQ lists are text (HMA's JSON arrays or frame lines), not binary"};
     if (!data && count) return {Status::invalid_argument, "data is NULL with count > 0"};
     if (count >= 0xFFFFFFFFu) return {Status::invalid_argument, "2^32 - 1 entries or more"};
     ListConfig c = defaults;
@@ -137,6 +157,8 @@ Error ListStaging::remove(const std::string& name) {
 
 Error ListStaging::apply_delta_to(StagedList& list, std::string_view text, const std::string& source,
                                   const LoadOptions& lo) {
+    if (list.config.kind == HashKind::vpdq)
+        return {Status::invalid_argument, "list '" + list.config.name + "': vPDQ lists take no deltas; replace the list"};
     DeltaBase base{list.entries, nullptr, nullptr};
     Error e = list.config.kind == HashKind::pdq ? pdq_index_for(list.entries, list.config.threshold, base.index)
                                                 : exact_table_for(list.entries, base.exact);
@@ -191,7 +213,9 @@ Error ListStaging::build(std::shared_ptr<const ListSet>& out) const {
         for (const auto& l : lists_) {
             if (Error e = set->add(l.config, l.entries, l.delta)) return e;
             const LoadedList& loaded = *set->lists().back();
-            l.built = loaded.index ? std::shared_ptr<const void>(loaded.index) : std::shared_ptr<const void>(loaded.exact);
+            l.built = loaded.index ? std::shared_ptr<const void>(loaded.index)
+                      : loaded.vpdq ? std::shared_ptr<const void>(loaded.vpdq)
+                                    : std::shared_ptr<const void>(loaded.exact);
         }
         out = std::move(set);
         return {};

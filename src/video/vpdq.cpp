@@ -9,6 +9,7 @@
 #include <string>
 
 #include "decode/modules.hpp"
+#include "hashguard/image.hpp"
 #include "hashguard/video.hpp"
 #include "video/yuv_rgb.hpp"
 
@@ -135,6 +136,16 @@ Error vpdq_hash_bytes(const std::uint8_t* data, std::size_t len, VpdqVideo& out,
         }
         return e;
     }
+}
+
+bool sniff_video(const std::uint8_t* d, std::size_t len) noexcept {
+    if (!d || len < 12) return false;
+    if (sniff_format(d, len) != Format::unknown) return false;  // images (HEIF/AVIF among them) are not videos
+    if (d[0] == 0x1A && d[1] == 0x45 && d[2] == 0xDF && d[3] == 0xA3) return true;  // EBML: Matroska, WebM
+    if (std::memcmp(d, "RIFF", 4) == 0 && std::memcmp(d + 8, "AVI ", 4) == 0) return true;
+    for (const char* box : {"ftyp", "moov", "mdat", "free", "skip", "wide"})
+        if (std::memcmp(d + 4, box, 4) == 0) return true;
+    return false;
 }
 
 std::string vpdq_line(const VpdqFrame& f) {
