@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <unistd.h>
+
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -241,9 +244,9 @@ TEST_CASE("vPDQ lists: the reference's per-frame output is one video; matching a
         if (i < 3) c.push_back(a.back());
     }
     VpdqList list;
-    REQUIRE(parse_vpdq_list(a_txt, "a.txt", list).message == "");
+    REQUIRE(parse_vpdq_list(a_txt, "lists/a.txt", list).message == "");
     REQUIRE(list.videos.size() == 1);
-    CHECK(list.videos[0].id == "a.txt");
+    CHECK(list.videos[0].id == "a");
     REQUIRE(list.videos[0].frames.size() == 10);
     CHECK(list.videos[0].frames[3].frame == 48);
     std::unique_ptr<VpdqIndex> idx;
@@ -440,4 +443,47 @@ TEST_CASE("Without a vPDQ list a video is not decoded: unsupported, its digests 
     hg_result_free(r);
     hg_scanner_free(s);
     hg_lists_free(lists);
+}
+
+TEST_CASE("hashguard vpdq and hashguard scan: a folder with videos against a vPDQ list built by the CLI") {
+    namespace fs = std::filesystem;
+    const fs::path tmp = fs::temp_directory_path() / ("hg-video-cli-" + std::to_string(::getpid()));
+    fs::remove_all(tmp);
+    fs::create_directories(tmp / "in");
+    const std::string seeds = hgtest::data_dir() + "/../tests/fuzz/seeds/video/";
+    for (const char* f : {"h264-aac.mp4", "h264-10bit.mp4", "vp9.webm", "mpeg4.avi", "hevc.mkv"})
+        fs::copy_file(seeds + f, tmp / "in" / f);
+    fs::copy_file(hgtest::data_dir() + "/photos/aero1.jpg", tmp / "in" / "aero1.jpg");
+    const std::string cli = hgtest::cli_path();
+    std::string out;
+    REQUIRE(hgtest::run(cli + " vpdq " + seeds + "h264-aac.mp4 > " + (tmp / "h264.txt").string(), out) == 0);
+    REQUIRE(hgtest::read_lines((tmp / "h264.txt").string()).size() == 10);  // 1 s at 10 fps, every frame
+    {
+        std::ofstream(tmp / "lists.json") << R"({"lists": [{"name": "v", "kind": "vpdq", "path": "h264.txt"}]})";
+    }
+    const int rc = hgtest::run(cli + " scan -q --format csv --lists " + (tmp / "lists.json").string() + " " +
+                                   (tmp / "in").string() + " | sort",
+                               out);
+    CHECK(rc == 0);
+    INFO(out);
+    auto line_of = [&](const std::string& name) {
+        for (const auto& l : hgtest::split(out, '\n'))
+            if (l.find("/in/" + name + ",") != std::string::npos) return l;
+        return std::string();
+    };
+    CHECK(line_of("h264-aac.mp4").find(",match,") != std::string::npos);
+    CHECK(line_of("h264-aac.mp4").find("v:h264:") != std::string::npos);  // list:id of the match
+    CHECK(line_of("h264-10bit.mp4").find(",error,") != std::string::npos);
+    CHECK(line_of("h264-10bit.mp4").find("unsupported_format") != std::string::npos);
+    for (const char* f : {"vp9.webm", "mpeg4.avi", "aero1.jpg"}) CHECK(line_of(f).find(",no_match,") != std::string::npos);
+    // No vPDQ list: videos are not media to the batch scanner (skipped, as before).
+    {
+        std::ofstream(tmp / "md5.txt") << "00000000000000000000000000000000\n";
+        std::ofstream(tmp / "lists2.json") << R"({"lists": [{"name": "m", "kind": "md5", "path": "md5.txt"}]})";
+    }
+    REQUIRE(hgtest::run(cli + " scan --format csv --lists " + (tmp / "lists2.json").string() + " " +
+                            (tmp / "in").string() + " 2>&1",
+                        out) == 0);
+    CHECK(out.find("skipped 5 non-media") != std::string::npos);
+    fs::remove_all(tmp);
 }

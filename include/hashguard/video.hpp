@@ -69,7 +69,7 @@ HASHGUARD_API std::string vpdq_line(const VpdqFrame& frame);
 
 /// One listed video: its id, the rest of its line, and its frames.
 struct VpdqListVideo {
-    std::string id;        ///< the id before a tab, else the line number (JSON form) or the source name
+    std::string id;        ///< the id before a tab, else the line number (JSON form) or the source's file stem
     std::string metadata;  ///< what followed the array on its line (JSON form), else empty
     std::vector<VpdqFrame> frames;
 };
@@ -84,7 +84,7 @@ struct VpdqList {
 ///     "signal_type value" file form) or after `<id>` and a tab;
 ///   - the reference's per-frame output (`hashguard vpdq`, vpdq-hash-video):
 ///     lines "<frame>,<quality>,<64 hex>,<timestamp>", the whole text one video
-///     whose id is `source`.
+///     whose id is `source`'s file name without directory and extension.
 /// Blank lines and lines starting with '#' are skipped. A malformed line, an
 /// empty video or an empty list is Status::list_format, "source:line: reason".
 HASHGUARD_API Error parse_vpdq_list(std::string_view text, const std::string& source, VpdqList& out) noexcept;

@@ -23,6 +23,7 @@
 #include "batch_io.hpp"
 #include "hashguard/csv.hpp"
 #include "hashguard/image.hpp"
+#include "hashguard/video.hpp"
 #include "hashguard/json.hpp"
 
 namespace hgcli {
@@ -320,7 +321,8 @@ ReadOutcome BatchRun::read_job(Job& j) {
     std::uint8_t head[64];
     const ssize_t hn = ::read(f, head, sizeof head);
     if (hn < 0) return fail("io_error", std::string("cannot read: ") + std::strerror(errno));
-    if (!opt_.all_files && hashguard::sniff_format(head, static_cast<std::size_t>(hn)) == hashguard::Format::unknown)
+    if (!opt_.all_files && hashguard::sniff_format(head, static_cast<std::size_t>(hn)) == hashguard::Format::unknown &&
+        !(opt_.videos && hashguard::sniff_video(head, static_cast<std::size_t>(hn))))
         return ReadOutcome::skip_non_media;
     if (j.size > opt_.max_bytes)
         return fail("limit_bytes", "file is " + std::to_string(j.size) + " bytes, above the limit of " +

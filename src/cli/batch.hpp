@@ -20,6 +20,7 @@ struct BatchOptions {
     std::string resume;               ///< file to append to, skipping paths already in it
     bool follow_symlinks = false;     ///< descend into symlinked directories (cycles detected)
     bool all_files = false;           ///< also scan files that are not images (exact-digest lists)
+    bool videos = false;              ///< also scan videos (set when a vPDQ list is loaded)
     bool quiet = false;
     int progress = -1;                ///< -1 auto (terminal: bar, else log lines), 0 off, 1 bar, 2 lines
     double log_interval_s = 10;       ///< non-terminal progress line period

@@ -50,7 +50,7 @@ void declare(Args& args, ScanArgs& a) {
         .operands("PATH", b.inputs, 1);
 }
 
-hg::Scanner make_scanner(const ScanArgs& a) {
+hg::Scanner make_scanner(const ScanArgs& a, bool& videos) {
     hg::Lists set;
     if (a.threshold >= 0) set.set_default(HG_LIST_THRESHOLD, a.threshold);
     if (!a.config.empty()) set.add_config(a.config);
@@ -65,6 +65,9 @@ hg::Scanner make_scanner(const ScanArgs& a) {
         .set(HG_OPT_MAX_DECODE_MS, a.max_ms)
         .set(HG_OPT_DIGESTS, a.digests ? HG_DIGEST_MD5 | HG_DIGEST_SHA256 : 0);
     scanner.set_lists(set);
+    videos = false;  // videos are media once a vPDQ list can match them
+    for (std::size_t i = 0; i < set.size(); ++i)
+        if (set.get(hg_lists_name(set.get(), i), HG_LIST_KIND) == HG_KIND_VPDQ) videos = true;
     return scanner;
 }
 
@@ -102,7 +105,7 @@ int cmd_scan(int argc, char** argv) {
     b.threads = static_cast<int>(a.threads);
     b.readers = static_cast<int>(a.readers);
     b.max_bytes = static_cast<std::size_t>(a.max_bytes);
-    hg::Scanner scanner = make_scanner(a);
+    hg::Scanner scanner = make_scanner(a, b.videos);
     install_stop_handlers();
     BatchSummary s;
     const int rc = run_batch(scanner, b, s);

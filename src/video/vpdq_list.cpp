@@ -98,8 +98,9 @@ Error parse_vpdq_list(std::string_view text, const std::string& source, VpdqList
     try {
         out = VpdqList{};
         enum class Form { unknown, json, frames } form = Form::unknown;
-        VpdqListVideo whole;  // the per-frame form
-        whole.id = source;
+        VpdqListVideo whole;  // the per-frame form: its id is the source's file name, no directory or extension
+        whole.id = source.substr(source.find_last_of('/') + 1);
+        if (const std::size_t dot = whole.id.find_last_of('.'); dot != std::string::npos && dot > 0) whole.id.resize(dot);
         std::size_t line = 0;
         for (std::size_t at = 0; at <= text.size();) {
             const std::size_t nl = text.find('\n', at);
