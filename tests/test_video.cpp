@@ -19,6 +19,22 @@ using namespace hashguard;
 
 namespace {
 
+// Under ASan/UBSan (the fuzz build's ctest) hashing every frame of all 15
+// videos takes minutes; there the bit-exactness case checks three of them
+// (the audio-first flush, the padded 1080x1080, a 720p one) and the damaged-
+// copies case half its variants. The Release run checks everything.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+
 std::string vpdq_dir() {
     const std::string s = hgtest::shared_dir();
     if (s.empty() || !std::filesystem::exists(s + "/vpdq-reference/videos")) return {};
@@ -37,9 +53,14 @@ TEST_CASE("vPDQ equals the reference's C-path hashes on every sample video", "[s
     const std::string dir = vpdq_dir();
     if (dir.empty()) HG_SKIP("../shared/vpdq-reference is absent: no sample videos to compare with");
     int videos = 0, identical_upstream = 0, worst_simd = 0;
+    int skipped = 0;
     for (const auto& entry : std::filesystem::directory_iterator(dir + "/videos")) {
         const std::string stem = entry.path().stem().string();
         INFO(stem);
+        if (kSanitized && stem != "chair-19-audiofirst" && stem != "test-padded-dimensions" && stem != "doorknob-hd-no-bar") {
+            ++skipped;
+            continue;
+        }
         const auto bytes = hgtest::read_bytes(entry.path().string());
         VpdqVideo v;
         const Error e = vpdq_hash_bytes(bytes.data(), bytes.size(), v);
@@ -70,8 +91,10 @@ TEST_CASE("vPDQ equals the reference's C-path hashes on every sample video", "[s
         }
         ++videos;
     }
-    CHECK(videos == 15);
-    CHECK(identical_upstream == 13);
+    CHECK(videos + skipped == 15);
+    CHECK(videos == (kSanitized ? 3 : 15));
+    CHECK(identical_upstream == (kSanitized ? 1 : 13));
+    if (kSanitized) std::printf("vpdq: sanitizer build, 3 of the 15 videos compared\n");
     std::printf("vpdq: %d videos equal to the C path, %d to upstream; x86-simd differs by up to %d bits\n", videos,
                 identical_upstream, worst_simd);
 }
@@ -147,6 +170,7 @@ TEST_CASE("Damaged videos fail closed: an error, never a partial or empty succes
     hgtest::Rng rng(14);
     int errors = 0, hashed = 0;
     for (int i = 0; i < 16; ++i) {
+        if (kSanitized && i % 2) continue;
         std::vector<std::uint8_t> b = bytes;
         if (i < 8) {
             b.resize(b.size() * static_cast<std::size_t>(i + 1) / 9);  // truncated
@@ -164,7 +188,7 @@ TEST_CASE("Damaged videos fail closed: an error, never a partial or empty succes
             CHECK(!v.frames.empty());
         }
     }
-    CHECK(errors >= 8);
+    CHECK(errors >= (kSanitized ? 4 : 8));
     std::printf("damaged videos: %d refused, %d still decodable\n", errors, hashed);
 }
 
