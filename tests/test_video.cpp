@@ -14,6 +14,7 @@
 #include "hashguard/hashguard.h"
 #include "hashguard/video.hpp"
 #include "support/test_support.hpp"
+#include "video/yuv_rgb.hpp"
 
 using namespace hashguard;
 
@@ -190,6 +191,11 @@ TEST_CASE("Damaged videos fail closed: an error, never a partial or empty succes
     }
     CHECK(errors >= (kSanitized ? 4 : 8));
     std::printf("damaged videos: %d refused, %d still decodable\n", errors, hashed);
+}
+
+TEST_CASE("The YUV->RGB tables cover every index the conversion forms") {
+    CHECK(hashguard::detail::YuvToRgb(false).in_range());
+    CHECK(hashguard::detail::YuvToRgb(true).in_range());
 }
 
 TEST_CASE("Non-video bytes are unsupported_format, naming what was found") {

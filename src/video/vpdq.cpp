@@ -47,6 +47,7 @@ int on_frame(void* ctx, const hg_video_frame* f) {
         if (f->number % static_cast<std::uint64_t>(r.every) != 0) return 0;
         auto& conv = r.conv[f->full_range ? 1 : 0];
         if (!conv) conv = std::make_unique<detail::YuvToRgb>(f->full_range != 0);
+        if (!conv->in_range()) return fail(r, Status::internal, "vpdq: YUV->RGB table indices out of range");
         r.rgb.width = f->width;
         r.rgb.height = f->height;
         r.rgb.channels = 3;

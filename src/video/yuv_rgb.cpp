@@ -52,22 +52,38 @@ YuvToRgb::YuvToRgb(bool full_range) noexcept {
         g_v_[c] = static_cast<int>((c * cgv) >> 16) - static_cast<int>(cgv >> 9);
         b_[c] = ko + static_cast<int>((c * cbu) >> 16) - static_cast<int>(cbu >> 9);
     }
+    // The per-pixel lookups rely on every index staying inside the table.
+    int lo = 2048, hi = -1;
+    for (int c = 0; c < 256; ++c) {
+        lo = std::min({lo, r_[c], b_[c], g_u_[c] + *std::min_element(g_v_, g_v_ + 256)});
+        hi = std::max({hi, r_[c] + 255, b_[c] + 255, g_u_[c] + *std::max_element(g_v_, g_v_ + 256) + 255});
+    }
+    in_range_ = lo >= 0 && hi < 2048;
 }
 
 void YuvToRgb::convert(const std::uint8_t* const planes[3], const int strides[3], int width, int height,
                        bool chroma_422, std::uint8_t* rgb) const noexcept {
-    auto at = [this](int i) { return y_[std::clamp(i, 0, 2047)]; };  // never out of range for 8-bit input
+    // Every index is r_/g/b_ of a chroma value plus a luma value: 617..1376
+    // for video range, 670..1376 for full range (checked in the constructor:
+    // in_range_), always inside the table; no clamp per pixel.
+    const std::uint8_t* t = y_;
     for (int y = 0; y < height; ++y) {
         const int cy = chroma_422 ? (y & ~1) : (y >> 1);
         const std::uint8_t* py = planes[0] + static_cast<std::ptrdiff_t>(y) * strides[0];
         const std::uint8_t* pu = planes[1] + static_cast<std::ptrdiff_t>(cy) * strides[1];
         const std::uint8_t* pv = planes[2] + static_cast<std::ptrdiff_t>(cy) * strides[2];
         std::uint8_t* o = rgb + static_cast<std::size_t>(y) * width * 3;
-        for (int x = 0; x < width; ++x) {
+        int x = 0;
+        for (; x + 2 <= width; x += 2, o += 6) {  // two pixels share a chroma sample
+            const int u = pu[x >> 1], v = pv[x >> 1];
+            const std::uint8_t *r = t + r_[v], *g = t + g_u_[u] + g_v_[v], *b = t + b_[u];
+            const int l0 = py[x], l1 = py[x + 1];
+            o[0] = r[l0], o[1] = g[l0], o[2] = b[l0];
+            o[3] = r[l1], o[4] = g[l1], o[5] = b[l1];
+        }
+        if (x < width) {
             const int u = pu[x >> 1], v = pv[x >> 1], l = py[x];
-            o[3 * x + 0] = at(r_[v] + l);
-            o[3 * x + 1] = at(g_u_[u] + g_v_[v] + l);
-            o[3 * x + 2] = at(b_[u] + l);
+            o[0] = t[r_[v] + l], o[1] = t[g_u_[u] + g_v_[v] + l], o[2] = t[b_[u] + l];
         }
     }
 }

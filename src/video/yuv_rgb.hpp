@@ -22,9 +22,14 @@ public:
     void convert(const std::uint8_t* const planes[3], const int strides[3], int width, int height, bool chroma_422,
                  std::uint8_t* rgb) const noexcept;
 
+    /// Every index the conversion can form lies inside the table (true for
+    /// the BT.601 coefficients; test_video asserts it).
+    bool in_range() const noexcept { return in_range_; }
+
 private:
     std::uint8_t y_[2048];  // clip((y * cy + offset) >> 16), indexed by luma plus a chroma offset
     int r_[256], g_u_[256], g_v_[256], b_[256];
+    bool in_range_ = false;
 };
 
 }  // namespace hashguard::detail
