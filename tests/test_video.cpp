@@ -193,9 +193,31 @@ TEST_CASE("Damaged videos fail closed: an error, never a partial or empty succes
     std::printf("damaged videos: %d refused, %d still decodable\n", errors, hashed);
 }
 
-TEST_CASE("The YUV->RGB tables cover every index the conversion forms") {
+TEST_CASE("The YUV->RGB tables cover every index the conversion forms; the SIMD path equals them") {
     CHECK(hashguard::detail::YuvToRgb(false).in_range());
     CHECK(hashguard::detail::YuvToRgb(true).in_range());
+    hgtest::Rng rng(420);
+    int cases = 0;
+    for (bool full : {false, true})
+        for (bool c422 : {false, true})
+            for (int w : {1, 2, 3, 15, 16, 17, 31, 32, 33, 47, 64, 100, 257})
+                for (int h : {1, 2, 3, 8}) {
+                    const hashguard::detail::YuvToRgb conv(full);
+                    const int cw = (w + 1) / 2, ch = c422 ? h : (h + 1) / 2;
+                    const int st[3] = {w + 5, cw + 3, cw + 7};  // padded rows
+                    std::vector<std::uint8_t> py(static_cast<std::size_t>(st[0]) * h), pu(static_cast<std::size_t>(st[1]) * ch),
+                        pv(static_cast<std::size_t>(st[2]) * ch);
+                    for (auto* p : {&py, &pu, &pv})
+                        for (auto& b : *p) b = static_cast<std::uint8_t>(rng.next());
+                    const std::uint8_t* planes[3] = {py.data(), pu.data(), pv.data()};
+                    std::vector<std::uint8_t> a(static_cast<std::size_t>(w) * h * 3), b(a.size());
+                    conv.convert_scalar(planes, st, w, h, c422, a.data());
+                    conv.convert(planes, st, w, h, c422, b.data());
+                    INFO(w << "x" << h << (full ? " full" : " video") << (c422 ? " 4:2:2" : " 4:2:0"));
+                    REQUIRE(a == b);
+                    ++cases;
+                }
+    CHECK(cases == 208);
 }
 
 TEST_CASE("Non-video bytes are unsupported_format, naming what was found") {

@@ -16,6 +16,13 @@
 #include "video/yuv_rgb.hpp"
 
 #include <algorithm>
+#include <cstddef>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "kernels/kernels.hpp"
 
 namespace hashguard::detail {
 
@@ -59,10 +66,16 @@ YuvToRgb::YuvToRgb(bool full_range) noexcept {
         hi = std::max({hi, r_[c] + 255, b_[c] + 255, g_u_[c] + *std::max_element(g_v_, g_v_ + 256) + 255});
     }
     in_range_ = lo >= 0 && hi < 2048;
+    cy_ = static_cast<int>(cy);
+    base_ = static_cast<int>(-(std::int64_t{384} << 16) - kHeadroom * cy - oy + 0x8000);
+    crv_ = static_cast<int>(crv), cbu_ = static_cast<int>(cbu), cgu_ = static_cast<int>(cgu), cgv_ = static_cast<int>(cgv);
+    r_off_ = ko - static_cast<int>(crv >> 9);
+    g_off_ = ko - static_cast<int>(cgu >> 9) - static_cast<int>(cgv >> 9);
+    b_off_ = ko - static_cast<int>(cbu >> 9);
 }
 
-void YuvToRgb::convert(const std::uint8_t* const planes[3], const int strides[3], int width, int height,
-                       bool chroma_422, std::uint8_t* rgb) const noexcept {
+void YuvToRgb::convert_scalar(const std::uint8_t* const planes[3], const int strides[3], int width, int height,
+                              bool chroma_422, std::uint8_t* rgb) const noexcept {
     // Every index is r_/g/b_ of a chroma value plus a luma value: 617..1376
     // for video range, 670..1376 for full range (checked in the constructor:
     // in_range_), always inside the table; no clamp per pixel.
@@ -86,6 +99,89 @@ void YuvToRgb::convert(const std::uint8_t* const planes[3], const int strides[3]
             o[0] = t[r_[v] + l], o[1] = t[g_u_[u] + g_v_[v] + l], o[2] = t[b_[u] + l];
         }
     }
+}
+
+#if defined(__x86_64__)
+namespace {
+
+#define HG_YUV_AVX2 __attribute__((target("avx2")))
+
+// One component of 8 pixels: clip8(((off + (c1 * k1 >> 16) [+ (c2 * k2 >> 16)] + y) * cy + base) >> 16),
+// in 32-bit lanes (every product and sum stays below 2^31: indices < 1400, cy < 2^17).
+HG_YUV_AVX2 inline __m256i component(__m256i y, __m256i c1, int k1, __m256i c2, int k2, int off, int cy, int base) {
+    __m256i i = _mm256_add_epi32(_mm256_set1_epi32(off), _mm256_srai_epi32(_mm256_mullo_epi32(c1, _mm256_set1_epi32(k1)), 16));
+    if (k2) i = _mm256_add_epi32(i, _mm256_srai_epi32(_mm256_mullo_epi32(c2, _mm256_set1_epi32(k2)), 16));
+    i = _mm256_add_epi32(i, y);
+    return _mm256_srai_epi32(_mm256_add_epi32(_mm256_mullo_epi32(i, _mm256_set1_epi32(cy)), _mm256_set1_epi32(base)), 16);
+}
+
+// 16 values (two vectors of 8 ints) clipped to 0..255 as 16 bytes, in order.
+HG_YUV_AVX2 inline __m128i to_bytes(__m256i lo, __m256i hi) {
+    const __m256i w = _mm256_permute4x64_epi64(_mm256_packus_epi32(lo, hi), 0xD8);  // 16 x u16, in order
+    const __m128i a = _mm256_castsi256_si128(w), b = _mm256_extracti128_si256(w, 1);
+    return _mm_packus_epi16(a, b);
+}
+
+}  // namespace
+
+HG_YUV_AVX2 void yuv_row_avx2(const std::uint8_t* py, const std::uint8_t* pu, const std::uint8_t* pv, int n,
+                              std::uint8_t* o, int cy, int base, int crv, int cbu, int cgu, int cgv, int r_off,
+                              int g_off, int b_off) {
+    // Byte positions of R, G and B of 16 pixels in three 16-byte chunks.
+    const __m128i r0 = _mm_setr_epi8(0, -1, -1, 1, -1, -1, 2, -1, -1, 3, -1, -1, 4, -1, -1, 5);
+    const __m128i g0 = _mm_setr_epi8(-1, 0, -1, -1, 1, -1, -1, 2, -1, -1, 3, -1, -1, 4, -1, -1);
+    const __m128i b0 = _mm_setr_epi8(-1, -1, 0, -1, -1, 1, -1, -1, 2, -1, -1, 3, -1, -1, 4, -1);
+    const __m128i r1 = _mm_setr_epi8(-1, -1, 6, -1, -1, 7, -1, -1, 8, -1, -1, 9, -1, -1, 10, -1);
+    const __m128i g1 = _mm_setr_epi8(5, -1, -1, 6, -1, -1, 7, -1, -1, 8, -1, -1, 9, -1, -1, 10);
+    const __m128i b1 = _mm_setr_epi8(-1, 5, -1, -1, 6, -1, -1, 7, -1, -1, 8, -1, -1, 9, -1, -1);
+    const __m128i r2 = _mm_setr_epi8(-1, 11, -1, -1, 12, -1, -1, 13, -1, -1, 14, -1, -1, 15, -1, -1);
+    const __m128i g2 = _mm_setr_epi8(-1, -1, 11, -1, -1, 12, -1, -1, 13, -1, -1, 14, -1, -1, 15, -1);
+    const __m128i b2 = _mm_setr_epi8(10, -1, -1, 11, -1, -1, 12, -1, -1, 13, -1, -1, 14, -1, -1, 15);
+    for (int x = 0; x + 16 <= n; x += 16, o += 48) {
+        const __m128i yb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(py + x));
+        __m128i ub = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(pu + x / 2));
+        __m128i vb = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(pv + x / 2));
+        ub = _mm_unpacklo_epi8(ub, ub);  // each chroma sample for its two pixels
+        vb = _mm_unpacklo_epi8(vb, vb);
+        const __m256i y0 = _mm256_cvtepu8_epi32(yb), y1 = _mm256_cvtepu8_epi32(_mm_srli_si128(yb, 8));
+        const __m256i u0 = _mm256_cvtepu8_epi32(ub), u1 = _mm256_cvtepu8_epi32(_mm_srli_si128(ub, 8));
+        const __m256i v0 = _mm256_cvtepu8_epi32(vb), v1 = _mm256_cvtepu8_epi32(_mm_srli_si128(vb, 8));
+        const __m128i r = to_bytes(component(y0, v0, crv, v0, 0, r_off, cy, base), component(y1, v1, crv, v1, 0, r_off, cy, base));
+        const __m128i g = to_bytes(component(y0, u0, cgu, v0, cgv, g_off, cy, base),
+                                   component(y1, u1, cgu, v1, cgv, g_off, cy, base));
+        const __m128i b = to_bytes(component(y0, u0, cbu, u0, 0, b_off, cy, base), component(y1, u1, cbu, u1, 0, b_off, cy, base));
+        const __m128i c0 = _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(r, r0), _mm_shuffle_epi8(g, g0)), _mm_shuffle_epi8(b, b0));
+        const __m128i c1 = _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(r, r1), _mm_shuffle_epi8(g, g1)), _mm_shuffle_epi8(b, b1));
+        const __m128i c2 = _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(r, r2), _mm_shuffle_epi8(g, g2)), _mm_shuffle_epi8(b, b2));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o), c0);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + 16), c1);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + 32), c2);
+    }
+}
+#endif
+
+void YuvToRgb::convert(const std::uint8_t* const planes[3], const int strides[3], int width, int height,
+                       bool chroma_422, std::uint8_t* rgb) const noexcept {
+#if defined(__x86_64__)
+    if (kernels::cpu_features() & kernels::kFeatureAVX2) {
+        const int simd = width / 16 * 16;
+        for (int y = 0; y < height; ++y) {
+            const int cy = chroma_422 ? (y & ~1) : (y >> 1);
+            const std::uint8_t* py = planes[0] + static_cast<std::ptrdiff_t>(y) * strides[0];
+            const std::uint8_t* pu = planes[1] + static_cast<std::ptrdiff_t>(cy) * strides[1];
+            const std::uint8_t* pv = planes[2] + static_cast<std::ptrdiff_t>(cy) * strides[2];
+            std::uint8_t* o = rgb + static_cast<std::size_t>(y) * width * 3;
+            yuv_row_avx2(py, pu, pv, simd, o, cy_, base_, crv_, cbu_, cgu_, cgv_, r_off_, g_off_, b_off_);
+            if (simd < width) {  // the rest of the row through the tables
+                const std::uint8_t* rest[3] = {py + simd, pu + simd / 2, pv + simd / 2};
+                const int st[3] = {0, 0, 0};
+                convert_scalar(rest, st, width - simd, 1, false, o + 3 * simd);
+            }
+        }
+        return;
+    }
+#endif
+    convert_scalar(planes, strides, width, height, chroma_422, rgb);
 }
 
 }  // namespace hashguard::detail

@@ -19,8 +19,13 @@ public:
     /// is what this does too); otherwise 4:2:0. Unlike libswscale, which leaves
     /// the last width % 4 pixels of each row unwritten, those are converted
     /// with the same arithmetic.
+    /// With AVX2 where the CPU has it (the table arithmetic in 32-bit lanes:
+    /// entry i of the table is clip8((i * cy + base) >> 16)), else the tables.
     void convert(const std::uint8_t* const planes[3], const int strides[3], int width, int height, bool chroma_422,
                  std::uint8_t* rgb) const noexcept;
+    /// The table lookups only: the oracle the AVX2 path is tested against.
+    void convert_scalar(const std::uint8_t* const planes[3], const int strides[3], int width, int height,
+                        bool chroma_422, std::uint8_t* rgb) const noexcept;
 
     /// Every index the conversion can form lies inside the table (true for
     /// the BT.601 coefficients; test_video asserts it).
@@ -30,6 +35,8 @@ private:
     std::uint8_t y_[2048];  // clip((y * cy + offset) >> 16), indexed by luma plus a chroma offset
     int r_[256], g_u_[256], g_v_[256], b_[256];
     bool in_range_ = false;
+    // The same arithmetic as coefficients (the AVX2 path).
+    int cy_ = 0, base_ = 0, crv_ = 0, cbu_ = 0, cgu_ = 0, cgv_ = 0, r_off_ = 0, g_off_ = 0, b_off_ = 0;
 };
 
 }  // namespace hashguard::detail
