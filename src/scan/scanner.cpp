@@ -77,6 +77,7 @@ Work& thread_work() {
 void release_large_scratch(Work& w) noexcept {
     if (w.image.pixels.capacity() > Scanner::kMaxKeptScratch) std::vector<std::uint8_t>().swap(w.image.pixels);
     if (w.hits.capacity() > (std::size_t{1} << 16)) std::vector<IndexMatch>().swap(w.hits);
+    if (w.video.frames.capacity() > (std::size_t{1} << 16)) std::vector<VpdqFrame>().swap(w.video.frames);
 }
 
 // Marks a result as failed by the scan itself, without allocating when the
@@ -581,7 +582,8 @@ std::size_t Scanner::cache_size() const noexcept { return cache_->size(); }
 
 std::size_t Scanner::thread_scratch_bytes() noexcept {
     const Work& w = thread_work();
-    return w.image.pixels.capacity() + w.hits.capacity() * sizeof(IndexMatch);
+    return w.image.pixels.capacity() + w.hits.capacity() * sizeof(IndexMatch) +
+           w.video.frames.capacity() * sizeof(VpdqFrame);
 }
 
 Error Scanner::scan_bytes(const Active& active, const std::uint8_t* data, std::size_t len, ScanResult& out) {
