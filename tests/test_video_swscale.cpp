@@ -1,7 +1,7 @@
 // Our YUV -> RGB24 (src/video/yuv_rgb.cpp) against the system's libswscale
 // on its portable C path (av_force_cpu_flags(0): what the reference's
 // expected/c-path hashes were made with), frame by frame, on every frame of
-// the generated seed clips (4:2:0 and 4:2:2, odd sizes, widths not a multiple
+// the generated seed clips (4:2:0 and 4:2:2, 65x49 and 66x50, widths not a multiple
 // of 4, several codecs) and, when ../shared is present, of its sample videos.
 // Decoding here uses libav directly (the test's own oracle, not the module).
 extern "C" {
@@ -89,14 +89,15 @@ TEST_CASE("YUV->RGB equals libswscale's C path on every frame of the seed clips"
     av_force_cpu_flags(0);  // libswscale's portable C converter, as the reference's c-path hashes
     const std::string dir = hgtest::data_dir() + "/../tests/fuzz/seeds/video/";
     int files = 0;
-    for (const char* f : {"h264-aac.mp4", "h264-422-odd.mkv", "mpeg4.avi", "vp8.webm", "vp9.webm", "hevc.mkv", "av1.mp4"}) {
+    for (const char* f : {"h264-aac.mp4", "h264-422-odd.mkv", "mpeg4.avi", "vp8.webm", "vp9.webm", "vp9-65x49.webm",
+                          "hevc.mkv", "av1.mp4"}) {
         INFO(f);
         const Counts c = compare_file(dir + f);
         CHECK(c.frames == 10);
         CHECK(c.differing == 0);
         ++files;
     }
-    CHECK(files == 7);
+    CHECK(files == 8);
 }
 
 TEST_CASE("YUV->RGB equals libswscale's C path on every frame of ../shared's sample videos", "[skippable]") {
