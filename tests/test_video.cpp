@@ -239,8 +239,8 @@ TEST_CASE("vPDQ lists: HMA's JSON arrays one video per line, with ids, prefixes 
     const std::string text = "# a comment\n"
                              "vpdq [\"" + h1 + ",100,0.000\", \"" + h2 + ",80,1.0\"]\n"
                              "\n"
-                             "video-7\t[\"" + h3 + ",49,18.7\"] extra words\n"
-                             "[\"" + h1 + ",100,0.0\"]\n";
+                             "video-7\t[\"" + h3 + ",49,18.7\"] extra words {\"tags\":[\"x]\"]}\n"
+                             "[\"" + h1 + ",100,0.0\", \"" + h2 + ",100,1.23e+03\"]\n";  // Python's 3 significant digits
     VpdqList l;
     REQUIRE(parse_vpdq_list(text, "x.txt", l).message == "");
     REQUIRE(l.videos.size() == 3);
@@ -250,9 +250,11 @@ TEST_CASE("vPDQ lists: HMA's JSON arrays one video per line, with ids, prefixes 
     CHECK(l.videos[0].frames[1].quality == 80);
     CHECK(l.videos[0].frames[1].timestamp == 1.0f);
     CHECK(l.videos[1].id == "video-7");
-    CHECK(l.videos[1].metadata == "extra words");
+    CHECK(l.videos[1].metadata == "extra words {\"tags\":[\"x]\"]}");  // brackets after the array are metadata
     CHECK(l.videos[1].frames[0].timestamp == 18.7f);
     CHECK(l.videos[2].id == "5");
+    REQUIRE(l.videos[2].frames.size() == 2);
+    CHECK(l.videos[2].frames[1].timestamp == 1230.0f);
     struct Bad {
         std::string text, where;
     };
@@ -263,7 +265,8 @@ TEST_CASE("vPDQ lists: HMA's JSON arrays one video per line, with ids, prefixes 
                          Bad{"[]\n", "x.txt:1: a video with no frames"},
                          Bad{"[\"" + h1 + ",100,0.0\"\n", "x.txt:1: unterminated"},
                          Bad{"# nothing\n", "x.txt: no videos"},
-                         Bad{"[\"" + h1 + ",100,-1\"]\n", "x.txt:1: frame 0: bad timestamp"}}) {
+                         Bad{"[\"" + h1 + ",100,-1\"]\n", "x.txt:1: frame 0: bad timestamp"},
+                         Bad{"[\"" + h1 + ",100,inf\"]\n", "x.txt:1: frame 0: bad timestamp"}}) {
         INFO(b.text);
         const Error e = parse_vpdq_list(b.text, "x.txt", l);
         CHECK(e.code == Status::list_format);
@@ -538,4 +541,41 @@ TEST_CASE("hashguard vpdq and hashguard scan: a folder with videos against a vPD
                         out) == 0);
     CHECK(out.find("skipped 5 non-media") != std::string::npos);
     fs::remove_all(tmp);
+}
+
+TEST_CASE("A vPDQ allow list overrides a block match only when it covers the whole video") {
+    // 1.6 s of a test pattern then 0.4 s of colour bars (20 frames at 10 fps).
+    const auto bytes = hgtest::read_bytes(hgtest::data_dir() + "/../tests/fuzz/seeds/video/testsrc-then-bars.mp4");
+    VpdqVideo v;
+    REQUIRE(vpdq_hash_bytes(bytes.data(), bytes.size(), v).message == "");
+    REQUIRE(v.frames.size() == 20);
+    auto json_line = [&](std::size_t from, std::size_t to) {
+        std::string s = "[";
+        for (std::size_t i = from; i < to; ++i)
+            s += (i > from ? ",\"" : "\"") + v.frames[i].hash.to_hex() + "," + std::to_string(v.frames[i].quality) +
+                 "," + std::to_string(v.frames[i].timestamp) + "\"";
+        return s + "]\n";
+    };
+    const std::string bars = json_line(16, 20);
+    for (const bool whole : {false, true}) {
+        INFO((whole ? "allow list: the whole video" : "allow list: the test pattern only"));
+        const std::string allowed = json_line(0, whole ? 20 : 16);
+        hg_lists* lists = hg_lists_create();
+        REQUIRE(hg_lists_add_text(lists, "bars", bars.data(), bars.size(), HG_KIND_VPDQ, "bars") == HG_OK);
+        REQUIRE(hg_lists_set_int(lists, "bars", HG_LIST_QUERY_PCT, 5) == HG_OK);  // any shot of the bars is a match
+        REQUIRE(hg_lists_add_text(lists, "benign", allowed.data(), allowed.size(), HG_KIND_VPDQ, "benign") == HG_OK);
+        REQUIRE(hg_lists_set_int(lists, "benign", HG_LIST_ROLE, HG_ROLE_ALLOW) == HG_OK);
+        hg_scanner* s = hg_scanner_create();
+        REQUIRE(hg_scanner_set_lists(s, lists) == HG_OK);
+        hg_result* r = nullptr;
+        REQUIRE(hg_scan(s, bytes.data(), bytes.size(), &r) == HG_OK);
+        CHECK(hg_result_match_count(r) == 2);  // both lists matched
+        CHECK(hg_result_verdict(r) == (whole ? HG_VERDICT_ALLOWED : HG_VERDICT_MATCH));
+        for (std::size_t i = 0; i < hg_result_match_count(r); ++i)
+            if (std::string(hg_match_str(r, i, HG_MATCH_LIST)) == "benign")
+                CHECK((hg_match_int(r, i, HG_MATCH_QUERY_PCT) == 100) == whole);
+        hg_result_free(r);
+        hg_scanner_free(s);
+        hg_lists_free(lists);
+    }
 }

@@ -369,8 +369,9 @@ typedef enum hg_match_key {
     HG_MATCH_ROLE = 2,       /* hg_role of the list */
     HG_MATCH_KIND = 3,       /* hg_kind of the list */
     HG_MATCH_INNER = 4,      /* 1 when the content inside letterbox borders matched */
-    HG_MATCH_QUERY_PCT = 5,  /* vPDQ: % of the video's unique frame hashes that matched this listed video (rounded down) */
-    HG_MATCH_COMPARED_PCT = 6 /* vPDQ: % of the listed video's unique frame hashes matched (rounded down) */
+    HG_MATCH_QUERY_PCT = 5,  /* vPDQ: % of the video's unique frame hashes that matched this listed video
+                                (rounded down); -1 for other kinds */
+    HG_MATCH_COMPARED_PCT = 6 /* vPDQ: % of the listed video's unique frame hashes matched (rounded down); -1 for others */
 } hg_match_key;
 /** An integer field of match i; -1 when i or key is out of range. */
 HG_API long long hg_match_int(const hg_result* result, size_t i, int key);

@@ -149,8 +149,9 @@ long long hg_match_int(const hg_result* r, size_t i, int key) {
         case HG_MATCH_ROLE: return static_cast<long long>(m->role);
         case HG_MATCH_KIND: return static_cast<long long>(m->kind);
         case HG_MATCH_INNER: return m->inner;
-        case HG_MATCH_QUERY_PCT: return static_cast<long long>(m->query_pct);
-        case HG_MATCH_COMPARED_PCT: return static_cast<long long>(m->compared_pct);
+        case HG_MATCH_QUERY_PCT: return m->kind == hashguard::HashKind::vpdq ? static_cast<long long>(m->query_pct) : -1;
+        case HG_MATCH_COMPARED_PCT:
+            return m->kind == hashguard::HashKind::vpdq ? static_cast<long long>(m->compared_pct) : -1;
         default: return -1;
     }
 }

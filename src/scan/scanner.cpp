@@ -331,6 +331,14 @@ public:
                     if (Error e = pdq_list(*lp, found)) return e;
                 }
                 if (found.size() > first) (lp->config.role == Role::allow ? any_allow_ : any_block_) = true;
+                // A video is allowed only when all of it is known-benign: an allow
+                // list's partial match (80% of its frames) must not let the other
+                // 20% through, whatever a block list finds in them.
+                if (lp->config.role == Role::allow && found.size() > first &&
+                    (lp->config.kind != HashKind::vpdq ||
+                     std::any_of(found.begin() + static_cast<std::ptrdiff_t>(first), found.end(),
+                                 [](const Match& m) { return m.query_pct >= 100.0; })))
+                    whole_allow_ = true;
             }
         out_.match_count = found.size();
         if (found.size() > opt_.max_matches) found.resize(opt_.max_matches);
@@ -460,7 +468,7 @@ private:
     }
 
     void decide(const Error& decode_error) {
-        if (any_allow_) out_.verdict = Verdict::allowed;
+        if (whole_allow_ || (any_allow_ && !any_block_)) out_.verdict = Verdict::allowed;
         else if (any_block_) out_.verdict = Verdict::match;
         else if (decode_error) out_.verdict = Verdict::error;
         else if (quality_skipped_) out_.verdict = Verdict::below_quality;
@@ -472,6 +480,7 @@ private:
     ScanResult& out_;
     Work& w_;
     bool any_block_ = false, any_allow_ = false, quality_skipped_ = false;
+    bool whole_allow_ = false;  // an allow match that covers the whole attachment (a vPDQ one: 100% of its frames)
 };
 
 // Digests some list (or the options) asks for, except those already there.
@@ -615,11 +624,14 @@ Error Scanner::scan_bytes(const Active& active, const std::uint8_t* data, std::s
     out.timings.digest_us = micros_since(t);
 
     Work& w = thread_work();
+    struct Release {  // a huge attachment's scratch goes when the scan is done (matching reads the video's frames)
+        Work& w;
+        ~Release() { release_large_scratch(w); }
+    } release{w};
     Error decode_error;
     const bool video = lists && lists->needs(HashKind::vpdq) && sniff_video(data, len);
     const Error failed = video ? decode_and_hash_video(out, opt, w, data, len, decode_error)
                                : decode_and_hash(out, opt, w, data, len, decode_error);
-    release_large_scratch(w);
     if (failed) return failed;
     t = Clock::now();
     if (Error e = Matcher(lists, opt, out, w).run(decode_error)) return e;

@@ -1,6 +1,7 @@
 // vPDQ lists (include/hashguard/video.hpp): HMA's JSON-array signal values,
 // one video per line, or the reference's per-frame output as one video.
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <new>
 #include <string>
@@ -24,13 +25,34 @@ bool parse_int(std::string_view s, long long lo, long long hi, long long& v) {
     return ec == std::errc() && p == s.data() + s.size() && v >= lo && v <= hi;
 }
 
+// A finite, non-negative number ("18.733", or "1.23e+03" as Python prints 3
+// significant digits of a long video's time); locale-independent.
 bool parse_float(std::string_view s, float& v) {
     s = trim(s);
     if (s.empty() || s.size() > 40) return false;
-    const std::string z(s);
-    char* end = nullptr;
-    v = std::strtof(z.c_str(), &end);
-    return end == z.c_str() + z.size() && v == v && v >= 0;  // finite, not NaN, not negative
+    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, std::chars_format::general);
+    return ec == std::errc() && p == s.data() + s.size() && std::isfinite(v) && v >= 0;
+}
+
+// Where the JSON array starting at s[0] ends (the index of its ']'), skipping
+// strings; npos when it does not end on the line.
+std::size_t array_end(std::string_view s) {
+    int depth = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        if (in_string) {
+            if (c == '\\') ++i;
+            else if (c == '"') in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[') {
+            ++depth;
+        } else if (c == ']' && --depth == 0) {
+            return i;
+        }
+    }
+    return std::string_view::npos;
 }
 
 std::vector<std::string_view> fields(std::string_view s) {
@@ -71,7 +93,7 @@ Error json_line(std::string_view s, const std::string& source, std::size_t line,
         s = trim(s.substr(tab + 1));
     }
     if (s.empty() || s.front() != '[') return line_error(source, line, "expected a JSON array of \"hash,quality,timestamp\"");
-    const std::size_t close = s.rfind(']');
+    const std::size_t close = array_end(s);
     if (close == std::string_view::npos) return line_error(source, line, "unterminated JSON array");
     v.metadata = std::string(trim(s.substr(close + 1)));
     json::Value arr;
