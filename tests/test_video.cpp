@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "hashguard/hashguard.h"
@@ -578,4 +579,40 @@ TEST_CASE("A vPDQ allow list overrides a block match only when it covers the who
         hg_scanner_free(s);
         hg_lists_free(lists);
     }
+}
+
+TEST_CASE("Concurrent video scans on one scanner give the single-threaded answers") {
+    const std::string dir = hgtest::data_dir() + "/../tests/fuzz/seeds/video/";
+    const char* files[] = {"h264-aac.mp4", "vp9.webm", "hevc.mkv", "mpeg4.avi", "testsrc-then-bars.mp4", "h264-10bit.mp4"};
+    std::vector<std::vector<std::uint8_t>> clips;
+    for (const char* f : files) clips.push_back(hgtest::read_bytes(dir + f));
+    VpdqVideo listed;
+    REQUIRE(vpdq_hash_bytes(clips[0].data(), clips[0].size(), listed).message == "");
+    std::string line = "[";
+    for (std::size_t i = 0; i < listed.frames.size(); ++i)
+        line += (i ? ",\"" : "\"") + listed.frames[i].hash.to_hex() + ",100,0\"";
+    line += "]\n";
+    hg_lists* lists = hg_lists_create();
+    REQUIRE(hg_lists_add_text(lists, "v", line.data(), line.size(), HG_KIND_VPDQ, "v") == HG_OK);
+    hg_scanner* s = hg_scanner_create();
+    REQUIRE(hg_scanner_set_lists(s, lists) == HG_OK);
+    REQUIRE(hg_scanner_set_int(s, HG_OPT_CACHE_ENTRIES, 0) == HG_OK);  // every scan decodes
+    auto verdicts = [&](std::vector<int>& out) {
+        for (const auto& c : clips) {
+            hg_result* r = nullptr;
+            out.push_back(hg_scan(s, c.data(), c.size(), &r) == HG_OK ? hg_result_verdict(r) * 100 + hg_result_status(r) : -1);
+            hg_result_free(r);
+        }
+    };
+    std::vector<int> want;
+    verdicts(want);
+    CHECK(want[0] == HG_VERDICT_MATCH * 100);
+    CHECK(want.back() == HG_VERDICT_ERROR * 100 + HG_ERR_UNSUPPORTED_FORMAT);
+    std::vector<std::vector<int>> got(4);
+    std::vector<std::thread> threads;
+    for (auto& g : got) threads.emplace_back([&, p = &g] { verdicts(*p); });
+    for (auto& t : threads) t.join();
+    for (const auto& g : got) CHECK(g == want);
+    hg_scanner_free(s);
+    hg_lists_free(lists);
 }
