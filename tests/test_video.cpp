@@ -616,3 +616,43 @@ TEST_CASE("Concurrent video scans on one scanner give the single-threaded answer
     hg_scanner_free(s);
     hg_lists_free(lists);
 }
+
+TEST_CASE("With HG_OPT_VIDEO_DIHEDRAL a rotated copy of a listed video matches, naming the rotation") {
+    const std::string dir = hgtest::data_dir() + "/../tests/fuzz/seeds/video/";
+    const auto original = hgtest::read_bytes(dir + "h264-aac.mp4");
+    const auto rotated = hgtest::read_bytes(dir + "h264-rot90.mp4");  // the same clip turned 90 degrees and re-encoded
+    VpdqVideo v;
+    REQUIRE(vpdq_hash_bytes(original.data(), original.size(), v).message == "");
+    std::string line = "clip\t[";
+    for (std::size_t i = 0; i < v.frames.size(); ++i)
+        line += (i ? ",\"" : "\"") + v.frames[i].hash.to_hex() + "," + std::to_string(v.frames[i].quality) + ",0\"";
+    line += "]\n";
+    hg_lists* lists = hg_lists_create();
+    REQUIRE(hg_lists_add_text(lists, "v", line.data(), line.size(), HG_KIND_VPDQ, "v") == HG_OK);
+    hg_scanner* s = hg_scanner_create();
+    REQUIRE(hg_scanner_set_lists(s, lists) == HG_OK);
+    hg_result* r = nullptr;
+    REQUIRE(hg_scan(s, rotated.data(), rotated.size(), &r) == HG_OK);
+    CHECK(hg_result_verdict(r) == HG_VERDICT_NO_MATCH);  // every frame ~140 bits from the original's
+    hg_result_free(r);
+    REQUIRE(hg_scanner_set_int(s, HG_OPT_VIDEO_DIHEDRAL, 1) == HG_OK);
+    REQUIRE(hg_scan(s, rotated.data(), rotated.size(), &r) == HG_OK);
+    CHECK(hg_result_verdict(r) == HG_VERDICT_MATCH);
+    REQUIRE(hg_result_match_count(r) == 1);
+    CHECK(std::string(hg_match_str(r, 0, HG_MATCH_ID)) == "clip");
+    const std::string t = hg_match_str(r, 0, HG_MATCH_TRANSFORM_NAME);
+    CHECK((t == "rot90" || t == "rot270"));
+    CHECK(hg_match_int(r, 0, HG_MATCH_QUERY_PCT) >= 80);
+    hg_result_free(r);
+    REQUIRE(hg_scan(s, original.data(), original.size(), &r) == HG_OK);  // the original itself: untransformed
+    CHECK(hg_result_verdict(r) == HG_VERDICT_MATCH);
+    CHECK(std::string(hg_match_str(r, 0, HG_MATCH_TRANSFORM_NAME)) == "original");
+    hg_result_free(r);
+    VideoOptions o;
+    o.dihedral = true;
+    REQUIRE(vpdq_hash_bytes(original.data(), original.size(), v, o).message == "");
+    REQUIRE(v.dihedral.size() == v.frames.size());
+    CHECK(v.dihedral[3][0] == v.frames[3].hash);
+    hg_scanner_free(s);
+    hg_lists_free(lists);
+}

@@ -242,6 +242,7 @@ typedef enum hg_option {
     HG_OPT_VIDEO_MAX_DECODE_MS = 53,  /* wall-clock budget per video, 0 = none; default 120000 */
     HG_OPT_VIDEO_THREADS = 54,        /* decoder slice threads; default 1 */
     HG_OPT_VIDEO_MAX_PIXELS = 55,     /* per frame; default 33554432 */
+    HG_OPT_VIDEO_DIHEDRAL = 56,       /* 1 = also match the 7 rotated/mirrored variants of every frame; default 0 */
     /* read-only */
     HG_OPT_CACHE_SIZE = 100,          /* results now cached */
     HG_OPT_GENERATION = 101,          /* bumped by every hg_scanner_set_lists / hg_scanner_set_int */
@@ -380,7 +381,7 @@ typedef enum hg_match_str_key {
     HG_MATCH_LIST = 0,            /* the list's name */
     HG_MATCH_ID = 1,              /* the entry's id (id column, else its line number) */
     HG_MATCH_METADATA = 2,        /* the rest of the entry's line (NULL when it has none) */
-    HG_MATCH_TRANSFORM_NAME = 3,  /* "original", "rot90", ... (NULL for exact digests and vPDQ) */
+    HG_MATCH_TRANSFORM_NAME = 3,  /* "original", "rot90", ... (NULL for exact digests) */
     HG_MATCH_TIMESTAMPS = 4       /* vPDQ: the attachment's matched frames, seconds, "0.000,0.033,..." */
 } hg_match_str_key;
 /** A string field of match i; NULL when absent or i or key is out of range. */

@@ -1,5 +1,6 @@
 // hashguard — vPDQ video hashes, bit-identical to Meta's reference (vpdq/), from memory.
 #pragma once
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -27,6 +28,9 @@ struct VideoOptions {
     /// The reference's secondsPerHash: frame n is hashed iff
     /// n % max(1, (int)(seconds_per_hash * fps)) == 0; 0 hashes every frame.
     double seconds_per_hash = 0;
+    /// Also hash the other 7 dihedral variants of each sampled frame
+    /// (VpdqVideo::dihedral), so rotated or mirrored copies can be matched.
+    bool dihedral = false;
 };
 
 /// One hashed frame, as a line of the reference's output.
@@ -43,6 +47,9 @@ struct VpdqVideo {
     std::uint64_t decoded_frames = 0; ///< every frame decoded, sampled or not
     int width = 0, height = 0;        ///< of the last frame
     std::string container, codec;     ///< libavformat's demuxer and libavcodec's decoder names
+    /// With VideoOptions::dihedral: per frame (parallel to `frames`) its 8
+    /// dihedral variants in Transform order (index 0 is frames[i].hash).
+    std::vector<std::array<Hash256, 8>> dihedral;
 };
 
 /// vPDQ of a video held in memory (MP4/MOV/3GP, Matroska/WebM, AVI; H.264,

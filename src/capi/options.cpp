@@ -56,6 +56,7 @@ const OptionDef kOptions[] = {
     {HG_OPT_VIDEO_MAX_DECODE_MS, "HG_OPT_VIDEO_MAX_DECODE_MS", 0, 0xffffffffll, 0, HG_FIELD(video.max_decode_ms)},
     {HG_OPT_VIDEO_THREADS, "HG_OPT_VIDEO_THREADS", 1, 64, 0, HG_FIELD(video.threads)},
     {HG_OPT_VIDEO_MAX_PIXELS, "HG_OPT_VIDEO_MAX_PIXELS", 1, kMax, 0, HG_FIELD(video.max_pixels)},
+    {HG_OPT_VIDEO_DIHEDRAL, "HG_OPT_VIDEO_DIHEDRAL", 0, 1, 0, HG_FIELD(video.dihedral)},
 };
 #undef HG_FIELD
 

@@ -164,7 +164,9 @@ const char* hg_match_str(const hg_result* r, size_t i, int key) {
         case HG_MATCH_ID: return present(m->id);
         case HG_MATCH_METADATA: return present(m->metadata);
         case HG_MATCH_TRANSFORM_NAME:
-            return m->kind == hashguard::HashKind::pdq ? hashguard::transform_name(m->transform) : nullptr;
+            return m->kind == hashguard::HashKind::pdq || m->kind == hashguard::HashKind::vpdq
+                       ? hashguard::transform_name(m->transform)
+                       : nullptr;
         case HG_MATCH_TIMESTAMPS: return m->kind == hashguard::HashKind::vpdq ? present(m->timestamps_text) : nullptr;
         default: return nullptr;
     }

@@ -66,6 +66,7 @@ struct Work {
     std::unordered_map<std::uint32_t, Match> best;
     VpdqVideo video;                 // the attachment's frames, when it is a video
     std::vector<VpdqMatch> vmatches;
+    std::vector<std::pair<VpdqMatch, Transform>> vbest;  // per listed video: its best match and variant
 };
 
 Work& thread_work() {
@@ -254,6 +255,7 @@ void write_matches(json::Writer& w, const std::vector<Match>& matches) {
         w.field("id", m.id).field("metadata", m.metadata).field("distance", m.distance);
         if (m.kind == HashKind::pdq) w.field("transform", transform_name(m.transform)).field("inner", m.inner);
         if (m.kind == HashKind::vpdq) {
+            w.field("transform", transform_name(m.transform));
             w.field("query_pct", m.query_pct, 1).field("compared_pct", m.compared_pct, 1).key("timestamps").begin_array();
             for (float t : m.timestamps) w.value(static_cast<double>(t), 3);
             w.end_array();
@@ -388,7 +390,9 @@ private:
         if (Error e = l.vpdq->match(w_.video.frames, w_.vmatches, &usable))
             return {e.code, "list '" + l.config.name + "': video lookup failed: " + e.message};
         if (!usable) quality_skipped_ = true;
-        for (VpdqMatch& v : w_.vmatches) {
+        for (VpdqMatch& v : w_.vmatches) w_.vbest.push_back({v, Transform::original});
+        if (Error e = vpdq_variants(l)) return e;
+        for (auto& [v, t] : w_.vbest) {
             Match m;
             m.list = l.config.name;
             m.role = l.config.role;
@@ -397,6 +401,7 @@ private:
             m.metadata = l.metadata(static_cast<std::uint32_t>(v.video));
             m.query_pct = v.query_pct;
             m.compared_pct = v.compared_pct;
+            m.transform = t;
             m.timestamps = std::move(v.timestamps);
             for (float t : m.timestamps) {
                 char b[32];
@@ -405,6 +410,29 @@ private:
             }
             found.push_back(std::move(m));
         }
+        w_.vbest.clear();
+        return {};
+    }
+
+    // With VideoOptions::dihedral: the video's 7 other variants too; per listed
+    // video the best (highest query%, then the lowest transform) is kept.
+    Error vpdq_variants(const LoadedList& l) {
+        const VpdqVideo& v = w_.video;
+        if (v.dihedral.size() != v.frames.size() || v.frames.empty()) return {};
+        std::vector<VpdqFrame> frames = v.frames;
+        for (int t = 1; t < 8; ++t) {
+            for (std::size_t i = 0; i < frames.size(); ++i) frames[i].hash = v.dihedral[i][static_cast<std::size_t>(t)];
+            if (Error e = l.vpdq->match(frames, w_.vmatches))
+                return {e.code, "list '" + l.config.name + "': video lookup failed: " + e.message};
+            for (VpdqMatch& m : w_.vmatches) {
+                auto it = std::find_if(w_.vbest.begin(), w_.vbest.end(), [&](const auto& b) { return b.first.video == m.video; });
+                if (it == w_.vbest.end()) w_.vbest.push_back({std::move(m), static_cast<Transform>(t)});
+                else if (m.query_pct > it->first.query_pct) *it = {std::move(m), static_cast<Transform>(t)};
+            }
+        }
+        std::sort(w_.vbest.begin(), w_.vbest.end(), [](const auto& a, const auto& b) {
+            return a.first.query_pct != b.first.query_pct ? a.first.query_pct > b.first.query_pct : a.first.video < b.first.video;
+        });
         return {};
     }
 

@@ -56,7 +56,16 @@ int on_frame(void* ctx, const hg_video_frame* f) {
         PdqHash h;
         PdqOptions po;
         po.pre_resize = false;  // vPDQ hashes the frame at its own size
-        if (Error e = r.hasher.hash(r.rgb, h, po)) return fail(r, e.code, "frame " + std::to_string(f->number) + ": " + e.message);
+        PdqDihedral d;
+        if (r.opt->dihedral) {
+            if (Error e = r.hasher.hash_dihedral(r.rgb, d, po))
+                return fail(r, e.code, "frame " + std::to_string(f->number) + ": " + e.message);
+            h.hash = d.hashes[0];
+            h.quality = d.quality;
+            h.degenerate = d.degenerate;
+        } else if (Error e = r.hasher.hash(r.rgb, h, po)) {
+            return fail(r, e.code, "frame " + std::to_string(f->number) + ": " + e.message);
+        }
         r.out->width = f->width;
         r.out->height = f->height;
         if (h.degenerate) return 0;  // under 5 px a side: the reference has no hash for it either
@@ -66,6 +75,7 @@ int on_frame(void* ctx, const hg_video_frame* f) {
         v.quality = h.quality;
         v.timestamp = r.fps > 0 ? static_cast<float>(f->number) / r.fps : 0.0f;
         r.out->frames.push_back(v);
+        if (r.opt->dihedral) r.out->dihedral.push_back(d.hashes);
         return 0;
     } catch (const std::bad_alloc&) {
         r.err.code = Status::out_of_memory;  // no message: building one could throw again
@@ -121,6 +131,7 @@ Error vpdq_hash_bytes(const std::uint8_t* data, std::size_t len, VpdqVideo& out,
         out.codec.assign(req.codec, strnlen(req.codec, sizeof req.codec));
         if (st) {
             out.frames.clear();  // never a partial result
+            out.dihedral.clear();
             if (run.err) return run.err;
             const Status s = st > 0 && st <= static_cast<int>(kLastStatus) ? static_cast<Status>(st) : Status::internal;
             std::string msg(req.message, strnlen(req.message, sizeof req.message));
@@ -129,6 +140,7 @@ Error vpdq_hash_bytes(const std::uint8_t* data, std::size_t len, VpdqVideo& out,
         return {};
     } catch (...) {
         out.frames.clear();
+        out.dihedral.clear();
         Error e;  // no allocation: the message may be the one thing that cannot be built
         e.code = Status::out_of_memory;
         try {
