@@ -157,6 +157,8 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark("LibavcodecDecodeOnly", BM_LibavcodecDecodeOnly)->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("VpdqEveryFrame", BM_Vpdq, 0.0)->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("Vpdq1s", BM_Vpdq, 1.0)->Unit(benchmark::kMillisecond);
+    // Frame 0 only: what the video path costs beyond decoding, hashing aside.
+    benchmark::RegisterBenchmark("VpdqFirstFrameOnly", BM_Vpdq, 1e9)->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("VpdqMatch", BM_VpdqMatch)->Arg(10000)->Unit(benchmark::kMillisecond);
     benchmark::Initialize(&argc, argv);
     benchmark::RunSpecifiedBenchmarks();
