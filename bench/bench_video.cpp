@@ -104,9 +104,10 @@ void BM_LibavcodecDecodeOnly(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations() * frames);
 }
 
-void BM_Vpdq(benchmark::State& state, double seconds_per_hash) {
+void BM_Vpdq(benchmark::State& state, double seconds_per_hash, int hash_threads) {
     hashguard::VideoOptions o;
     o.seconds_per_hash = seconds_per_hash;
+    o.hash_threads = hash_threads;
     hashguard::VpdqVideo v;
     for (auto _ : state)
         if (hashguard::Error e = hashguard::vpdq_hash_bytes(g_clip.data(), g_clip.size(), v, o)) {
@@ -154,11 +155,15 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "bench_video: no clip (%s): set HASHGUARD_BENCH_VIDEO=FILE\n", path.c_str());
         return 0;
     }
-    benchmark::RegisterBenchmark("LibavcodecDecodeOnly", BM_LibavcodecDecodeOnly)->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark("VpdqEveryFrame", BM_Vpdq, 0.0)->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark("Vpdq1s", BM_Vpdq, 1.0)->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("LibavcodecDecodeOnly", BM_LibavcodecDecodeOnly)->Unit(benchmark::kMillisecond)->UseRealTime();
+    // Wall time (UseRealTime): with hash_threads 2 the work spreads over two threads.
+    benchmark::RegisterBenchmark("VpdqEveryFrame", BM_Vpdq, 0.0, 1)->Unit(benchmark::kMillisecond)->UseRealTime();
+    benchmark::RegisterBenchmark("VpdqEveryFrame/hash_threads:2", BM_Vpdq, 0.0, 2)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark("Vpdq1s", BM_Vpdq, 1.0, 1)->Unit(benchmark::kMillisecond)->UseRealTime();
     // Frame 0 only: what the video path costs beyond decoding, hashing aside.
-    benchmark::RegisterBenchmark("VpdqFirstFrameOnly", BM_Vpdq, 1e9)->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("VpdqFirstFrameOnly", BM_Vpdq, 1e9, 1)->Unit(benchmark::kMillisecond)->UseRealTime();
     benchmark::RegisterBenchmark("VpdqMatch", BM_VpdqMatch)->Arg(10000)->Unit(benchmark::kMillisecond);
     benchmark::Initialize(&argc, argv);
     benchmark::RunSpecifiedBenchmarks();

@@ -608,11 +608,15 @@ TEST_CASE("Concurrent video scans on one scanner give the single-threaded answer
     verdicts(want);
     CHECK(want[0] == HG_VERDICT_MATCH * 100);
     CHECK(want.back() == HG_VERDICT_ERROR * 100 + HG_ERR_UNSUPPORTED_FORMAT);
-    std::vector<std::vector<int>> got(4);
-    std::vector<std::thread> threads;
-    for (auto& g : got) threads.emplace_back([&, p = &g] { verdicts(*p); });
-    for (auto& t : threads) t.join();
-    for (const auto& g : got) CHECK(g == want);
+    for (const int hash_threads : {1, 2}) {  // 2: each scan also runs a hashing thread of its own
+        INFO("hash_threads " << hash_threads);
+        REQUIRE(hg_scanner_set_int(s, HG_OPT_VIDEO_HASH_THREADS, hash_threads) == HG_OK);
+        std::vector<std::vector<int>> got(4);
+        std::vector<std::thread> threads;
+        for (auto& g : got) threads.emplace_back([&, p = &g] { verdicts(*p); });
+        for (auto& t : threads) t.join();
+        for (const auto& g : got) CHECK(g == want);
+    }
     hg_scanner_free(s);
     hg_lists_free(lists);
 }
@@ -655,4 +659,42 @@ TEST_CASE("With HG_OPT_VIDEO_DIHEDRAL a rotated copy of a listed video matches, 
     CHECK(v.dihedral[3][0] == v.frames[3].hash);
     hg_scanner_free(s);
     hg_lists_free(lists);
+}
+
+TEST_CASE("Hashing on a second thread gives the same frames, and its failures and the decoder's stop both") {
+    const std::string dir = hgtest::data_dir() + "/../tests/fuzz/seeds/video/";
+    for (const char* f : {"h264-aac.mp4", "h264-422-odd.mkv", "vp9-65x49.webm", "hevc.mkv", "testsrc-then-bars.mp4"}) {
+        INFO(f);
+        const auto bytes = hgtest::read_bytes(dir + f);
+        for (double s : {0.0, 0.3}) {
+            VideoOptions one, two;
+            one.seconds_per_hash = two.seconds_per_hash = s;
+            two.hash_threads = 2;
+            two.dihedral = one.dihedral = s > 0;
+            VpdqVideo a, b;
+            REQUIRE(vpdq_hash_bytes(bytes.data(), bytes.size(), a, one).message == "");
+            REQUIRE(vpdq_hash_bytes(bytes.data(), bytes.size(), b, two).message == "");
+            std::vector<std::string> la, lb;
+            for (const auto& x : a.frames) la.push_back(vpdq_line(x));
+            for (const auto& x : b.frames) lb.push_back(vpdq_line(x));
+            CHECK(la == lb);
+            CHECK(a.dihedral == b.dihedral);
+            CHECK(a.decoded_frames == b.decoded_frames);
+            CHECK(b.width == a.width);
+        }
+    }
+    // The decoder fails (truncated): an error, no frames, the worker joined.
+    auto bytes = hgtest::read_bytes(dir + "testsrc-then-bars.mp4");
+    bytes.resize(bytes.size() * 2 / 3);
+    VideoOptions two;
+    two.hash_threads = 2;
+    VpdqVideo v;
+    const Error e = vpdq_hash_bytes(bytes.data(), bytes.size(), v, two);
+    CHECK(e.code != Status::ok);
+    CHECK(v.frames.empty());
+    // A limit hit while frames are queued: its status, no frames.
+    bytes = hgtest::read_bytes(dir + "testsrc-then-bars.mp4");
+    two.max_frames = 12;
+    CHECK(vpdq_hash_bytes(bytes.data(), bytes.size(), v, two).code == Status::limit_frames);
+    CHECK(v.frames.empty());
 }

@@ -243,6 +243,7 @@ typedef enum hg_option {
     HG_OPT_VIDEO_THREADS = 54,        /* decoder slice threads; default 1 */
     HG_OPT_VIDEO_MAX_PIXELS = 55,     /* per frame; default 33554432 */
     HG_OPT_VIDEO_DIHEDRAL = 56,       /* 1 = also match the 7 rotated/mirrored variants of every frame; default 0 */
+    HG_OPT_VIDEO_HASH_THREADS = 57,   /* 2 = hash frames on a second thread while decoding (latency); default 1 */
     /* read-only */
     HG_OPT_CACHE_SIZE = 100,          /* results now cached */
     HG_OPT_GENERATION = 101,          /* bumped by every hg_scanner_set_lists / hg_scanner_set_int */

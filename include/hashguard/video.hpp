@@ -25,6 +25,10 @@ struct VideoOptions {
     double max_duration_s = 4 * 3600.0;                      ///< declared, and reached (frames / fps)
     std::uint32_t max_decode_ms = 0;                         ///< wall-clock budget, checked per packet and frame
     int threads = 1;                                         ///< decoder slice threads
+    /// 2: sampled frames are converted and hashed on a second thread while the
+    /// decoder goes on (a video's latency drops to about its decode time when
+    /// a core is free; each queued frame is a copy, at most 3 in flight).
+    int hash_threads = 1;
     /// The reference's secondsPerHash: frame n is hashed iff
     /// n % max(1, (int)(seconds_per_hash * fps)) == 0; 0 hashes every frame.
     double seconds_per_hash = 0;

@@ -15,7 +15,7 @@ int cmd_vpdq(int argc, char** argv) {
     using namespace hashguard;
     std::vector<std::string> paths;
     double seconds = 0;
-    long long threads = 1, max_frames = 1000000, max_bytes = 1ll << 31, max_ms = 0;
+    long long threads = 1, hash_threads = 1, max_frames = 1000000, max_bytes = 1ll << 31, max_ms = 0;
     Args args("hashguard vpdq", "[options] FILE...",
               "Prints the vPDQ hash of each video as the reference's vpdq-hash-video writes it, one line\n"
               "per hashed frame: frame,quality,hash,timestamp (timestamp = frame / fps, 3 decimals).\n"
@@ -26,6 +26,7 @@ int cmd_vpdq(int argc, char** argv) {
               "continue. Exit status: 0 all hashed, 1 any failed, 2 usage.");
     args.real("--seconds-per-hash", "S", seconds, 0, 1e6, "hash one frame every S seconds (default 0: every frame)")
         .integer("--threads", "N", threads, 1, 64, "decoder slice threads (default 1)")
+        .integer("--hash-threads", "N", hash_threads, 1, 2, "2: hash on a second thread while decoding (default 1)")
         .integer("--max-frames", "N", max_frames, 0, 1ll << 40, "frame limit, 0 for none (default 1000000)")
         .integer("--max-bytes", "N", max_bytes, 1, 1ll << 40, "input size limit (default 2147483648)")
         .integer("--max-ms", "N", max_ms, 0, 1ll << 31, "wall-clock budget per video, 0 for none (default 0)")
@@ -34,6 +35,7 @@ int cmd_vpdq(int argc, char** argv) {
     VideoOptions opt;
     opt.seconds_per_hash = seconds;
     opt.threads = static_cast<int>(threads);
+    opt.hash_threads = static_cast<int>(hash_threads);
     opt.max_frames = static_cast<std::uint64_t>(max_frames);
     opt.max_input_bytes = static_cast<std::uint64_t>(max_bytes);
     opt.max_decode_ms = static_cast<std::uint32_t>(max_ms);

@@ -2,11 +2,15 @@
 // samples, converts and hashes. See include/hashguard/video.hpp and
 // ../shared/vpdq-reference/README.md for what the reference does.
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <string>
+#include <thread>
 
 #include "decode/modules.hpp"
 #include "hashguard/image.hpp"
@@ -16,6 +20,8 @@
 namespace hashguard {
 
 namespace {
+
+class Pipeline;
 
 struct Run {
     const VideoOptions* opt;
@@ -28,6 +34,7 @@ struct Run {
     float fps = 0;
     Error err;      // a failure of ours inside on_frame (the module only sees its status)
     const hg_video_request* req = nullptr;  // its fps is set before the first frame
+    Pipeline* pipe = nullptr;  // VideoOptions::hash_threads >= 2: sampled frames are hashed on a second thread
 };
 
 int fail(Run& r, Status s, std::string msg) {
@@ -35,16 +42,10 @@ int fail(Run& r, Status s, std::string msg) {
     return static_cast<int>(s);
 }
 
-int on_frame(void* ctx, const hg_video_frame* f) {
-    Run& r = *static_cast<Run*>(ctx);
+// Converts and hashes one sampled frame into r.out (on the decoding thread, or
+// on the pipeline's worker). Returns 0 or the status that stops the decode.
+int hash_frame(Run& r, const hg_video_frame* f) {
     try {
-        if (f->number == 0) {  // the stream's rate is known once frames arrive
-            r.out->fps = r.req->fps;
-            r.fps = static_cast<float>(r.req->fps);
-            const double every = r.opt->seconds_per_hash * r.req->fps;  // the reference's (int) cast, kept in range
-            r.every = every >= 2 && every < 2147483647.0 ? static_cast<int>(every) : every >= 2147483647.0 ? 2147483647 : 1;
-        }
-        if (f->number % static_cast<std::uint64_t>(r.every) != 0) return 0;
         auto& conv = r.conv[f->full_range ? 1 : 0];
         if (!conv) conv = std::make_unique<detail::YuvToRgb>(f->full_range != 0);
         if (!conv->in_range()) return fail(r, Status::internal, "vpdq: YUV->RGB table indices out of range");
@@ -79,6 +80,118 @@ int on_frame(void* ctx, const hg_video_frame* f) {
         return 0;
     } catch (const std::bad_alloc&) {
         r.err.code = Status::out_of_memory;  // no message: building one could throw again
+        return static_cast<int>(Status::out_of_memory);
+    } catch (...) {
+        r.err.code = Status::internal;
+        return static_cast<int>(Status::internal);
+    }
+}
+
+// A second thread hashing sampled frames while the decoder goes on: each frame
+// is copied out of the decoder's buffers (which it reuses once on_frame
+// returns) into a queue of at most kInFlight frames; the worker takes them in
+// order, so r.out->frames stays in frame order. The first failure on either
+// side stops both. Only the worker touches r's hasher, buffers and output
+// until finish() has joined it.
+class Pipeline {
+public:
+    static constexpr std::size_t kInFlight = 3;
+    explicit Pipeline(Run& r) : r_(r), thread_([this] { work(); }) {}
+    ~Pipeline() { finish(); }
+    Pipeline(const Pipeline&) = delete;
+    Pipeline& operator=(const Pipeline&) = delete;
+
+    // Queues a copy of f (waiting while kInFlight are queued); 0, or the worker's failure.
+    int push(const hg_video_frame* f) {
+        Job j;
+        j.view = *f;
+        const int cw = (f->width + 1) / 2, ch = f->chroma == HG_CHROMA_422 ? f->height : (f->height + 1) / 2;
+        const int widths[3] = {f->width, cw, cw}, rows[3] = {f->height, ch, ch};
+        std::size_t at[3], total = 0;
+        for (int p = 0; p < 3; ++p) at[p] = total, total += static_cast<std::size_t>(widths[p]) * rows[p];
+        j.bytes.resize(total);
+        for (int p = 0; p < 3; ++p) {
+            for (int y = 0; y < rows[p]; ++y)
+                std::memcpy(j.bytes.data() + at[p] + static_cast<std::size_t>(y) * widths[p],
+                            f->planes[p] + static_cast<std::ptrdiff_t>(y) * f->strides[p], static_cast<std::size_t>(widths[p]));
+            j.view.planes[p] = j.bytes.data() + at[p];
+            j.view.strides[p] = widths[p];
+        }
+        std::unique_lock<std::mutex> lock(mu_);
+        space_.wait(lock, [&] { return queue_.size() < kInFlight || failed_; });
+        if (failed_) return failed_;
+        queue_.push_back(std::move(j));
+        ready_.notify_one();
+        return 0;
+    }
+
+    // No more frames: waits for the worker; its failure status, or 0.
+    int finish() {
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            done_ = true;
+        }
+        ready_.notify_one();
+        if (thread_.joinable()) thread_.join();
+        return failed_;
+    }
+
+    // The decode failed: queued frames are dropped, then finish().
+    void cancel() {
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            queue_.clear();
+        }
+        finish();
+    }
+
+private:
+    struct Job {
+        hg_video_frame view;
+        std::vector<std::uint8_t> bytes;
+    };
+    void work() {
+        for (;;) {
+            Job j;
+            {
+                std::unique_lock<std::mutex> lock(mu_);
+                ready_.wait(lock, [&] { return !queue_.empty() || done_; });
+                if (queue_.empty()) return;
+                j = std::move(queue_.front());
+                queue_.pop_front();
+            }
+            space_.notify_one();
+            if (const int s = hash_frame(r_, &j.view)) {
+                std::lock_guard<std::mutex> lock(mu_);
+                failed_ = s;
+                queue_.clear();
+                space_.notify_all();
+                return;
+            }
+        }
+    }
+    Run& r_;
+    std::mutex mu_;
+    std::condition_variable ready_, space_;
+    std::deque<Job> queue_;  // guarded by mu_
+    bool done_ = false;      // guarded by mu_
+    int failed_ = 0;         // guarded by mu_; read after join
+    std::thread thread_;     // last: started once the rest exists
+};
+
+int on_frame(void* ctx, const hg_video_frame* f) {
+    Run& r = *static_cast<Run*>(ctx);
+    try {
+        if (f->number == 0) {  // the stream's rate is known once frames arrive
+            r.out->fps = r.req->fps;
+            r.fps = static_cast<float>(r.req->fps);
+            const double every = r.opt->seconds_per_hash * r.req->fps;  // the reference's (int) cast, kept in range
+            r.every = every >= 2 && every < 2147483647.0 ? static_cast<int>(every) : every >= 2147483647.0 ? 2147483647 : 1;
+        }
+        if (f->number % static_cast<std::uint64_t>(r.every) != 0) return 0;
+        return r.pipe ? r.pipe->push(f) : hash_frame(r, f);
+    } catch (const std::bad_alloc&) {
+        r.err.code = Status::out_of_memory;
         return static_cast<int>(Status::out_of_memory);
     } catch (...) {
         r.err.code = Status::internal;
@@ -124,7 +237,19 @@ Error vpdq_hash_bytes(const std::uint8_t* data, std::size_t len, VpdqVideo& out,
         req.check_time = check_time;
         req.host = &run;
         run.req = &req;
-        const int st = m->decode_video(&req);
+        std::unique_ptr<Pipeline> pipe;
+        if (opt.hash_threads >= 2) {
+            try {
+                pipe = std::make_unique<Pipeline>(run);
+            } catch (...) {  // no thread to be had: hash on this one
+            }
+        }
+        run.pipe = pipe.get();
+        int st = m->decode_video(&req);
+        if (pipe) {
+            if (st) pipe->cancel();
+            else st = pipe->finish();
+        }
         out.fps = req.fps;
         out.decoded_frames = req.frames;
         out.container.assign(req.container, strnlen(req.container, sizeof req.container));
