@@ -27,6 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     opt.max_frames = 48;
     opt.max_duration_s = 600;
     opt.seconds_per_hash = size > 0 && (data[size - 1] & 1) ? 0.5 : 0;  // both sampling paths
+    opt.hash_threads = size > 0 && (data[size - 1] & 2) ? 2 : 1;         // and hashing inline or on a worker
     hashguard::VpdqVideo v;
     const hashguard::Error e = hashguard::vpdq_hash_bytes(data, size, v, opt);
     // A failure names its cause and returns no frames; a success decoded at least one.
