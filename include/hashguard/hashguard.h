@@ -241,7 +241,7 @@ typedef enum hg_option {
     HG_OPT_VIDEO_MAX_DURATION_S = 52, /* seconds, declared or reached; default 14400 */
     HG_OPT_VIDEO_MAX_DECODE_MS = 53,  /* wall-clock budget per video, 0 = none; default 120000 */
     HG_OPT_VIDEO_THREADS = 54,        /* decoder slice threads; default 1 */
-    HG_OPT_VIDEO_MAX_PIXELS = 55,     /* per frame; default 33554432 */
+    HG_OPT_VIDEO_MAX_PIXELS = 55,     /* per frame; default 8912896 (4096x2176); bounds the decoder's memory too */
     HG_OPT_VIDEO_DIHEDRAL = 56,       /* 1 = also match the 7 rotated/mirrored variants of every frame; default 0 */
     HG_OPT_VIDEO_HASH_THREADS = 57,   /* 2 = hash frames on a second thread while decoding (latency); default 1 */
     /* read-only */

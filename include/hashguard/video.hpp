@@ -20,7 +20,10 @@ namespace hashguard {
 struct VideoOptions {
     std::uint64_t max_input_bytes = std::uint64_t{1} << 31;  ///< the attachment's size
     std::uint32_t max_dimension = 8192;                      ///< a frame's side
-    std::uint64_t max_pixels = std::uint64_t{1} << 25;       ///< a frame's width x height
+    /// A frame's width x height: DCI 4K (4096 x 2176) by default. It also bounds
+    /// the decoder's memory: up to 16 reference frames of 1.5 bytes per pixel
+    /// (H.264/HEVC 4:2:0), ~210 MB at this limit, plus the RGB frame.
+    std::uint64_t max_pixels = std::uint64_t{4096} * 2176;
     std::uint64_t max_frames = 1000000;                      ///< frames decoded
     double max_duration_s = 4 * 3600.0;                      ///< declared, and reached (frames / fps)
     std::uint32_t max_decode_ms = 0;                         ///< wall-clock budget, checked per packet and frame
