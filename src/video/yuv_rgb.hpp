@@ -16,9 +16,11 @@ public:
     /// Converts a width x height frame of planar 8-bit YUV to packed RGB24
     /// (rows of width*3 bytes). chroma_422: chroma rows as tall as luma rows
     /// (libswscale's unscaled path then reads every other chroma row, which
-    /// is what this does too); otherwise 4:2:0. Unlike libswscale, which leaves
-    /// the last width % 4 pixels of each row unwritten, those are converted
-    /// with the same arithmetic.
+    /// is what this does too); otherwise 4:2:0. Odd sizes differ from the
+    /// reference (measured, test_video_swscale): for an odd width libswscale
+    /// leaves each row's last pixel unwritten (the reference hashes whatever
+    /// that memory held; here it is converted), and for an odd height it takes
+    /// its scaling path, which this does not reproduce.
     /// With AVX2 where the CPU has it (the table arithmetic in 32-bit lanes:
     /// entry i of the table is clip8((i * cy + base) >> 16)), else the tables.
     void convert(const std::uint8_t* const planes[3], const int strides[3], int width, int height, bool chroma_422,
