@@ -221,6 +221,25 @@ TEST_CASE("The YUV->RGB tables cover every index the conversion forms; the SIMD 
     CHECK(cases == 208);
 }
 
+TEST_CASE("An animated GIF hashes as a video on request, as the reference reads it (libavcodec's GIF decoder)") {
+    const auto gif = hgtest::read_bytes(hgtest::data_dir() + "/../tests/fuzz/seeds/video/testsrc-anim.gif");
+    VpdqVideo v;
+    REQUIRE(vpdq_hash_bytes(gif.data(), gif.size(), v).message == "");
+    CHECK(v.container == "gif");
+    CHECK(v.codec == "gif");
+    CHECK(v.frames.size() == 10);
+    CHECK(v.fps == 10.0);
+    CHECK_FALSE(sniff_video(gif.data(), gif.size()));  // the scanner still treats a GIF as an image
+    // libavcodec's GIF frames are the pixels our own GIF decoder composites (giflib): the
+    // frames' PDQ hashes equal the image path's, frame for frame.
+    std::vector<PdqDihedral> img;
+    PdqOptions po;
+    po.pre_resize = false;
+    REQUIRE(pdq_hash_frames(gif.data(), gif.size(), img, DecodeOptions{}, po).message == "");
+    REQUIRE(img.size() == v.frames.size());
+    for (std::size_t i = 0; i < img.size(); ++i) CHECK(img[i].hashes[0] == v.frames[i].hash);
+}
+
 TEST_CASE("Non-video bytes are unsupported_format, naming what was found") {
     VpdqVideo v;
     const std::vector<std::uint8_t> junk(4096, 0x5a);
@@ -663,7 +682,8 @@ TEST_CASE("With HG_OPT_VIDEO_DIHEDRAL a rotated copy of a listed video matches, 
 
 TEST_CASE("Hashing on a second thread gives the same frames, and its failures and the decoder's stop both") {
     const std::string dir = hgtest::data_dir() + "/../tests/fuzz/seeds/video/";
-    for (const char* f : {"h264-aac.mp4", "h264-422-odd.mkv", "vp9-65x49.webm", "hevc.mkv", "testsrc-then-bars.mp4"}) {
+    for (const char* f : {"h264-aac.mp4", "h264-422-odd.mkv", "vp9-65x49.webm", "hevc.mkv", "testsrc-then-bars.mp4",
+                          "testsrc-anim.gif"}) {
         INFO(f);
         const auto bytes = hgtest::read_bytes(dir + f);
         for (double s : {0.0, 0.3}) {

@@ -60,7 +60,8 @@ struct VpdqVideo {
 };
 
 /// vPDQ of a video held in memory (MP4/MOV/3GP, Matroska/WebM, AVI; H.264,
-/// HEVC, VP8, VP9, AV1, MPEG-4 Part 2, ...): the first video stream, every
+/// HEVC, VP8, VP9, AV1, MPEG-4 Part 2, ...; an animated GIF too, through
+/// libavcodec's GIF decoder as the reference reads it): the first video stream, every
 /// frame decoded (also the decoder's delayed frames when audio comes first),
 /// the sampled ones converted to RGB with libswscale's portable C arithmetic
 /// (so hashes do not depend on the CPU) and hashed with PDQ at native size.

@@ -55,7 +55,7 @@ typedef struct hg_module_request {
 typedef struct hg_video_frame {
     uint64_t number; /* 0-based count of the frames the decoder returned */
     int width, height;
-    int chroma;     /* HG_CHROMA_420 or HG_CHROMA_422 */
+    int chroma;     /* HG_CHROMA_420, HG_CHROMA_422 or HG_CHROMA_BGRA */
     int full_range; /* 1: JPEG range (yuvj*), 0: video range */
     const uint8_t* planes[3]; /* Y, U (Cb), V (Cr) */
     int strides[3];
@@ -63,6 +63,7 @@ typedef struct hg_video_frame {
 
 #define HG_CHROMA_420 0
 #define HG_CHROMA_422 1
+#define HG_CHROMA_BGRA 2 /* packed 8-bit B, G, R, A in planes[0] (animated GIF through libavcodec) */
 
 /* One video decode: the first video stream of data[0, len), every frame
  * decoded in order and handed to on_frame (a non-zero return stops the

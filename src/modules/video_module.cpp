@@ -7,7 +7,8 @@
 //   callbacks; never a temporary file). io_open refuses every URL, so no
 //   demuxer can reach a file or the network (MOV data references, HLS, ...).
 // - Demuxers: probed on the bytes, then allowed only if in kDemuxers (MP4/MOV/
-//   3GP, Matroska/WebM, AVI); everything else is unsupported_format naming the
+//   3GP, Matroska/WebM, AVI; animated GIF, as the reference reads it through
+//   libavcodec); everything else is unsupported_format naming the
 //   demuxer. Decoders: the first video stream's codec must be in kDecoders.
 // - What the reference vPDQ does (../shared/vpdq-reference/README.md): the
 //   first stream whose type is video; slice threads only (frame numbers are
@@ -50,13 +51,13 @@ constexpr int kLogLevelOffset = 199;  // see heif_hevc.cpp
 constexpr int kIoBuffer = 1 << 16;
 
 // Demuxer names as libavformat reports them (AVInputFormat::name).
-const char* const kDemuxers[] = {"mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "avi"};
+const char* const kDemuxers[] = {"mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "avi", "gif"};
 // Decoder names (AVCodec::name).
 const char* const kDecoders[] = {"h264", "hevc", "vp8", "vp9", "av1", "libdav1d", "mpeg4", "h263", "mpeg2video",
-                                 "mpeg1video", "mjpeg"};
+                                 "mpeg1video", "mjpeg", "gif"};
 // The same, for libavformat: avformat_find_stream_info opens decoders for
 // every stream (audio too) and may open only these.
-constexpr const char* kDecoderList = "h264,hevc,vp8,vp9,av1,libdav1d,mpeg4,h263,mpeg2video,mpeg1video,mjpeg";
+constexpr const char* kDecoderList = "h264,hevc,vp8,vp9,av1,libdav1d,mpeg4,h263,mpeg2video,mpeg1video,mjpeg,gif";
 
 int fail(hg_video_request* r, Status s, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
 int fail(hg_video_request* r, Status s, const char* fmt, ...) {
@@ -161,6 +162,7 @@ int deliver(hg_video_request* r, const AVFrame* f) {
         case AV_PIX_FMT_YUVJ420P: v.chroma = HG_CHROMA_420; v.full_range = 1; break;
         case AV_PIX_FMT_YUV422P: v.chroma = HG_CHROMA_422; break;
         case AV_PIX_FMT_YUVJ422P: v.chroma = HG_CHROMA_422; v.full_range = 1; break;
+        case AV_PIX_FMT_BGRA: v.chroma = HG_CHROMA_BGRA; break;
         default: {
             const char* name = av_get_pix_fmt_name(static_cast<AVPixelFormat>(f->format));
             return fail(r, Status::unsupported_format, "video: frames in pixel format %s are not supported yet",
@@ -171,7 +173,7 @@ int deliver(hg_video_request* r, const AVFrame* f) {
     v.number = r->frames++;
     v.width = f->width;
     v.height = f->height;
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < (v.chroma == HG_CHROMA_BGRA ? 1 : 3); ++i) {
         v.planes[i] = f->data[i];
         v.strides[i] = f->linesize[i];
         if (!f->data[i] || f->linesize[i] <= 0) return fail(r, Status::decode_failed, "video: a frame without plane %d", i);

@@ -53,7 +53,10 @@ int hash_frame(Run& r, const hg_video_frame* f) {
         r.rgb.height = f->height;
         r.rgb.channels = 3;
         r.rgb.pixels.resize(static_cast<std::size_t>(f->width) * f->height * 3);
-        conv->convert(f->planes, f->strides, f->width, f->height, f->chroma == HG_CHROMA_422, r.rgb.pixels.data());
+        if (f->chroma == HG_CHROMA_BGRA)
+            detail::bgra_to_rgb(f->planes[0], f->strides[0], f->width, f->height, r.rgb.pixels.data());
+        else
+            conv->convert(f->planes, f->strides, f->width, f->height, f->chroma == HG_CHROMA_422, r.rgb.pixels.data());
         PdqHash h;
         PdqOptions po;
         po.pre_resize = false;  // vPDQ hashes the frame at its own size
@@ -105,8 +108,9 @@ public:
     int push(const hg_video_frame* f) {
         Job j;
         j.view = *f;
-        const int cw = (f->width + 1) / 2, ch = f->chroma == HG_CHROMA_422 ? f->height : (f->height + 1) / 2;
-        const int widths[3] = {f->width, cw, cw}, rows[3] = {f->height, ch, ch};
+        const bool packed = f->chroma == HG_CHROMA_BGRA;  // one plane of 4 bytes per pixel
+        const int cw = packed ? 0 : (f->width + 1) / 2, ch = f->chroma == HG_CHROMA_422 ? f->height : (f->height + 1) / 2;
+        const int widths[3] = {packed ? 4 * f->width : f->width, cw, cw}, rows[3] = {f->height, packed ? 0 : ch, packed ? 0 : ch};
         std::size_t at[3], total = 0;
         for (int p = 0; p < 3; ++p) at[p] = total, total += static_cast<std::size_t>(widths[p]) * rows[p];
         j.bytes.resize(total);

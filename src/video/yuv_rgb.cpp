@@ -160,6 +160,14 @@ HG_YUV_AVX2 void yuv_row_avx2(const std::uint8_t* py, const std::uint8_t* pu, co
 }
 #endif
 
+void bgra_to_rgb(const std::uint8_t* src, int stride, int width, int height, std::uint8_t* rgb) noexcept {
+    for (int y = 0; y < height; ++y) {
+        const std::uint8_t* p = src + static_cast<std::ptrdiff_t>(y) * stride;
+        std::uint8_t* o = rgb + static_cast<std::size_t>(y) * width * 3;
+        for (int x = 0; x < width; ++x, p += 4, o += 3) o[0] = p[2], o[1] = p[1], o[2] = p[0];
+    }
+}
+
 void YuvToRgb::convert(const std::uint8_t* const planes[3], const int strides[3], int width, int height,
                        bool chroma_422, std::uint8_t* rgb) const noexcept {
 #if defined(__x86_64__)

@@ -8,6 +8,10 @@
 
 namespace hashguard::detail {
 
+/// Packed BGRA (what libavcodec's GIF decoder returns) to RGB24: libswscale's
+/// unscaled conversion between the two drops alpha and reorders the bytes.
+void bgra_to_rgb(const std::uint8_t* src, int stride, int width, int height, std::uint8_t* rgb) noexcept;
+
 class YuvToRgb {
 public:
     /// Tables for video range (16..235) or full (JPEG) range input.
