@@ -46,17 +46,18 @@ int fail(Run& r, Status s, std::string msg) {
 // on the pipeline's worker). Returns 0 or the status that stops the decode.
 int hash_frame(Run& r, const hg_video_frame* f) {
     try {
-        auto& conv = r.conv[f->full_range ? 1 : 0];
-        if (!conv) conv = std::make_unique<detail::YuvToRgb>(f->full_range != 0);
-        if (!conv->in_range()) return fail(r, Status::internal, "vpdq: YUV->RGB table indices out of range");
         r.rgb.width = f->width;
         r.rgb.height = f->height;
         r.rgb.channels = 3;
         r.rgb.pixels.resize(static_cast<std::size_t>(f->width) * f->height * 3);
-        if (f->chroma == HG_CHROMA_BGRA)
+        if (f->chroma == HG_CHROMA_BGRA) {
             detail::bgra_to_rgb(f->planes[0], f->strides[0], f->width, f->height, r.rgb.pixels.data());
-        else
+        } else {
+            auto& conv = r.conv[f->full_range ? 1 : 0];  // the YUV tables, built on first use
+            if (!conv) conv = std::make_unique<detail::YuvToRgb>(f->full_range != 0);
+            if (!conv->in_range()) return fail(r, Status::internal, "vpdq: YUV->RGB table indices out of range");
             conv->convert(f->planes, f->strides, f->width, f->height, f->chroma == HG_CHROMA_422, r.rgb.pixels.data());
+        }
         PdqHash h;
         PdqOptions po;
         po.pre_resize = false;  // vPDQ hashes the frame at its own size

@@ -74,30 +74,50 @@ YuvToRgb::YuvToRgb(bool full_range) noexcept {
     b_off_ = ko - static_cast<int>(cbu >> 9);
 }
 
-void YuvToRgb::convert_scalar(const std::uint8_t* const planes[3], const int strides[3], int width, int height,
-                              bool chroma_422, std::uint8_t* rgb) const noexcept {
+namespace {
+
+// Row y of a frame: its luma, its chroma rows (4:2:0: y / 2; 4:2:2: every
+// other row, as libswscale's unscaled path reads it) and its RGB output row.
+struct Row {
+    const std::uint8_t *y, *u, *v;
+    std::uint8_t* out;
+    Row(const std::uint8_t* const planes[3], const int strides[3], int width, int row, bool chroma_422,
+        std::uint8_t* rgb) noexcept {
+        const int cr = chroma_422 ? (row & ~1) : (row >> 1);
+        y = planes[0] + static_cast<std::ptrdiff_t>(row) * strides[0];
+        u = planes[1] + static_cast<std::ptrdiff_t>(cr) * strides[1];
+        v = planes[2] + static_cast<std::ptrdiff_t>(cr) * strides[2];
+        out = rgb + static_cast<std::size_t>(row) * width * 3;
+    }
+};
+
+}  // namespace
+
+void YuvToRgb::row_scalar(const std::uint8_t* py, const std::uint8_t* pu, const std::uint8_t* pv, int n,
+                          std::uint8_t* o) const noexcept {
     // Every index is r_/g/b_ of a chroma value plus a luma value: 617..1376
     // for video range, 670..1376 for full range (checked in the constructor:
     // in_range_), always inside the table; no clamp per pixel.
     const std::uint8_t* t = y_;
+    int x = 0;
+    for (; x + 2 <= n; x += 2, o += 6) {  // two pixels share a chroma sample
+        const int u = pu[x >> 1], v = pv[x >> 1];
+        const std::uint8_t *r = t + r_[v], *g = t + g_u_[u] + g_v_[v], *b = t + b_[u];
+        const int l0 = py[x], l1 = py[x + 1];
+        o[0] = r[l0], o[1] = g[l0], o[2] = b[l0];
+        o[3] = r[l1], o[4] = g[l1], o[5] = b[l1];
+    }
+    if (x < n) {
+        const int u = pu[x >> 1], v = pv[x >> 1], l = py[x];
+        o[0] = t[r_[v] + l], o[1] = t[g_u_[u] + g_v_[v] + l], o[2] = t[b_[u] + l];
+    }
+}
+
+void YuvToRgb::convert_scalar(const std::uint8_t* const planes[3], const int strides[3], int width, int height,
+                              bool chroma_422, std::uint8_t* rgb) const noexcept {
     for (int y = 0; y < height; ++y) {
-        const int cy = chroma_422 ? (y & ~1) : (y >> 1);
-        const std::uint8_t* py = planes[0] + static_cast<std::ptrdiff_t>(y) * strides[0];
-        const std::uint8_t* pu = planes[1] + static_cast<std::ptrdiff_t>(cy) * strides[1];
-        const std::uint8_t* pv = planes[2] + static_cast<std::ptrdiff_t>(cy) * strides[2];
-        std::uint8_t* o = rgb + static_cast<std::size_t>(y) * width * 3;
-        int x = 0;
-        for (; x + 2 <= width; x += 2, o += 6) {  // two pixels share a chroma sample
-            const int u = pu[x >> 1], v = pv[x >> 1];
-            const std::uint8_t *r = t + r_[v], *g = t + g_u_[u] + g_v_[v], *b = t + b_[u];
-            const int l0 = py[x], l1 = py[x + 1];
-            o[0] = r[l0], o[1] = g[l0], o[2] = b[l0];
-            o[3] = r[l1], o[4] = g[l1], o[5] = b[l1];
-        }
-        if (x < width) {
-            const int u = pu[x >> 1], v = pv[x >> 1], l = py[x];
-            o[0] = t[r_[v] + l], o[1] = t[g_u_[u] + g_v_[v] + l], o[2] = t[b_[u] + l];
-        }
+        const Row r(planes, strides, width, y, chroma_422, rgb);
+        row_scalar(r.y, r.u, r.v, width, r.out);
     }
 }
 
@@ -174,17 +194,10 @@ void YuvToRgb::convert(const std::uint8_t* const planes[3], const int strides[3]
     if (kernels::cpu_features() & kernels::kFeatureAVX2) {
         const int simd = width / 16 * 16;
         for (int y = 0; y < height; ++y) {
-            const int cy = chroma_422 ? (y & ~1) : (y >> 1);
-            const std::uint8_t* py = planes[0] + static_cast<std::ptrdiff_t>(y) * strides[0];
-            const std::uint8_t* pu = planes[1] + static_cast<std::ptrdiff_t>(cy) * strides[1];
-            const std::uint8_t* pv = planes[2] + static_cast<std::ptrdiff_t>(cy) * strides[2];
-            std::uint8_t* o = rgb + static_cast<std::size_t>(y) * width * 3;
-            yuv_row_avx2(py, pu, pv, simd, o, cy_, base_, crv_, cbu_, cgu_, cgv_, r_off_, g_off_, b_off_);
-            if (simd < width) {  // the rest of the row through the tables
-                const std::uint8_t* rest[3] = {py + simd, pu + simd / 2, pv + simd / 2};
-                const int st[3] = {0, 0, 0};
-                convert_scalar(rest, st, width - simd, 1, false, o + 3 * simd);
-            }
+            const Row r(planes, strides, width, y, chroma_422, rgb);
+            yuv_row_avx2(r.y, r.u, r.v, simd, r.out, cy_, base_, crv_, cbu_, cgu_, cgv_, r_off_, g_off_, b_off_);
+            // The rest of the row through the tables (simd is even: chroma stays paired).
+            row_scalar(r.y + simd, r.u + simd / 2, r.v + simd / 2, width - simd, r.out + 3 * simd);
         }
         return;
     }

@@ -38,6 +38,9 @@ public:
     bool in_range() const noexcept { return in_range_; }
 
 private:
+    // n pixels of one row through the tables.
+    void row_scalar(const std::uint8_t* py, const std::uint8_t* pu, const std::uint8_t* pv, int n,
+                    std::uint8_t* o) const noexcept;
     std::uint8_t y_[2048];  // clip((y * cy + offset) >> 16), indexed by luma plus a chroma offset
     int r_[256], g_u_[256], g_v_[256], b_[256];
     bool in_range_ = false;
