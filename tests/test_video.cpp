@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <unistd.h>
 
 #include <filesystem>
@@ -15,6 +16,8 @@
 #include "hashguard/hashguard.h"
 #include "hashguard/video.hpp"
 #include "support/test_support.hpp"
+#include "kernels/kernels.hpp"
+#include "kernels/reference.hpp"
 #include "video/yuv_rgb.hpp"
 
 using namespace hashguard;
@@ -194,14 +197,20 @@ TEST_CASE("Damaged videos fail closed: an error, never a partial or empty succes
     std::printf("damaged videos: %d refused, %d still decodable\n", errors, hashed);
 }
 
-TEST_CASE("The YUV->RGB tables cover every index the conversion forms; the SIMD path equals them") {
+TEST_CASE("The YUV->RGB tables cover every index the conversion forms; the SIMD paths equal them") {
+    using hashguard::detail::YuvPath;
     CHECK(hashguard::detail::YuvToRgb(false).in_range());
     CHECK(hashguard::detail::YuvToRgb(true).in_range());
+    const unsigned f = hashguard::kernels::cpu_features();
+    std::vector<std::pair<YuvPath, const char*>> paths;
+    if (f & hashguard::kernels::kFeatureAVX2) paths.push_back({YuvPath::avx2, "avx2"});
+    if (f & hashguard::kernels::kFeatureAVX512) paths.push_back({YuvPath::avx512, "avx512"});
+    paths.push_back({YuvPath::best, "best"});
     hgtest::Rng rng(420);
     int cases = 0;
     for (bool full : {false, true})
         for (bool c422 : {false, true})
-            for (int w : {1, 2, 3, 15, 16, 17, 31, 32, 33, 47, 64, 100, 257})
+            for (int w : {1, 2, 3, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 100, 127, 128, 129, 257})
                 for (int h : {1, 2, 3, 8}) {
                     const hashguard::detail::YuvToRgb conv(full);
                     const int cw = (w + 1) / 2, ch = c422 ? h : (h + 1) / 2;
@@ -211,14 +220,64 @@ TEST_CASE("The YUV->RGB tables cover every index the conversion forms; the SIMD 
                     for (auto* p : {&py, &pu, &pv})
                         for (auto& b : *p) b = static_cast<std::uint8_t>(rng.next());
                     const std::uint8_t* planes[3] = {py.data(), pu.data(), pv.data()};
-                    std::vector<std::uint8_t> a(static_cast<std::size_t>(w) * h * 3), b(a.size());
-                    conv.convert_scalar(planes, st, w, h, c422, a.data());
-                    conv.convert(planes, st, w, h, c422, b.data());
-                    INFO(w << "x" << h << (full ? " full" : " video") << (c422 ? " 4:2:2" : " 4:2:0"));
-                    REQUIRE(a == b);
+                    std::vector<std::uint8_t> a(static_cast<std::size_t>(w) * h * 3);
+                    REQUIRE(conv.convert_with(YuvPath::scalar, planes, st, w, h, c422, a.data()));
+                    std::vector<float> la(static_cast<std::size_t>(w) * h);  // the luma vPDQ hashes, from a's bytes
+                    for (std::size_t i = 0; i < la.size(); ++i)
+                        la[i] = hashguard::kernels::luma_rgb(a[3 * i], a[3 * i + 1], a[3 * i + 2]);
+                    for (const auto& [path, name] : paths) {
+                        std::vector<std::uint8_t> b(a.size(), 0xEE);
+                        std::vector<float> lb(la.size(), -1.0f);
+                        INFO(w << "x" << h << (full ? " full" : " video") << (c422 ? " 4:2:2 " : " 4:2:0 ") << name);
+                        REQUIRE(conv.convert_with(path, planes, st, w, h, c422, b.data()));
+                        REQUIRE(a == b);
+                        REQUIRE(conv.luma_with(path, planes, st, w, h, c422, lb.data()));
+                        REQUIRE(std::memcmp(la.data(), lb.data(), la.size() * sizeof(float)) == 0);
+                    }
                     ++cases;
                 }
-    CHECK(cases == 208);
+    CHECK(cases == 288);
+    std::printf("YUV->RGB: %zu paths equal the tables on %d shapes\n", paths.size(), cases);
+}
+
+// Every (Y, U, V) triple once, both ranges: a 512 x 32768 4:2:0 frame whose
+// chroma sample (column c, chroma row r) is U = c % 256 and V = r % 256 and
+// whose luma runs through 0..255 along each chroma sample's 2 x 2 block over
+// the 128 chroma rows with the same V (64 rows x 2 luma rows x 2 columns).
+TEST_CASE("The SIMD YUV->RGB paths equal the tables on every (Y, U, V) triple", "[skippable]") {
+    using hashguard::detail::YuvPath;
+    const unsigned f = hashguard::kernels::cpu_features();
+    if (!(f & hashguard::kernels::kFeatureAVX2)) HG_SKIP("no SIMD YUV->RGB path on this CPU (x86-64 without AVX2, or AArch64)");
+    const int w = 512, h = 256 * 128, cw = 256, ch = h / 2;
+    std::vector<std::uint8_t> py(static_cast<std::size_t>(w) * h), pu(static_cast<std::size_t>(cw) * ch), pv(pu.size());
+    for (int r = 0; r < ch; ++r)
+        for (int c = 0; c < cw; ++c) {
+            pu[static_cast<std::size_t>(r) * cw + c] = static_cast<std::uint8_t>(c);
+            pv[static_cast<std::size_t>(r) * cw + c] = static_cast<std::uint8_t>(r / 64);
+            for (int k = 0; k < 4; ++k)  // the block's four luma samples: Y = 4 (r % 64) + k
+                py[static_cast<std::size_t>(2 * r + k / 2) * w + 2 * c + k % 2] = static_cast<std::uint8_t>(4 * (r % 64) + k);
+        }
+    const std::uint8_t* planes[3] = {py.data(), pu.data(), pv.data()};
+    const int st[3] = {w, cw, cw};
+    for (bool full : {false, true}) {
+        const hashguard::detail::YuvToRgb conv(full);
+        std::vector<std::uint8_t> a(static_cast<std::size_t>(w) * h * 3), b(a.size());
+        std::vector<float> luma(static_cast<std::size_t>(w) * h);
+        REQUIRE(conv.convert_with(YuvPath::scalar, planes, st, w, h, false, a.data()));
+        for (YuvPath path : {YuvPath::avx2, YuvPath::avx512}) {
+            if (path == YuvPath::avx512 && !(f & hashguard::kernels::kFeatureAVX512)) continue;
+            std::fill(b.begin(), b.end(), 0xEE);
+            REQUIRE(conv.convert_with(path, planes, st, w, h, false, b.data()));
+            std::size_t bad = 0, bad_luma = 0;
+            for (std::size_t i = 0; i < a.size(); ++i) bad += a[i] != b[i];
+            REQUIRE(conv.luma_with(path, planes, st, w, h, false, luma.data()));
+            for (std::size_t i = 0; i < luma.size(); ++i)
+                bad_luma += luma[i] != hashguard::kernels::luma_rgb(a[3 * i], a[3 * i + 1], a[3 * i + 2]);
+            INFO((full ? "full range " : "video range ") << (path == YuvPath::avx2 ? "avx2" : "avx512"));
+            CHECK(bad == 0);
+            CHECK(bad_luma == 0);
+        }
+    }
 }
 
 TEST_CASE("An animated GIF hashes as a video on request, as the reference reads it (libavcodec's GIF decoder)") {

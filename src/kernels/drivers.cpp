@@ -22,7 +22,8 @@ void luma_offsets(int width, int height, int channels, int rows, int cols, std::
 void luma_rows(const Kernels& k, const LumaSource& src, int y0, int y1, int cols, float* out) noexcept {
     const PixelView& v = src.view;
     for (int y = y0; y < y1; ++y, out += cols)
-        k.luma_row(v.px + static_cast<std::size_t>(src.ys[y]) * v.stride, luma_avail(v, src.ys[y]), src.xs,
+        if (src.fill) src.fill(src.ctx, y, out);
+        else k.luma_row(v.px + static_cast<std::size_t>(src.ys[y]) * v.stride, luma_avail(v, src.ys[y]), src.xs,
                    v.channels, out, cols);
 }
 

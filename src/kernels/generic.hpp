@@ -402,7 +402,7 @@ HG_TARGET void blur_decimate_stream(const LumaSource& src, const BlurShape& b, f
     float *x = base + L.x, *y = base + L.y, *ring_a = base + L.ring_a, *ring_b = base + L.ring_b;
     float *sums = base + L.sums, *sums2 = base + L.sums2, *tu = base + L.tu;
     void* plan = base + L.plan;
-    Luma::plan(src, b.cols, plan);
+    if (!src.fill) Luma::plan(src, b.cols, plan);
     int col_at[64], row_at[64];
     for (int j = 0; j < 64; ++j) col_at[j] = decimate_index(j, b.cols), row_at[j] = decimate_index(j, b.rows);
     const PixelView& pv = src.view;
@@ -418,9 +418,14 @@ HG_TARGET void blur_decimate_stream(const LumaSource& src, const BlurShape& b, f
         if (t < groups) {  // luma and H1 of group t
             const int r0 = t * kGroup, n = std::min(kGroup, b.rows - r0);
             for (int r = 0; r < n; ++r) {
-                const int sy = src.ys[r0 + r];
-                Luma::row(plan, pv.px + static_cast<std::size_t>(sy) * pv.stride, luma_avail(pv, sy), src.xs,
-                          pv.channels, x + static_cast<std::size_t>(r) * L.ld, b.cols);
+                float* lr = x + static_cast<std::size_t>(r) * L.ld;
+                if (src.fill) {
+                    src.fill(src.ctx, r0 + r, lr);
+                } else {
+                    const int sy = src.ys[r0 + r];
+                    Luma::row(plan, pv.px + static_cast<std::size_t>(sy) * pv.stride, luma_avail(pv, sy), src.xs,
+                              pv.channels, lr, b.cols);
+                }
             }
             box_rows_block<V>(x, ring_a + static_cast<std::size_t>(r0 % L.ring) * L.ld, n, b.cols, L.ld, b.window_h,
                               tu);

@@ -84,6 +84,13 @@ struct LumaSource {
     PixelView view;
     const std::int32_t* xs;  ///< cols byte offsets within a row
     const std::int32_t* ys;  ///< rows source row numbers
+    /// Optional: the caller computes the luma itself (no view, no
+    /// resampling; xs and ys unused): row y of the rows x cols luma is
+    /// fill(ctx, y, out). Called once per row, in row order, and the row is
+    /// consumed before the next call (vPDQ converts each YUV row to luma in a
+    /// buffer that stays in L1 instead of writing a whole RGB frame).
+    void (*fill)(void* ctx, int row, float* out) = nullptr;
+    void* ctx = nullptr;
 };
 
 /// The blur's shape: the luma image is rows x cols; the box filter runs

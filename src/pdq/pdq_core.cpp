@@ -124,7 +124,18 @@ void LumaPipeline::blur(const kernels::Kernels& k, const kernels::PixelView& vie
     if (xs_.size() < static_cast<std::size_t>(cols)) xs_.resize(static_cast<std::size_t>(cols));
     if (ys_.size() < static_cast<std::size_t>(rows)) ys_.resize(static_cast<std::size_t>(rows));
     kernels::luma_offsets(view.width, view.height, view.channels, rows, cols, xs_.data(), ys_.data());
-    const kernels::LumaSource src{view, xs_.data(), ys_.data()};
+    run(k, kernels::LumaSource{view, xs_.data(), ys_.data()}, rows, cols);
+}
+
+void LumaPipeline::blur_rows(const kernels::Kernels& k, int rows, int cols, void (*fill)(void*, int, float*),
+                             void* ctx) {
+    kernels::LumaSource src{{nullptr, cols, rows, 1, 0}, nullptr, nullptr};
+    src.fill = fill;
+    src.ctx = ctx;
+    run(k, src, rows, cols);
+}
+
+void LumaPipeline::run(const kernels::Kernels& k, const kernels::LumaSource& src, int rows, int cols) {
     if (rows == 64 && cols == 64) {  // the reference does not blur an image of exactly 64x64
         kernels::luma_rows(k, src, 0, 64, 64, &a64[0][0]);
         return;

@@ -16,6 +16,7 @@
 namespace hashguard::kernels {
 struct Kernels;
 struct PixelView;
+struct LumaSource;
 }
 
 namespace hashguard::detail {
@@ -56,6 +57,10 @@ public:
     /// decimation into a64 with k's blur_decimate; for exactly 64x64 the
     /// luma itself (the reference skips the blur there).
     void blur(const kernels::Kernels& k, const kernels::PixelView& view, int rows, int cols);
+    /// The same for a luma the caller computes row by row (rows x cols, no
+    /// resampling): row y is fill(ctx, y, out), called once per row in order.
+    void blur_rows(const kernels::Kernels& k, int rows, int cols, void (*fill)(void* ctx, int row, float* out),
+                   void* ctx);
     /// Quality, DCT and the 8 dihedral hashes of the last blur().
     void finish(const kernels::Kernels& k, PdqDihedral& out);
     /// The same, computing only the original hash.
@@ -69,6 +74,7 @@ private:
         void operator()(float* p) const noexcept;
     };
     float* scratch(std::size_t floats);
+    void run(const kernels::Kernels& k, const kernels::LumaSource& src, int rows, int cols);
     void to_dct(const kernels::Kernels& k, int& quality);
 
     std::vector<std::int32_t> xs_, ys_;

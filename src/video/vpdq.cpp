@@ -1,6 +1,7 @@
 // vPDQ: the video module decodes (src/modules/video_module.cpp), this file
 // samples, converts and hashes. See include/hashguard/video.hpp and
 // ../shared/vpdq-reference/README.md for what the reference does.
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -15,6 +16,9 @@
 #include "decode/modules.hpp"
 #include "hashguard/image.hpp"
 #include "hashguard/video.hpp"
+#include "kernels/kernels.hpp"
+#include "kernels/reference.hpp"
+#include "pdq/pdq_core.hpp"
 #include "video/yuv_rgb.hpp"
 
 namespace hashguard {
@@ -26,8 +30,7 @@ class Pipeline;
 struct Run {
     const VideoOptions* opt;
     VpdqVideo* out;
-    PdqHasher hasher;
-    Image rgb;
+    detail::LumaPipeline pipeline;  // the PDQ core, its scratch reused frame to frame
     std::unique_ptr<detail::YuvToRgb> conv[2];  // by full_range, built on first use
     std::chrono::steady_clock::time_point deadline;
     int every = 1;  // hash frame n iff n % every == 0
@@ -42,45 +45,66 @@ int fail(Run& r, Status s, std::string msg) {
     return static_cast<int>(s);
 }
 
-// Converts and hashes one sampled frame into r.out (on the decoding thread, or
-// on the pipeline's worker). Returns 0 or the status that stops the decode.
+// One frame as the hash core's luma source: each row converted straight to
+// float luma when the stream asks for it (the RGB bytes the reference would
+// hash never leave registers; a frame never exists as RGB in memory).
+struct FrameLuma {
+    const hg_video_frame* f;
+    const detail::YuvToRgb* conv;  // YUV frames
+    detail::YuvToRgb::Simd simd;
+    static void yuv(void* ctx, int row, float* out) {
+        const FrameLuma& c = *static_cast<const FrameLuma*>(ctx);
+        c.conv->luma_row(c.simd, c.f->planes, c.f->strides, c.f->width, row, c.f->chroma == HG_CHROMA_422, out);
+    }
+    // Packed BGRA (GIF), through the RGB24 bytes libswscale's unscaled path makes of it, 64 pixels at a time.
+    static void bgra(void* ctx, int row, float* out) {
+        const FrameLuma& c = *static_cast<const FrameLuma*>(ctx);
+        const std::uint8_t* p = c.f->planes[0] + static_cast<std::ptrdiff_t>(row) * c.f->strides[0];
+        std::uint8_t rgb[3 * 64];
+        for (int x = 0; x < c.f->width; x += 64) {
+            const int m = std::min(64, c.f->width - x);
+            detail::bgra_to_rgb(p + 4 * x, c.f->strides[0], m, 1, rgb);
+            for (int i = 0; i < m; ++i) out[x + i] = kernels::luma_rgb(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]);
+        }
+    }
+};
+
+// Hashes one sampled frame into r.out (on the decoding thread, or on the
+// pipeline's worker) with the PDQ float pipeline at the frame's own size.
+// Returns 0 or the status that stops the decode.
 int hash_frame(Run& r, const hg_video_frame* f) {
     try {
-        r.rgb.width = f->width;
-        r.rgb.height = f->height;
-        r.rgb.channels = 3;
-        r.rgb.pixels.resize(static_cast<std::size_t>(f->width) * f->height * 3);
-        if (f->chroma == HG_CHROMA_BGRA) {
-            detail::bgra_to_rgb(f->planes[0], f->strides[0], f->width, f->height, r.rgb.pixels.data());
-        } else {
-            auto& conv = r.conv[f->full_range ? 1 : 0];  // the YUV tables, built on first use
-            if (!conv) conv = std::make_unique<detail::YuvToRgb>(f->full_range != 0);
-            if (!conv->in_range()) return fail(r, Status::internal, "vpdq: YUV->RGB table indices out of range");
-            conv->convert(f->planes, f->strides, f->width, f->height, f->chroma == HG_CHROMA_422, r.rgb.pixels.data());
-        }
-        PdqHash h;
-        PdqOptions po;
-        po.pre_resize = false;  // vPDQ hashes the frame at its own size
-        PdqDihedral d;
-        if (r.opt->dihedral) {
-            if (Error e = r.hasher.hash_dihedral(r.rgb, d, po))
-                return fail(r, e.code, "frame " + std::to_string(f->number) + ": " + e.message);
-            h.hash = d.hashes[0];
-            h.quality = d.quality;
-            h.degenerate = d.degenerate;
-        } else if (Error e = r.hasher.hash(r.rgb, h, po)) {
-            return fail(r, e.code, "frame " + std::to_string(f->number) + ": " + e.message);
-        }
         r.out->width = f->width;
         r.out->height = f->height;
-        if (h.degenerate) return 0;  // under 5 px a side: the reference has no hash for it either
+        // Under 5 px a side the reference has no hash for the frame either.
+        if (f->width < detail::kMinHashableDim || f->height < detail::kMinHashableDim) return 0;
+        FrameLuma src{f, nullptr, {}};
+        if (f->chroma != HG_CHROMA_BGRA) {
+            auto& conv = r.conv[f->full_range ? 1 : 0];  // the YUV tables, built on first use
+            if (!conv) conv = std::make_unique<detail::YuvToRgb>(f->full_range != 0);
+            if (!conv->in_range() || !conv->pick(detail::YuvPath::best, src.simd))
+                return fail(r, Status::internal, "vpdq: YUV->RGB table indices out of range");
+            src.conv = conv.get();
+        }
+        const kernels::Kernels& k = kernels::active();
+        r.pipeline.blur_rows(k, f->height, f->width, f->chroma == HG_CHROMA_BGRA ? FrameLuma::bgra : FrameLuma::yuv,
+                             &src);
         VpdqFrame v;
         v.frame = f->number;
-        v.hash = h.hash;
-        v.quality = h.quality;
         v.timestamp = r.fps > 0 ? static_cast<float>(f->number) / r.fps : 0.0f;
+        if (r.opt->dihedral) {
+            PdqDihedral d;
+            r.pipeline.finish(k, d);
+            v.hash = d.hashes[0];
+            v.quality = d.quality;
+            r.out->dihedral.push_back(d.hashes);
+        } else {
+            PdqHash h;
+            r.pipeline.finish(k, h);
+            v.hash = h.hash;
+            v.quality = h.quality;
+        }
         r.out->frames.push_back(v);
-        if (r.opt->dihedral) r.out->dihedral.push_back(d.hashes);
         return 0;
     } catch (const std::bad_alloc&) {
         r.err.code = Status::out_of_memory;  // no message: building one could throw again

@@ -17,12 +17,14 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <string_view>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
 
 #include "kernels/kernels.hpp"
+#include "kernels/reference.hpp"
 
 namespace hashguard::detail {
 
@@ -66,12 +68,16 @@ YuvToRgb::YuvToRgb(bool full_range) noexcept {
         hi = std::max({hi, r_[c] + 255, b_[c] + 255, g_u_[c] + *std::max_element(g_v_, g_v_ + 256) + 255});
     }
     in_range_ = lo >= 0 && hi < 2048;
-    cy_ = static_cast<int>(cy);
-    base_ = static_cast<int>(-(std::int64_t{384} << 16) - kHeadroom * cy - oy + 0x8000);
-    crv_ = static_cast<int>(crv), cbu_ = static_cast<int>(cbu), cgu_ = static_cast<int>(cgu), cgv_ = static_cast<int>(cgv);
-    r_off_ = ko - static_cast<int>(crv >> 9);
-    g_off_ = ko - static_cast<int>(cgu >> 9) - static_cast<int>(cgv >> 9);
-    b_off_ = ko - static_cast<int>(cbu >> 9);
+    // The 16-bit pieces: k = 65536 * (k >> 16) + (k & 0xFFFF), the fraction in 0..65535.
+    auto whole = [](std::int64_t k) { return static_cast<int>(k >> 16); };
+    auto frac = [](std::int64_t k) { return static_cast<int>(k & 0xFFFF); };
+    const std::int64_t base = -(std::int64_t{384} << 16) - kHeadroom * cy - oy + 0x8000;
+    k16_ = Coef16{whole(crv), frac(crv), whole(cgu), frac(cgu), whole(cgv), frac(cgv), whole(cbu), frac(cbu),
+                  ko - static_cast<int>(crv >> 9), ko - static_cast<int>(cgu >> 9) - static_cast<int>(cgv >> 9),
+                  ko - static_cast<int>(cbu >> 9), static_cast<int>(cy - 65536), frac(base), whole(base)};
+    // The split holds for these coefficients (cy in 65536..131071); a
+    // table set it cannot express converts through the tables.
+    simd_ok_ = in_range_ && cy >= 65536 && cy < 131072;
 }
 
 namespace {
@@ -87,7 +93,7 @@ struct Row {
         y = planes[0] + static_cast<std::ptrdiff_t>(row) * strides[0];
         u = planes[1] + static_cast<std::ptrdiff_t>(cr) * strides[1];
         v = planes[2] + static_cast<std::ptrdiff_t>(cr) * strides[2];
-        out = rgb + static_cast<std::size_t>(row) * width * 3;
+        out = rgb ? rgb + static_cast<std::size_t>(row) * width * 3 : nullptr;
     }
 };
 
@@ -113,71 +119,104 @@ void YuvToRgb::row_scalar(const std::uint8_t* py, const std::uint8_t* pu, const 
     }
 }
 
-void YuvToRgb::convert_scalar(const std::uint8_t* const planes[3], const int strides[3], int width, int height,
-                              bool chroma_422, std::uint8_t* rgb) const noexcept {
-    for (int y = 0; y < height; ++y) {
-        const Row r(planes, strides, width, y, chroma_422, rgb);
-        row_scalar(r.y, r.u, r.v, width, r.out);
-    }
-}
-
 #if defined(__x86_64__)
-namespace {
-
-#define HG_YUV_AVX2 __attribute__((target("avx2")))
-
-// One component of 8 pixels: clip8(((off + (c1 * k1 >> 16) [+ (c2 * k2 >> 16)] + y) * cy + base) >> 16),
-// in 32-bit lanes (every product and sum stays below 2^31: indices < 1400, cy < 2^17).
-HG_YUV_AVX2 inline __m256i component(__m256i y, __m256i c1, int k1, __m256i c2, int k2, int off, int cy, int base) {
-    __m256i i = _mm256_add_epi32(_mm256_set1_epi32(off), _mm256_srai_epi32(_mm256_mullo_epi32(c1, _mm256_set1_epi32(k1)), 16));
-    if (k2) i = _mm256_add_epi32(i, _mm256_srai_epi32(_mm256_mullo_epi32(c2, _mm256_set1_epi32(k2)), 16));
-    i = _mm256_add_epi32(i, y);
-    return _mm256_srai_epi32(_mm256_add_epi32(_mm256_mullo_epi32(i, _mm256_set1_epi32(cy)), _mm256_set1_epi32(base)), 16);
-}
-
-// 16 values (two vectors of 8 ints) clipped to 0..255 as 16 bytes, in order.
-HG_YUV_AVX2 inline __m128i to_bytes(__m256i lo, __m256i hi) {
-    const __m256i w = _mm256_permute4x64_epi64(_mm256_packus_epi32(lo, hi), 0xD8);  // 16 x u16, in order
-    const __m128i a = _mm256_castsi256_si128(w), b = _mm256_extracti128_si256(w, 1);
-    return _mm_packus_epi16(a, b);
-}
-
-}  // namespace
-
-HG_YUV_AVX2 void yuv_row_avx2(const std::uint8_t* py, const std::uint8_t* pu, const std::uint8_t* pv, int n,
-                              std::uint8_t* o, int cy, int base, int crv, int cbu, int cgu, int cgv, int r_off,
-                              int g_off, int b_off) {
-    // Byte positions of R, G and B of 16 pixels in three 16-byte chunks.
-    const __m128i r0 = _mm_setr_epi8(0, -1, -1, 1, -1, -1, 2, -1, -1, 3, -1, -1, 4, -1, -1, 5);
-    const __m128i g0 = _mm_setr_epi8(-1, 0, -1, -1, 1, -1, -1, 2, -1, -1, 3, -1, -1, 4, -1, -1);
-    const __m128i b0 = _mm_setr_epi8(-1, -1, 0, -1, -1, 1, -1, -1, 2, -1, -1, 3, -1, -1, 4, -1);
-    const __m128i r1 = _mm_setr_epi8(-1, -1, 6, -1, -1, 7, -1, -1, 8, -1, -1, 9, -1, -1, 10, -1);
-    const __m128i g1 = _mm_setr_epi8(5, -1, -1, 6, -1, -1, 7, -1, -1, 8, -1, -1, 9, -1, -1, 10);
-    const __m128i b1 = _mm_setr_epi8(-1, 5, -1, -1, 6, -1, -1, 7, -1, -1, 8, -1, -1, 9, -1, -1);
-    const __m128i r2 = _mm_setr_epi8(-1, 11, -1, -1, 12, -1, -1, 13, -1, -1, 14, -1, -1, 15, -1, -1);
-    const __m128i g2 = _mm_setr_epi8(-1, -1, 11, -1, -1, 12, -1, -1, 13, -1, -1, 14, -1, -1, 15, -1);
-    const __m128i b2 = _mm_setr_epi8(10, -1, -1, 11, -1, -1, 12, -1, -1, 13, -1, -1, 14, -1, -1, 15);
-    for (int x = 0; x + 16 <= n; x += 16, o += 48) {
-        const __m128i yb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(py + x));
-        __m128i ub = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(pu + x / 2));
-        __m128i vb = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(pv + x / 2));
-        ub = _mm_unpacklo_epi8(ub, ub);  // each chroma sample for its two pixels
-        vb = _mm_unpacklo_epi8(vb, vb);
-        const __m256i y0 = _mm256_cvtepu8_epi32(yb), y1 = _mm256_cvtepu8_epi32(_mm_srli_si128(yb, 8));
-        const __m256i u0 = _mm256_cvtepu8_epi32(ub), u1 = _mm256_cvtepu8_epi32(_mm_srli_si128(ub, 8));
-        const __m256i v0 = _mm256_cvtepu8_epi32(vb), v1 = _mm256_cvtepu8_epi32(_mm_srli_si128(vb, 8));
-        const __m128i r = to_bytes(component(y0, v0, crv, v0, 0, r_off, cy, base), component(y1, v1, crv, v1, 0, r_off, cy, base));
-        const __m128i g = to_bytes(component(y0, u0, cgu, v0, cgv, g_off, cy, base),
-                                   component(y1, u1, cgu, v1, cgv, g_off, cy, base));
-        const __m128i b = to_bytes(component(y0, u0, cbu, u0, 0, b_off, cy, base), component(y1, u1, cbu, u1, 0, b_off, cy, base));
-        const __m128i c0 = _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(r, r0), _mm_shuffle_epi8(g, g0)), _mm_shuffle_epi8(b, b0));
-        const __m128i c1 = _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(r, r1), _mm_shuffle_epi8(g, g1)), _mm_shuffle_epi8(b, b1));
-        const __m128i c2 = _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(r, r2), _mm_shuffle_epi8(g, g2)), _mm_shuffle_epi8(b, b2));
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(o), c0);
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + 16), c1);
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + 32), c2);
+// The SIMD rows (yuv_rgb_simd.inc), one namespace and target region per set.
+#pragma GCC push_options
+#pragma GCC target("avx2")
+namespace simd_avx2 {
+struct Ops {
+    using V = __m256i;
+    static constexpr int kLanes = 16;
+    static V set1(int v) { return _mm256_set1_epi16(static_cast<short>(v)); }
+    static V add(V a, V b) { return _mm256_add_epi16(a, b); }
+    static V mullo(V a, V b) { return _mm256_mullo_epi16(a, b); }
+    static V mulhi(V a, V b) { return _mm256_mulhi_epu16(a, b); }
+    // 1 in the lanes where a + b passes 65535 (unsigned), else 0.
+    static V carry(V a, V b) {
+        const V s = _mm256_add_epi16(a, b);
+        return _mm256_add_epi16(_mm256_cmpeq_epi16(_mm256_max_epu16(s, a), s), _mm256_set1_epi16(1));
     }
-}
+    // kLanes bytes as u16 lanes, in order.
+    static V widen(const std::uint8_t* p) { return _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+    // Chroma lanes c0..c15 -> each twice: (c0 c0 ... c7 c7) and (c8 c8 ... c15 c15).
+    static void pairs(V c, V& lo, V& hi) {
+        const V q = _mm256_permute4x64_epi64(c, 0xD8);  // c0-3 c8-11 | c4-7 c12-15
+        lo = _mm256_unpacklo_epi16(q, q);
+        hi = _mm256_unpackhi_epi16(q, q);
+    }
+    // Two vectors of int16 as 2 kLanes bytes clipped to 0..255, in order.
+    static void pack_store(V a, V b, std::uint8_t* o) {
+        _mm256_store_si256(reinterpret_cast<__m256i*>(o), _mm256_permute4x64_epi64(_mm256_packus_epi16(a, b), 0xD8));
+    }
+    static V clip(V a) { return _mm256_min_epi16(_mm256_max_epi16(a, _mm256_setzero_si256()), _mm256_set1_epi16(255)); }
+    // kLanes pixels' luma_rgb from clipped R, G, B lanes, in its order, to o.
+    static void luma(V r, V g, V b, float* o) {
+        for (int h = 0; h < 2; ++h) {
+            auto f = [&](V c) {
+                const __m128i q = h ? _mm256_extracti128_si256(c, 1) : _mm256_castsi256_si128(c);
+                return _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(q));
+            };
+            const __m256 y = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(_mm256_set1_ps(kernels::kLumaR), f(r)),
+                                                         _mm256_mul_ps(_mm256_set1_ps(kernels::kLumaG), f(g))),
+                                           _mm256_mul_ps(_mm256_set1_ps(kernels::kLumaB), f(b)));
+            _mm256_storeu_ps(o + 8 * h, y);
+        }
+    }
+};
+#include "video/yuv_rgb_simd.inc"
+}  // namespace simd_avx2
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("avx2,avx512f,avx512bw")
+// GCC 12's AVX-512 headers build results from _mm512_undefined_*() and trip
+// -Wmaybe-uninitialized in every caller (GCC bug 105593), as in kernels/avx512.cpp.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+namespace simd_avx512 {
+struct Ops {
+    using V = __m512i;
+    static constexpr int kLanes = 32;
+    static V set1(int v) { return _mm512_set1_epi16(static_cast<short>(v)); }
+    static V add(V a, V b) { return _mm512_add_epi16(a, b); }
+    static V mullo(V a, V b) { return _mm512_mullo_epi16(a, b); }
+    static V mulhi(V a, V b) { return _mm512_mulhi_epu16(a, b); }
+    static V carry(V a, V b) { return _mm512_maskz_set1_epi16(_mm512_cmplt_epu16_mask(_mm512_add_epi16(a, b), a), 1); }
+    static V widen(const std::uint8_t* p) { return _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
+    // c0..c31 -> (c0 c0 ... c15 c15) and (c16 c16 ... c31 c31).
+    static void pairs(V c, V& lo, V& hi) {
+        // 64-bit quarters of each 128-bit lane: c0-3 c8-11 | c4-7 c12-15 | c16-19 c24-27 | c20-23 c28-31
+        const V q = _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 1, 3, 4, 6, 5, 7), c);
+        const V a = _mm512_unpacklo_epi16(q, q);  // c0-3 | c4-7 | c16-19 | c20-23, doubled
+        const V b = _mm512_unpackhi_epi16(q, q);  // c8-11 | c12-15 | c24-27 | c28-31, doubled
+        lo = _mm512_shuffle_i64x2(a, b, 0x44);    // a0 a1 b0 b1
+        hi = _mm512_shuffle_i64x2(a, b, 0xEE);    // a2 a3 b2 b3
+    }
+    static void pack_store(V a, V b, std::uint8_t* o) {
+        const V p = _mm512_packus_epi16(a, b);  // per 128-bit lane: 8 bytes of a, then 8 of b
+        _mm512_store_si512(o, _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7), p));
+    }
+    static V clip(V a) { return _mm512_min_epi16(_mm512_max_epi16(a, _mm512_setzero_si512()), _mm512_set1_epi16(255)); }
+    static void luma(V r, V g, V b, float* o) {
+        for (int h = 0; h < 2; ++h) {
+            auto f = [&](V c) {
+                const __m256i q = h ? _mm512_extracti64x4_epi64(c, 1) : _mm512_castsi512_si256(c);
+                return _mm512_cvtepi32_ps(_mm512_cvtepi16_epi32(q));
+            };
+            const __m512 y = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(_mm512_set1_ps(kernels::kLumaR), f(r)),
+                                                         _mm512_mul_ps(_mm512_set1_ps(kernels::kLumaG), f(g))),
+                                           _mm512_mul_ps(_mm512_set1_ps(kernels::kLumaB), f(b)));
+            _mm512_storeu_ps(o + 16 * h, y);
+        }
+    }
+};
+#include "video/yuv_rgb_simd.inc"
+}  // namespace simd_avx512
+#pragma GCC diagnostic pop
+#pragma GCC pop_options
 #endif
 
 void bgra_to_rgb(const std::uint8_t* src, int stride, int width, int height, std::uint8_t* rgb) noexcept {
@@ -188,21 +227,58 @@ void bgra_to_rgb(const std::uint8_t* src, int stride, int width, int height, std
     }
 }
 
-void YuvToRgb::convert(const std::uint8_t* const planes[3], const int strides[3], int width, int height,
-                       bool chroma_422, std::uint8_t* rgb) const noexcept {
+bool YuvToRgb::pick(YuvPath path, Simd& out) const noexcept {
+    out = Simd{};
 #if defined(__x86_64__)
-    if (kernels::cpu_features() & kernels::kFeatureAVX2) {
-        const int simd = width / 16 * 16;
-        for (int y = 0; y < height; ++y) {
-            const Row r(planes, strides, width, y, chroma_422, rgb);
-            yuv_row_avx2(r.y, r.u, r.v, simd, r.out, cy_, base_, crv_, cbu_, cgu_, cgv_, r_off_, g_off_, b_off_);
-            // The rest of the row through the tables (simd is even: chroma stays paired).
-            row_scalar(r.y + simd, r.u + simd / 2, r.v + simd / 2, width - simd, r.out + 3 * simd);
-        }
-        return;
+    const unsigned f = kernels::cpu_features();
+    const bool has512 = simd_ok_ && (f & kernels::kFeatureAVX512), has2 = simd_ok_ && (f & kernels::kFeatureAVX2);
+    if (path == YuvPath::best) {  // the hash core's kernel set decides (HASHGUARD_FORCE_KERNEL forces both)
+        const std::string_view set = kernels::active().name;
+        path = set.substr(0, 6) == "avx512" && has512 ? YuvPath::avx512 : set == "avx2" && has2 ? YuvPath::avx2
+                                                                                                : YuvPath::scalar;
     }
+    if ((path == YuvPath::avx512 && !has512) || (path == YuvPath::avx2 && !has2)) return false;
+    if (path == YuvPath::avx512) out = {simd_avx512::row, simd_avx512::row_luma, 2 * simd_avx512::Ops::kLanes};
+    if (path == YuvPath::avx2) out = {simd_avx2::row, simd_avx2::row_luma, 2 * simd_avx2::Ops::kLanes};
+#else
+    if (path == YuvPath::avx2 || path == YuvPath::avx512) return false;
 #endif
-    convert_scalar(planes, strides, width, height, chroma_422, rgb);
+    return true;
+}
+
+bool YuvToRgb::convert_with(YuvPath path, const std::uint8_t* const planes[3], const int strides[3], int width,
+                            int height, bool chroma_422, std::uint8_t* rgb) const noexcept {
+    Simd simd;
+    if (!pick(path, simd)) return false;
+    const int n = simd.rgb ? width / simd.step * simd.step : 0;  // even: chroma stays paired at the seam
+    for (int y = 0; y < height; ++y) {
+        const Row r(planes, strides, width, y, chroma_422, rgb);
+        if (n) simd.rgb(r.y, r.u, r.v, n, r.out, k16_);
+        row_scalar(r.y + n, r.u + n / 2, r.v + n / 2, width - n, r.out + 3 * n);  // the rest through the tables
+    }
+    return true;
+}
+
+void YuvToRgb::luma_row(const Simd& simd, const std::uint8_t* const planes[3], const int strides[3], int width,
+                        int row, bool chroma_422, float* out) const noexcept {
+    const Row r(planes, strides, width, row, chroma_422, nullptr);
+    const int n = simd.luma ? width / simd.step * simd.step : 0;
+    if (n) simd.luma(r.y, r.u, r.v, n, out, k16_);
+    std::uint8_t rgb[3 * 64];
+    for (int x = n; x < width; x += 64) {  // the rest through the tables, 64 pixels (an even count) at a time
+        const int m = std::min(64, width - x);
+        row_scalar(r.y + x, r.u + x / 2, r.v + x / 2, m, rgb);
+        for (int i = 0; i < m; ++i) out[x + i] = kernels::luma_rgb(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]);
+    }
+}
+
+bool YuvToRgb::luma_with(YuvPath path, const std::uint8_t* const planes[3], const int strides[3], int width,
+                         int height, bool chroma_422, float* luma) const noexcept {
+    Simd simd;
+    if (!pick(path, simd)) return false;
+    for (int y = 0; y < height; ++y)
+        luma_row(simd, planes, strides, width, y, chroma_422, luma + static_cast<std::size_t>(y) * width);
+    return true;
 }
 
 }  // namespace hashguard::detail

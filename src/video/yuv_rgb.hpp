@@ -12,6 +12,18 @@ namespace hashguard::detail {
 /// unscaled conversion between the two drops alpha and reorders the bytes.
 void bgra_to_rgb(const std::uint8_t* src, int stride, int width, int height, std::uint8_t* rgb) noexcept;
 
+/// The table arithmetic split into 16-bit pieces for the SIMD rows (see
+/// yuv_rgb_simd.inc): chroma coefficients as whole part a and fraction b,
+/// the index offsets, and cy - 65536 with base's low and high 16 bits.
+struct Coef16 {
+    int ar, br, agu, bgu, agv, bgv, ab, bb;
+    int r_off, g_off, b_off;
+    int d, bl, bh;
+};
+
+/// Which rows convert: the tables, or a SIMD set (tests compare them).
+enum class YuvPath { best, scalar, avx2, avx512 };
+
 class YuvToRgb {
 public:
     /// Tables for video range (16..235) or full (JPEG) range input.
@@ -25,13 +37,36 @@ public:
     /// leaves each row's last pixel unwritten (the reference hashes whatever
     /// that memory held; here it is converted), and for an odd height it takes
     /// its scaling path, which this does not reproduce.
-    /// With AVX2 where the CPU has it (the table arithmetic in 32-bit lanes:
-    /// entry i of the table is clip8((i * cy + base) >> 16)), else the tables.
+    /// With AVX-512BW or AVX2 where the CPU has them (the table arithmetic in
+    /// 16-bit lanes: entry i of the table is clip8((i * cy + base) >> 16)),
+    /// else the tables.
     void convert(const std::uint8_t* const planes[3], const int strides[3], int width, int height, bool chroma_422,
-                 std::uint8_t* rgb) const noexcept;
-    /// The table lookups only: the oracle the AVX2 path is tested against.
-    void convert_scalar(const std::uint8_t* const planes[3], const int strides[3], int width, int height,
-                        bool chroma_422, std::uint8_t* rgb) const noexcept;
+                 std::uint8_t* rgb) const noexcept {
+        convert_with(YuvPath::best, planes, strides, width, height, chroma_422, rgb);
+    }
+    /// convert() through one path: false (nothing written) when this CPU or
+    /// build lacks it. YuvPath::scalar, the table lookups, is the oracle.
+    bool convert_with(YuvPath path, const std::uint8_t* const planes[3], const int strides[3], int width, int height,
+                      bool chroma_422, std::uint8_t* rgb) const noexcept;
+
+    /// The SIMD rows one path uses (null: the tables throughout) and the
+    /// pixels each step converts; pick() resolves YuvPath::best once per frame.
+    struct Simd {
+        void (*rgb)(const std::uint8_t*, const std::uint8_t*, const std::uint8_t*, int, std::uint8_t*, const Coef16&) = nullptr;
+        void (*luma)(const std::uint8_t*, const std::uint8_t*, const std::uint8_t*, int, float*, const Coef16&) = nullptr;
+        int step = 1;
+    };
+    /// false when this CPU or build lacks the path.
+    bool pick(YuvPath path, Simd& out) const noexcept;
+
+    /// Row `row` of the frame as float luma (kernels::luma_rgb of the RGB
+    /// convert() would write, bit for bit) without the RGB bytes leaving
+    /// registers: what vPDQ hashes.
+    void luma_row(const Simd& simd, const std::uint8_t* const planes[3], const int strides[3], int width, int row,
+                  bool chroma_422, float* out) const noexcept;
+    /// luma_row over a whole frame (width x height floats): tests compare paths with it.
+    bool luma_with(YuvPath path, const std::uint8_t* const planes[3], const int strides[3], int width, int height,
+                   bool chroma_422, float* luma) const noexcept;
 
     /// Every index the conversion can form lies inside the table (true for
     /// the BT.601 coefficients; test_video asserts it).
@@ -44,8 +79,8 @@ private:
     std::uint8_t y_[2048];  // clip((y * cy + offset) >> 16), indexed by luma plus a chroma offset
     int r_[256], g_u_[256], g_v_[256], b_[256];
     bool in_range_ = false;
-    // The same arithmetic as coefficients (the AVX2 path).
-    int cy_ = 0, base_ = 0, crv_ = 0, cbu_ = 0, cgu_ = 0, cgv_ = 0, r_off_ = 0, g_off_ = 0, b_off_ = 0;
+    bool simd_ok_ = false;  // the 16-bit split holds (cy in 65536..131071, indices in range)
+    Coef16 k16_{};  // the same arithmetic in 16-bit pieces (the SIMD paths)
 };
 
 }  // namespace hashguard::detail
