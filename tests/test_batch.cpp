@@ -429,4 +429,41 @@ TEST_CASE("hashguard bench runs end to end and prints a table and JSON") {
     }
     CHECK(str(v, "kernel").size() > 0);
     CHECK(v.get("folder_scan")->get("files_per_s")->number > 0);
+    CHECK(!v.get("video"));  // only with --video
+}
+
+TEST_CASE("hashguard bench --video times vPDQ against decoding the clip alone") {
+    const std::string clip = hgtest::data_dir() + "/../tests/fuzz/seeds/video/h264-aac.mp4";  // 96x64, 10 frames
+    std::string out;
+    const int rc = hgtest::run(q(hgtest::cli_path()) + " bench --images 2 --size 64x64 --lists 10 --seconds 0.2 --threads 1 --video " +
+                                   q(clip) + " 2>/dev/null",
+                               out);
+    REQUIRE(rc == 0);
+    CHECK(out.find("libavcodec decode alone") != std::string::npos);
+    const std::size_t brace = out.rfind("\n{");
+    REQUIRE(brace != std::string::npos);
+    JsonValue v;
+    REQUIRE(hashguard::json::parse(out.substr(brace + 1, out.find_last_not_of("\r\n") - brace), "bench", v).ok());
+    const JsonValue* video = v.get("video");
+    REQUIRE(video);
+    CHECK(video->get("frames")->number == 10);
+    CHECK(video->get("width")->number == 96);
+    CHECK(video->get("height")->number == 64);
+    CHECK(str(*video, "codec") == "h264");
+    CHECK(video->get("decode_only_frames_per_s")->number > 0);
+    REQUIRE(video->get("modes")->array.size() == 3);
+    for (const auto& m : video->get("modes")->array) {
+        INFO(str(m, "mode"));
+        CHECK(m.get("frames_per_s")->number > 0);
+        CHECK(m.get("time_vs_decode_only_min")->number > 0);
+        CHECK(m.get("time_vs_decode_only_min")->number <= m.get("time_vs_decode_only")->number);
+        CHECK(m.get("time_vs_decode_only")->number <= m.get("time_vs_decode_only_max")->number);
+    }
+    // A clip that cannot be read or decoded fails before anything is measured.
+    CHECK(hgtest::run(q(hgtest::cli_path()) + " bench --images 2 --size 64x64 --lists 10 --video /nonexistent.mp4 2>&1", out) == 2);
+    CHECK(out.find("/nonexistent.mp4") != std::string::npos);
+    CHECK(out.find("generating") == std::string::npos);
+    const std::string photo = hgtest::data_dir() + "/photos/fruits.jpg";
+    CHECK(hgtest::run(q(hgtest::cli_path()) + " bench --images 2 --size 64x64 --lists 10 --video " + q(photo) + " 2>&1", out) == 2);
+    CHECK(out.find("not supported") != std::string::npos);
 }

@@ -777,3 +777,26 @@ TEST_CASE("Hashing on a second thread gives the same frames, and its failures an
     CHECK(vpdq_hash_bytes(bytes.data(), bytes.size(), v, two).code == Status::limit_frames);
     CHECK(v.frames.empty());
 }
+
+TEST_CASE("decode_only decodes and checks every frame but hashes none") {
+    const auto clip = hgtest::read_bytes(hgtest::data_dir() + "/../tests/fuzz/seeds/video/h264-aac.mp4");  // 96x64, 10 frames
+    REQUIRE(!clip.empty());
+    hashguard::VideoOptions o;
+    hashguard::VpdqVideo all, none;
+    REQUIRE(!hashguard::vpdq_hash_bytes(clip.data(), clip.size(), all, o));
+    CHECK(all.frames.size() == 10);
+    o.decode_only = true;
+    for (int threads : {1, 2}) {
+        o.hash_threads = threads;
+        REQUIRE(!hashguard::vpdq_hash_bytes(clip.data(), clip.size(), none, o));
+        CHECK(none.frames.empty());
+        CHECK(none.decoded_frames == 10);
+        CHECK(none.width == 96);
+        CHECK(none.height == 64);
+        CHECK(none.codec == "h264");
+        CHECK(none.fps == all.fps);
+    }
+    o.max_frames = 5;  // the limits still hold
+    const hashguard::Error e = hashguard::vpdq_hash_bytes(clip.data(), clip.size(), none, o);
+    CHECK(e.code == hashguard::Status::limit_frames);
+}

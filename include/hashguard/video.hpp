@@ -38,6 +38,10 @@ struct VideoOptions {
     /// Also hash the other 7 dihedral variants of each sampled frame
     /// (VpdqVideo::dihedral), so rotated or mirrored copies can be matched.
     bool dihedral = false;
+    /// Decode and check every frame (all limits apply) but hash none:
+    /// VpdqVideo gets its counts and stream facts and no frames. What
+    /// `hashguard bench` times as "decode alone" through the same module.
+    bool decode_only = false;
 };
 
 /// One hashed frame, as a line of the reference's output.

@@ -22,7 +22,9 @@
 #include "args.hpp"
 #include "batch.hpp"
 #include "commands.hpp"
+#include "hashguard/image.hpp"
 #include "hashguard/json.hpp"
+#include "hashguard/video.hpp"
 
 namespace hgcli {
 
@@ -187,7 +189,7 @@ Paired paired_rate(hg::Scanner& s, const std::vector<Bytes>& corpus, int threads
 struct BenchArgs {
     long long images = 48, threads = 0;
     double seconds = 2;
-    std::string size = "1920x1080", lists = "1e5,1e6", json_path;
+    std::string size = "1920x1080", lists = "1e5,1e6", json_path, video;
     int width = 1920, height = 1080;
     std::vector<double> sizes;
 };
@@ -323,6 +325,91 @@ void bench_folder(const BenchArgs& a, const std::vector<Bytes>& corpus, const hg
     w.field("no_digests_time_vs_decode_only", dec_n / rate[1][0], 3).end_object();
 }
 
+// Frames decoded per second by vpdq_hash_bytes under `o`, over repeated whole
+// runs of the clip for at least `seconds` (one run at least).
+double video_rate(const std::vector<std::uint8_t>& clip, const hashguard::VideoOptions& o, double seconds) {
+    const auto t0 = Clock::now();
+    std::uint64_t frames = 0;
+    double el = 0;
+    do {
+        hashguard::VpdqVideo v;
+        if (hashguard::Error e = hashguard::vpdq_hash_bytes(clip.data(), clip.size(), v, o))
+            throw hg::Error(HG_ERR_DECODE_FAILED, "the video: " + e.message);
+        frames += v.decoded_frames;
+        el = std::chrono::duration<double>(Clock::now() - t0).count();
+    } while (el < seconds);
+    return static_cast<double>(frames) / el;
+}
+
+// The --video clip, read and decoded once up front (a bad path fails before
+// the image benches run).
+struct Clip {
+    std::vector<std::uint8_t> bytes;
+    hashguard::VpdqVideo probe;
+};
+
+Clip load_clip(const std::string& path) {
+    using namespace hashguard;
+    Clip c;
+    if (Error e = read_file(path, c.bytes, std::size_t{1} << 31)) throw hg::Error(HG_ERR_IO, path + ": " + e.message);
+    VideoOptions dec;
+    dec.decode_only = true;
+    if (Error e = vpdq_hash_bytes(c.bytes.data(), c.bytes.size(), c.probe, dec))
+        throw hg::Error(HG_ERR_DECODE_FAILED, path + ": " + e.message);
+    return c;
+}
+
+// `--video FILE`: vPDQ of one clip on one thread against decoding it alone
+// through the same video module (VideoOptions::decode_only: libavformat +
+// libavcodec, no conversion, no hash), in paired rounds as for the lists.
+void bench_video(const BenchArgs& a, const Clip& c, hashguard::json::Writer& w) {
+    using namespace hashguard;
+    const std::vector<std::uint8_t>& clip = c.bytes;
+    const VpdqVideo& probe = c.probe;
+    VideoOptions dec;
+    dec.decode_only = true;
+    struct Mode {
+        const char *label, *key;
+        VideoOptions opt;
+        std::vector<double> ratios;
+        double rate = 0;
+    };
+    std::vector<Mode> modes(3);
+    modes[0].label = "every frame", modes[0].key = "every_frame";
+    modes[1].label = "every frame, 2 threads", modes[1].key = "every_frame_hash_threads_2";
+    modes[1].opt.hash_threads = 2;
+    modes[2].label = "one per second", modes[2].key = "one_per_second";
+    modes[2].opt.seconds_per_hash = 1;
+    constexpr int kRounds = 5;
+    const double slice = a.seconds / kRounds;
+    double decode = 0;
+    for (int r = 0; r < kRounds; ++r)
+        for (Mode& m : modes) {  // each mode paired with a decode-alone slice just before it
+            const double d = video_rate(clip, dec, slice), v = video_rate(clip, m.opt, slice);
+            decode += d / (kRounds * static_cast<double>(modes.size()));
+            m.rate += v / kRounds;
+            m.ratios.push_back(d / v);
+        }
+    std::printf("\nvideo: %s (%dx%d %s, %llu frames at %.2f fps), one thread; libavcodec decode alone through the\n"
+                "same module: %.1f frames/s\n",
+                a.video.c_str(), probe.width, probe.height, probe.codec.c_str(),
+                static_cast<unsigned long long>(probe.decoded_frames), probe.fps, decode);
+    std::printf("%-24s %12s %10s %11s\n", "vPDQ", "frames/s", "vs decode", "(min-max)");
+    w.key("video").begin_object().field("file", a.video).field("width", probe.width).field("height", probe.height);
+    w.field("codec", probe.codec).field("frames", static_cast<long long>(probe.decoded_frames));
+    w.field("decode_only_frames_per_s", decode, 2).key("modes").begin_array();
+    for (Mode& m : modes) {
+        std::sort(m.ratios.begin(), m.ratios.end());
+        char spread[32];
+        std::snprintf(spread, sizeof spread, "%.2f-%.2f", m.ratios.front(), m.ratios.back());
+        std::printf("%-24s %12.1f %9.2fx %11s\n", m.label, m.rate, m.ratios[kRounds / 2], spread);
+        w.begin_object().field("mode", m.key).field("frames_per_s", m.rate, 2);
+        w.field("time_vs_decode_only", m.ratios[kRounds / 2], 3).field("time_vs_decode_only_min", m.ratios.front(), 3);
+        w.field("time_vs_decode_only_max", m.ratios.back(), 3).end_object();
+    }
+    w.end_array().end_object();
+}
+
 int parse_bench_args(int argc, char** argv, BenchArgs& a) {
     Args args("hashguard bench", "[options]",
               "Detection throughput on a generated corpus: images/s end to end, lookups/s per list\n"
@@ -334,6 +421,7 @@ int parse_bench_args(int argc, char** argv, BenchArgs& a) {
         .text("--lists", "A,B,...", a.lists, "list sizes (default 1e5,1e6; 1e7 needs ~1.5 GB and a minute)")
         .integer("--threads", "N", a.threads, 1, 1024, "threads (default: one per core)")
         .real("--seconds", "S", a.seconds, 0.1, 3600, "minimum time per measurement (default 2)")
+        .text("--video", "FILE", a.video, "also time vPDQ of this clip against decoding it alone")
         .text("--json", "FILE", a.json_path, "also write the figures as JSON");
     if (const int rc = args.parse(argc, argv); rc >= 0) return rc;
     if (std::sscanf(a.size.c_str(), "%dx%d", &a.width, &a.height) != 2 || a.width < 16 || a.height < 16 ||
@@ -351,6 +439,7 @@ int cmd_bench(int argc, char** argv) {
     BenchArgs a;
     if (const int rc = parse_bench_args(argc, argv, a); rc >= 0) return rc;
     std::setvbuf(stdout, nullptr, _IOLBF, 0);  // the table appears as it is measured
+    const Clip clip = a.video.empty() ? Clip{} : load_clip(a.video);
     std::vector<std::uint8_t> planted;
     std::size_t total_bytes = 0;
     const std::vector<Bytes> corpus = make_corpus(a, planted, total_bytes);
@@ -370,6 +459,7 @@ int cmd_bench(int argc, char** argv) {
     std::unique_ptr<hg::Lists> first;
     bench_lists(a, corpus, planted, w, first);
     bench_folder(a, corpus, first.get(), dec_n, dec_1, w);
+    if (!a.video.empty()) bench_video(a, clip, w);
     w.end_object();
     std::printf("%s\n", json.c_str());
     if (!a.json_path.empty()) {

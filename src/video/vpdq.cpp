@@ -74,8 +74,6 @@ struct FrameLuma {
 // Returns 0 or the status that stops the decode.
 int hash_frame(Run& r, const hg_video_frame* f) {
     try {
-        r.out->width = f->width;
-        r.out->height = f->height;
         // Under 5 px a side the reference has no hash for the frame either.
         if (f->width < detail::kMinHashableDim || f->height < detail::kMinHashableDim) return 0;
         FrameLuma src{f, nullptr, {}};
@@ -217,7 +215,9 @@ int on_frame(void* ctx, const hg_video_frame* f) {
             const double every = r.opt->seconds_per_hash * r.req->fps;  // the reference's (int) cast, kept in range
             r.every = every >= 2 && every < 2147483647.0 ? static_cast<int>(every) : every >= 2147483647.0 ? 2147483647 : 1;
         }
-        if (f->number % static_cast<std::uint64_t>(r.every) != 0) return 0;
+        r.out->width = f->width;  // here, on the decoding thread: the worker never writes them
+        r.out->height = f->height;
+        if (r.opt->decode_only || f->number % static_cast<std::uint64_t>(r.every) != 0) return 0;
         return r.pipe ? r.pipe->push(f) : hash_frame(r, f);
     } catch (const std::bad_alloc&) {
         r.err.code = Status::out_of_memory;
