@@ -1,6 +1,8 @@
 // vPDQ (include/hashguard/video.hpp): the reference's per-frame hashes on
 // ../shared/vpdq-reference, sampling, and every limit's own status.
 #include <catch2/catch.hpp>
+#include <webp/encode.h>
+#include <webp/mux.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -799,4 +801,122 @@ TEST_CASE("decode_only decodes and checks every frame but hashes none") {
     o.max_frames = 5;  // the limits still hold
     const hashguard::Error e = hashguard::vpdq_hash_bytes(clip.data(), clip.size(), none, o);
     CHECK(e.code == hashguard::Status::limit_frames);
+}
+
+namespace {
+
+// An animated WebP of `frames` (RGB, one size) with the given durations,
+// lossless, through libwebp's own animation encoder (it may store sub-frames
+// and blend them: the composited canvases are still the frames exactly).
+std::vector<std::uint8_t> encode_webp_animation(const std::vector<hashguard::Image>& frames, const std::vector<int>& ms) {
+    WebPAnimEncoderOptions eo;
+    REQUIRE(WebPAnimEncoderOptionsInit(&eo));
+    WebPAnimEncoder* enc = WebPAnimEncoderNew(frames[0].width, frames[0].height, &eo);
+    REQUIRE(enc);
+    WebPConfig cfg;
+    REQUIRE(WebPConfigInit(&cfg));
+    cfg.lossless = 1;
+    int t = 0;
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        WebPPicture pic;
+        REQUIRE(WebPPictureInit(&pic));
+        pic.use_argb = 1;
+        pic.width = frames[i].width;
+        pic.height = frames[i].height;
+        REQUIRE(WebPPictureImportRGB(&pic, frames[i].pixels.data(), frames[i].width * 3));
+        REQUIRE(WebPAnimEncoderAdd(enc, &pic, t, &cfg));
+        WebPPictureFree(&pic);
+        t += ms[i];
+    }
+    REQUIRE(WebPAnimEncoderAdd(enc, nullptr, t, nullptr));
+    WebPData out;
+    WebPDataInit(&out);
+    REQUIRE(WebPAnimEncoderAssemble(enc, &out));
+    std::vector<std::uint8_t> bytes(out.bytes, out.bytes + out.size);
+    WebPDataClear(&out);
+    WebPAnimEncoderDelete(enc);
+    return bytes;
+}
+
+}  // namespace
+
+TEST_CASE("An animated WebP hashes as a video on request: every composited frame, its own rate") {
+    using namespace hashguard;
+    // Three frames cut from a bundled photo at different offsets (so they differ), 120x90.
+    Image photo;
+    const std::vector<std::uint8_t> jpg = hgtest::read_bytes(hgtest::data_dir() + "/photos/fruits.jpg");
+    REQUIRE(!decode_image(jpg.data(), jpg.size(), photo));
+    std::vector<Image> frames(3);
+    for (int i = 0; i < 3; ++i) {
+        Image& f = frames[static_cast<std::size_t>(i)];
+        f.width = 120, f.height = 90, f.channels = 3;
+        f.pixels.resize(120 * 90 * 3);
+        for (int y = 0; y < 90; ++y)
+            std::memcpy(&f.pixels[static_cast<std::size_t>(y) * 360],
+                        &photo.pixels[(static_cast<std::size_t>(y + 60 * i) * photo.width + 80 * i) * 3], 360);
+    }
+    const std::vector<std::uint8_t> webp = encode_webp_animation(frames, {100, 200, 100});  // 400 ms: 7.5 fps
+    REQUIRE(sniff_format(webp.data(), webp.size()) == Format::webp);
+
+    VpdqVideo v;
+    VideoOptions o;
+    REQUIRE(!vpdq_hash_bytes(webp.data(), webp.size(), v, o));
+    CHECK(v.container == "webp");
+    CHECK(v.decoded_frames == 3);
+    CHECK(v.fps == Approx(7.5));
+    REQUIRE(v.frames.size() == 3);
+    PdqHasher hasher;
+    PdqOptions native;
+    native.pre_resize = false;  // vPDQ hashes frames at their own size
+    for (std::size_t i = 0; i < 3; ++i) {
+        PdqHash h;
+        REQUIRE(!hasher.hash(frames[i], h, native));
+        INFO("frame " << i);
+        CHECK(v.frames[i].frame == i);
+        CHECK(v.frames[i].hash == h.hash);
+        CHECK(v.frames[i].quality == h.quality);
+        CHECK(v.frames[i].timestamp == static_cast<float>(i) / 7.5f);
+    }
+    // The second thread, sampling and the limits behave as for any video.
+    o.hash_threads = 2;
+    VpdqVideo two;
+    REQUIRE(!vpdq_hash_bytes(webp.data(), webp.size(), two, o));
+    REQUIRE(two.frames.size() == 3);
+    for (std::size_t i = 0; i < 3; ++i) CHECK(two.frames[i].hash == v.frames[i].hash);
+    o.hash_threads = 1;
+    o.seconds_per_hash = 0.3;  // (int)(0.3 * 7.5) = 2: frames 0 and 2
+    VpdqVideo sampled;
+    REQUIRE(!vpdq_hash_bytes(webp.data(), webp.size(), sampled, o));
+    REQUIRE(sampled.frames.size() == 2);
+    CHECK(sampled.frames[1].frame == 2);
+    o.seconds_per_hash = 0;
+    for (auto [field, status] : {std::pair{0, Status::limit_frames}, {1, Status::limit_pixels},
+                                 {2, Status::limit_dimension}, {3, Status::limit_duration}}) {
+        VideoOptions lim;
+        if (field == 0) lim.max_frames = 2;
+        if (field == 1) lim.max_pixels = 120 * 90 - 1;
+        if (field == 2) lim.max_dimension = 100;
+        if (field == 3) lim.max_duration_s = 0.3;
+        VpdqVideo out;
+        const Error e = vpdq_hash_bytes(webp.data(), webp.size(), out, lim);
+        INFO(e.message);
+        CHECK(e.code == status);
+        CHECK(out.frames.empty());
+    }
+    // Damaged: every truncation fails closed (an error, never a partial result).
+    int refused = 0;
+    for (std::size_t cut : {webp.size() - 1, webp.size() / 2, std::size_t{40}, std::size_t{21}}) {
+        VpdqVideo out;
+        const Error e = vpdq_hash_bytes(webp.data(), cut, out, o);
+        INFO("cut at " << cut << ": " << e.message);
+        if (e) {
+            ++refused;
+            CHECK(out.frames.empty());
+        }
+    }
+    CHECK(refused == 4);
+    // The scanner still reads it as an image (its first frame); only a request hashes it as a video.
+    Image still;
+    REQUIRE(!decode_image(webp.data(), webp.size(), still));
+    CHECK(still.frame_count == 3);
 }

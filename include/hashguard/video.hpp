@@ -65,7 +65,9 @@ struct VpdqVideo {
 
 /// vPDQ of a video held in memory (MP4/MOV/3GP, Matroska/WebM, AVI; H.264,
 /// HEVC, VP8, VP9, AV1, MPEG-4 Part 2, ...; an animated GIF too, through
-/// libavcodec's GIF decoder as the reference reads it): the first video stream, every
+/// libavcodec's GIF decoder as the reference reads it; an animated WebP through
+/// libwebp's WebPAnimDecoder, every composited canvas, at the animation's
+/// average frame rate, without the module): the first video stream, every
 /// frame decoded (also the decoder's delayed frames when audio comes first),
 /// the sampled ones converted to RGB with libswscale's portable C arithmetic
 /// (so hashes do not depend on the CPU) and hashed with PDQ at native size.

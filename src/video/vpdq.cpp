@@ -19,6 +19,7 @@
 #include "kernels/kernels.hpp"
 #include "kernels/reference.hpp"
 #include "pdq/pdq_core.hpp"
+#include "video/webp_anim.hpp"
 #include "video/yuv_rgb.hpp"
 
 namespace hashguard {
@@ -245,10 +246,12 @@ Error vpdq_hash_bytes(const std::uint8_t* data, std::size_t len, VpdqVideo& out,
         if (opt.max_input_bytes && len > opt.max_input_bytes)
             return {Status::limit_bytes, "video: " + std::to_string(len) + " bytes, above max_input_bytes " +
                                              std::to_string(opt.max_input_bytes)};
+        // An animated WebP decodes here with libwebp; everything else in the video module.
+        const bool webp = detail::is_animated_webp(data, len);
         std::string why;
-        const hg_module_v1* m = detail::find_module("video", why);
-        if (!m) return {Status::module_unavailable, "video: " + why};
-        if (!m->decode_video) return {Status::internal, "the video module decodes no video"};
+        const hg_module_v1* m = webp ? nullptr : detail::find_module("video", why);
+        if (!webp && !m) return {Status::module_unavailable, "video: " + why};
+        if (!webp && !m->decode_video) return {Status::internal, "the video module decodes no video"};
         Run run;
         run.opt = &opt;
         run.out = &out;
@@ -274,7 +277,7 @@ Error vpdq_hash_bytes(const std::uint8_t* data, std::size_t len, VpdqVideo& out,
             }
         }
         run.pipe = pipe.get();
-        int st = m->decode_video(&req);
+        int st = webp ? detail::decode_webp_animation(&req) : m->decode_video(&req);
         if (pipe) {
             if (st) pipe->cancel();
             else st = pipe->finish();
