@@ -121,8 +121,12 @@ void YuvToRgb::row_scalar(const std::uint8_t* py, const std::uint8_t* pu, const 
 
 #if defined(__x86_64__)
 // The SIMD rows (yuv_rgb_simd.inc), one namespace and target region per set.
+#if defined(__clang__)  // clang has no `#pragma GCC target`; its attribute pragma does the same
+#pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx2")
+#endif
 namespace simd_avx2 {
 struct Ops {
     using V = __m256i;
@@ -165,10 +169,18 @@ struct Ops {
 };
 #include "video/yuv_rgb_simd.inc"
 }  // namespace simd_avx2
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,avx512f,avx512bw"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx2,avx512f,avx512bw")
+#endif
 // GCC 12's AVX-512 headers build results from _mm512_undefined_*() and trip
 // -Wmaybe-uninitialized in every caller (GCC bug 105593), as in kernels/avx512.cpp.
 #pragma GCC diagnostic push
@@ -216,7 +228,11 @@ struct Ops {
 #include "video/yuv_rgb_simd.inc"
 }  // namespace simd_avx512
 #pragma GCC diagnostic pop
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 #endif
 
 void bgra_to_rgb(const std::uint8_t* src, int stride, int width, int height, std::uint8_t* rgb) noexcept {
