@@ -184,3 +184,16 @@ def test_module_metadata():
     assert hashguard.kernel() in ("scalar", "avx2", "avx512", "avx512vbmi", "neon")
     assert hashguard.Kind.PDQ == 0 and hashguard.Kind["VPDQ"] == 4
     assert "Scanner" in hashguard.__all__ and hashguard.Scanner.scan.__doc__
+
+
+def test_the_python_example_scans_a_folder_like_the_cli(cli, tmp_path):
+    import sys
+    folder = DATA / "photos" / "formats"
+    out = subprocess.run([sys.executable, str(DATA.parent / "examples" / "python_scan.py"), "--threads", "2",
+                          "--list", str(DATA / "lists" / "sample-blocklist.txt"), str(folder)],
+                         capture_output=True, text=True, env=dict(os.environ)).stdout
+    mine = {json.loads(line)["path"]: json.loads(line)["verdict"] for line in out.splitlines()}
+    ref = subprocess.run([cli, "scan", "-q", "--all-files", "--list", str(DATA / "lists" / "sample-blocklist.txt"), str(folder)],
+                         capture_output=True, text=True).stdout
+    theirs = {json.loads(line)["path"]: json.loads(line)["verdict"] for line in ref.splitlines()}
+    assert mine == theirs and "match" in mine.values()
