@@ -53,11 +53,12 @@ setup(
     version=VERSION,
     description="Scan attachments against known-bad hash lists (PDQ, vPDQ, MD5/SHA) before they are stored",
     license="see LICENSE",
-    packages=["hashguard"],
+    packages=["hashguard", "hashguard.dask"],
     package_data={"hashguard": ["*.pyi", "py.typed"]},
     ext_modules=[Extension("hashguard._hashguard", sources=[])],
     cmdclass={"build_ext": CMakeBuild},
     python_requires=">=3.11",
     install_requires=["numpy"],
+    extras_require={"dask": ["dask", "distributed"]},
     zip_safe=False,
 )
