@@ -109,10 +109,21 @@ std::int64_t seek_cb(void* opaque, std::int64_t offset, int whence) {
 // No demuxer may open another resource.
 int refuse_open(AVFormatContext*, AVIOContext**, const char*, int, AVDictionary**) { return AVERROR(EPERM); }
 
+// libav's largest single allocation. Its demuxers size some tables from
+// declared counts: a 14 KB MP4 made libavformat's mov reader ask av_malloc for
+// 2 GB while reading the header (fuzz_video, regression input kept). Untouched
+// that is address space only, but under strict overcommit it is commit charge
+// the whole process loses. 128 MiB covers every legitimate buffer within the
+// limits (a 4096x2176 plane is 9 MB; a 4-hour 60 fps index ~40 MB; the heif
+// module's largest HEVC plane at 100 MP, 95 MiB). Process-wide (libavutil has
+// one setting), set once when the module is first used.
+constexpr std::size_t kMaxAlloc = std::size_t{128} << 20;
+
 void quiet_once() {
     static std::once_flag once;
     std::call_once(once, [] {
         if (av_log_get_level() == AV_LOG_INFO) av_log_set_level(AV_LOG_QUIET);
+        av_max_alloc(kMaxAlloc);
     });
 }
 
