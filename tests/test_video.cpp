@@ -920,3 +920,47 @@ TEST_CASE("An animated WebP hashes as a video on request: every composited frame
     REQUIRE(!decode_image(webp.data(), webp.size(), still));
     CHECK(still.frame_count == 3);
 }
+
+TEST_CASE("HG_OPT_VIDEO_KEEP_HASHES: videos hashed without a vPDQ list, their frames in the result as the reference's lines") {
+    const auto clip = hgtest::read_bytes(hgtest::data_dir() + "/../tests/fuzz/seeds/video/h264-aac.mp4");  // 10 frames
+    REQUIRE(!clip.empty());
+    hashguard::VpdqVideo direct;
+    REQUIRE(!hashguard::vpdq_hash_bytes(clip.data(), clip.size(), direct));
+    std::string expected;
+    for (const auto& f : direct.frames) expected += hashguard::vpdq_line(f) + "\n";
+    hg_scanner* s = hg_scanner_create();
+    REQUIRE(s);
+    hg_result* r = nullptr;
+    // Off (the default) and no vPDQ list: a video is an unknown format, as before.
+    REQUIRE(hg_scan(s, clip.data(), clip.size(), &r) == HG_OK);
+    CHECK(hg_result_status(r) == HG_ERR_UNSUPPORTED_FORMAT);
+    CHECK(hg_result_str(r, HG_RESULT_VPDQ) == nullptr);
+    hg_result_free(r);
+    REQUIRE(hg_scanner_set_int(s, HG_OPT_VIDEO_KEEP_HASHES, 1) == HG_OK);
+    CHECK(hg_scanner_set_int(s, HG_OPT_VIDEO_KEEP_HASHES, 2) == HG_ERR_INVALID_ARGUMENT);
+    REQUIRE(hg_scan(s, clip.data(), clip.size(), &r) == HG_OK);
+    CHECK(hg_result_verdict(r) == HG_VERDICT_NO_MATCH);  // checked: no list to match
+    CHECK(hg_result_int(r, HG_RESULT_VIDEO) == 1);
+    CHECK(hg_result_int(r, HG_RESULT_VIDEO_HASHES) == 10);
+    const char* lines = hg_result_str(r, HG_RESULT_VPDQ);
+    REQUIRE(lines);
+    CHECK(std::string(lines) == expected);
+    const std::string json = hg_result_str(r, HG_RESULT_JSON);
+    CHECK(json.find("\"vpdq\":[\"" + hashguard::vpdq_line(direct.frames[0]) + "\"") != std::string::npos);
+    hg_result_free(r);
+    // The lines load as a vPDQ list (the reference's per-frame form) that matches the clip itself.
+    hg_lists* lists = hg_lists_create();
+    REQUIRE(hg_lists_add_text(lists, "self", expected.data(), expected.size(), HG_KIND_VPDQ, "self.txt") == HG_OK);
+    REQUIRE(hg_scanner_set_lists(s, lists) == HG_OK);
+    REQUIRE(hg_scan(s, clip.data(), clip.size(), &r) == HG_OK);
+    CHECK(hg_result_verdict(r) == HG_VERDICT_MATCH);
+    hg_result_free(r);
+    // An image is unaffected.
+    const auto jpg = hgtest::read_bytes(hgtest::data_dir() + "/photos/fruits.jpg");
+    REQUIRE(hg_scan(s, jpg.data(), jpg.size(), &r) == HG_OK);
+    CHECK(hg_result_int(r, HG_RESULT_VIDEO) == 0);
+    CHECK(hg_result_str(r, HG_RESULT_VPDQ) == nullptr);
+    hg_result_free(r);
+    hg_lists_free(lists);
+    hg_scanner_free(s);
+}

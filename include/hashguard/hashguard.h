@@ -244,6 +244,8 @@ typedef enum hg_option {
     HG_OPT_VIDEO_MAX_PIXELS = 55,     /* per frame; default 8912896 (4096x2176); bounds the decoder's memory too */
     HG_OPT_VIDEO_DIHEDRAL = 56,       /* 1 = also match the 7 rotated/mirrored variants of every frame; default 0 */
     HG_OPT_VIDEO_HASH_THREADS = 57,   /* 2 = hash frames on a second thread while decoding (latency); default 1 */
+    HG_OPT_VIDEO_KEEP_HASHES = 58,    /* 1 = hash videos even when no vPDQ list is loaded, and keep each one's
+                                         per-frame vPDQ hashes in its result (HG_RESULT_VPDQ); default 0 */
     /* read-only */
     HG_OPT_CACHE_SIZE = 100,          /* results now cached */
     HG_OPT_GENERATION = 101,          /* bumped by every hg_scanner_set_lists / hg_scanner_set_int */
@@ -346,7 +348,10 @@ typedef enum hg_result_str_key {
     HG_RESULT_ERROR = 5,          /* message for hg_result_status (NULL when HG_OK) */
     HG_RESULT_FORMAT = 6,         /* "jpeg", "png", ... (NULL when not recognised) */
     HG_RESULT_JSON = 7,           /* the whole result as one JSON object (NULL only when out of memory) */
-    HG_RESULT_VIDEO_CODEC = 8     /* the video's decoder ("h264", ...); NULL for images */
+    HG_RESULT_VIDEO_CODEC = 8,    /* the video's decoder ("h264", ...); NULL for images */
+    HG_RESULT_VPDQ = 9            /* with HG_OPT_VIDEO_KEEP_HASHES: the video's hashed frames, one reference line
+                                     "frame,quality,hash,timestamp" per frame, each ending in '\n' (the format
+                                     `hashguard vpdq` prints and vPDQ lists load); NULL otherwise */
 } hg_result_str_key;
 /** A string field; NULL when absent (see the conventions above). */
 HG_API const char* hg_result_str(const hg_result* result, int key);

@@ -38,7 +38,8 @@ from . import _hashguard as _c
 
 __all__ = [
     "HashguardError", "Kind", "Role", "Verdict", "Transform", "PdqHash", "Match", "ScanResult",
-    "Lists", "Scanner", "hash_bytes", "hash_file", "version", "kernel",
+    "VpdqFrame", "VpdqVideo", "Lists", "Scanner", "hash_bytes", "hash_file", "hash_video", "hash_video_file",
+    "version", "kernel",
 ]
 
 _K = _c.constants
@@ -127,6 +128,39 @@ class PdqHash:
 
 
 @dataclass(frozen=True)
+class VpdqFrame:
+    """One hashed frame of a video, as a line of the vPDQ reference's output."""
+    frame: int        #: 0-based count of the frames the decoder returned
+    quality: int
+    hash: str         #: 64 hex digits (PDQ of the frame at its own size)
+    timestamp: float  #: seconds (frame / fps)
+
+    @staticmethod
+    def parse(line: str) -> "VpdqFrame":
+        frame, quality, h, ts = line.split(",")
+        return VpdqFrame(int(frame), int(quality), h, float(ts))
+
+    def line(self) -> str:
+        """``frame,quality,hash,timestamp``: what ``hashguard vpdq`` prints and vPDQ lists load."""
+        return f"{self.frame},{self.quality},{self.hash},{self.timestamp:.3f}"
+
+
+@dataclass(frozen=True)
+class VpdqVideo:
+    """A video's vPDQ hash (bit-identical to the reference's C path)."""
+    frames: List[VpdqFrame]  #: the sampled frames, in order
+    fps: float
+    decoded_frames: int      #: every frame decoded, sampled or not
+    width: int
+    height: int
+    codec: str
+
+    def text(self) -> str:
+        """The reference's per-frame lines, one per frame: a vPDQ list of one video."""
+        return "".join(f.line() + "\n" for f in self.frames)
+
+
+@dataclass(frozen=True)
 class Match:
     """One list entry the attachment matched (the JSON result's "matches" items)."""
     list: str
@@ -160,6 +194,8 @@ class ScanResult:
     matches: List[Match] = field(default_factory=list)
     match_count: int = 0
     cached: bool = False
+    video: Optional[Dict[str, Any]] = None    #: scanned as a video: codec, width, height, fps, frames, hashed
+    vpdq: Optional[List[VpdqFrame]] = None    #: with the video_keep_hashes option: the hashed frames
     raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -188,7 +224,9 @@ def _result(r: "_c.Result") -> ScanResult:
                       error=err.get("message") if isinstance(err, dict) else err, format=d.get("format"), width=d.get("width"), height=d.get("height"),
                       pdq=d.get("pdq"), quality=d.get("quality"), md5=d.get("md5"), sha1=d.get("sha1"),
                       sha256=d.get("sha256"), matches=[_match(m) for m in d.get("matches", [])],
-                      match_count=int(d.get("match_count", 0)), cached=bool(d.get("cached", False)), raw=d)
+                      match_count=int(d.get("match_count", 0)), cached=bool(d.get("cached", False)),
+                      video=d.get("video"), vpdq=[VpdqFrame.parse(v) for v in d["vpdq"]] if "vpdq" in d else None,
+                      raw=d)
 
 
 class Lists:
@@ -292,6 +330,7 @@ _OPTIONS = {
     "video_max_duration_s": "OPT_VIDEO_MAX_DURATION_S", "video_max_decode_ms": "OPT_VIDEO_MAX_DECODE_MS",
     "video_threads": "OPT_VIDEO_THREADS", "video_max_pixels": "OPT_VIDEO_MAX_PIXELS",
     "video_dihedral": "OPT_VIDEO_DIHEDRAL", "video_hash_threads": "OPT_VIDEO_HASH_THREADS",
+    "video_keep_hashes": "OPT_VIDEO_KEEP_HASHES",
 }
 
 #: Digest bits for the ``digests`` option.
@@ -397,6 +436,42 @@ def hash_bytes(data: BytesLike) -> PdqHash:
 def hash_file(path: PathLike) -> PdqHash:
     """PDQ hash of an image file."""
     return _pdq(_plain()._c.scan_file(os.fspath(path)))
+
+
+def _vpdq(r: ScanResult) -> VpdqVideo:
+    if r.verdict == Verdict.ERROR.value or r.video is None or r.vpdq is None:
+        status = r.status if r.status != "ok" else "unsupported_format"
+        raise HashguardError(_status_number(status), status, r.error or "not a video")
+    v = r.video
+    return VpdqVideo(frames=r.vpdq, fps=float(v.get("fps", 0)), decoded_frames=int(v.get("frames", 0)),
+                     width=int(v.get("width", 0)), height=int(v.get("height", 0)), codec=str(v.get("codec", "")))
+
+
+def _status_number(name: str) -> int:
+    """The hg_status number of a status name (results carry names)."""
+    for n in range(64):
+        if _c.status_name(n) == name:
+            return n
+    return _K["STATUS_INTERNAL"]
+
+
+def _video_scanner(seconds_per_hash: float, **options: int) -> Scanner:
+    return Scanner(cache_entries=0, video_keep_hashes=1, video_ms_per_hash=int(round(seconds_per_hash * 1000)),
+                   **options)
+
+
+def hash_video(data: BytesLike, seconds_per_hash: float = 0, **options: int) -> VpdqVideo:
+    """vPDQ of a video in memory (MP4/MOV/3GP, Matroska/WebM, AVI; H.264, HEVC, VP8, VP9,
+    AV1, ...), bit-identical to the reference's C path: every frame decoded, one hashed
+    every ``seconds_per_hash`` (0: every frame). Decoded from memory by the video module
+    (loaded on first use). ``options``: the Scanner's video_* limits. Raises
+    HashguardError for a file that is no video or cannot be decoded within the limits."""
+    return _vpdq(_video_scanner(seconds_per_hash, **options).scan(data))
+
+
+def hash_video_file(path: PathLike, seconds_per_hash: float = 0, **options: int) -> VpdqVideo:
+    """hash_video of a file."""
+    return _vpdq(_video_scanner(seconds_per_hash, **options).scan_file(path))
 
 
 def version() -> str:

@@ -265,6 +265,9 @@ PYBIND11_MODULE(_hashguard, m) {
     c["OPT_VIDEO_MAX_PIXELS"] = static_cast<int>(HG_OPT_VIDEO_MAX_PIXELS);
     c["OPT_VIDEO_DIHEDRAL"] = static_cast<int>(HG_OPT_VIDEO_DIHEDRAL);
     c["OPT_VIDEO_HASH_THREADS"] = static_cast<int>(HG_OPT_VIDEO_HASH_THREADS);
+    c["OPT_VIDEO_KEEP_HASHES"] = static_cast<int>(HG_OPT_VIDEO_KEEP_HASHES);
+    c["RESULT_VPDQ"] = static_cast<int>(HG_RESULT_VPDQ);
+    c["STATUS_INTERNAL"] = static_cast<int>(HG_ERR_INTERNAL);
     c["OPT_CACHE_SIZE"] = static_cast<int>(HG_OPT_CACHE_SIZE), c["OPT_GENERATION"] = static_cast<int>(HG_OPT_GENERATION);
     c["DIGEST_MD5"] = HG_DIGEST_MD5, c["DIGEST_SHA1"] = HG_DIGEST_SHA1, c["DIGEST_SHA256"] = HG_DIGEST_SHA256;
     c["RESULT_HAS_PDQ"] = static_cast<int>(HG_RESULT_HAS_PDQ), c["RESULT_QUALITY"] = static_cast<int>(HG_RESULT_QUALITY);

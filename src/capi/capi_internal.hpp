@@ -19,13 +19,14 @@ struct hg_scanner {
 };
 
 // A result and its fields as C strings and bytes, filled once when the result
-// is made (fixed arrays: reading a field never allocates), except the JSON.
+// is made (fixed arrays: reading a field never allocates), except the JSON and
+// the vPDQ lines (built on first read).
 struct hg_result {
     hashguard::scan::ScanResult r;
     char pdq_hex[65] = {}, inner_hex[65] = {}, md5_hex[33] = {}, sha1_hex[41] = {}, sha256_hex[65] = {};
     unsigned char pdq_bytes[8 * 32] = {}, inner_bytes[8 * 32] = {};
-    mutable std::once_flag json_once;
-    mutable std::string json;
+    mutable std::once_flag json_once, vpdq_once;
+    mutable std::string json, vpdq;
 };
 
 namespace hashguard::capi {

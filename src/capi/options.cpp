@@ -58,6 +58,7 @@ const OptionDef kOptions[] = {
     {HG_OPT_VIDEO_MAX_PIXELS, "HG_OPT_VIDEO_MAX_PIXELS", 1, kMax, 0, HG_FIELD(video.max_pixels)},
     {HG_OPT_VIDEO_DIHEDRAL, "HG_OPT_VIDEO_DIHEDRAL", 0, 1, 0, HG_FIELD(video.dihedral)},
     {HG_OPT_VIDEO_HASH_THREADS, "HG_OPT_VIDEO_HASH_THREADS", 1, 2, 0, HG_FIELD(video.hash_threads)},
+    {HG_OPT_VIDEO_KEEP_HASHES, "HG_OPT_VIDEO_KEEP_HASHES", 0, 1, 0, HG_FIELD(keep_video_hashes)},
 };
 #undef HG_FIELD
 

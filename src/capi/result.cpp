@@ -57,6 +57,21 @@ const char* result_json(const hg_result* r) {
     }
 }
 
+const char* result_vpdq(const hg_result* r) {
+    if (r->r.vpdq.empty()) return nullptr;
+    try {
+        std::call_once(r->vpdq_once, [&] {
+            std::string lines;
+            for (const hashguard::VpdqFrame& f : r->r.vpdq) lines += hashguard::vpdq_line(f) + "\n";
+            r->vpdq = std::move(lines);
+        });
+        return present(r->vpdq);
+    } catch (...) {
+        hashguard::capi::fail(hashguard::Status::out_of_memory, "out of memory for the result's vPDQ lines");
+        return nullptr;
+    }
+}
+
 }  // namespace
 
 extern "C" {
@@ -115,6 +130,7 @@ const char* hg_result_str(const hg_result* r, int key) {
             return r->r.format == hashguard::Format::unknown ? nullptr : hashguard::format_name(r->r.format);
         case HG_RESULT_JSON: return result_json(r);
         case HG_RESULT_VIDEO_CODEC: return r->r.video ? present(r->r.video_codec) : nullptr;
+        case HG_RESULT_VPDQ: return result_vpdq(r);
         default: return nullptr;
     }
 }

@@ -242,7 +242,7 @@ std::size_t ScanResult::memory_bytes() const noexcept {
     for (const auto& m : matches)
         n += sizeof(Match) + m.list.capacity() + m.id.capacity() + m.metadata.capacity() +
              m.timestamps.capacity() * sizeof(float) + m.timestamps_text.capacity();
-    n += video_codec.capacity();
+    n += video_codec.capacity() + vpdq.capacity() * sizeof(VpdqFrame);
     return n;
 }
 
@@ -273,6 +273,11 @@ void write_hashes(json::Writer& w, const ScanResult& r) {
         w.key("video").begin_object().field("codec", r.video_codec).field("width", r.width).field("height", r.height);
         w.field("fps", r.fps, 3).field("frames", static_cast<unsigned long long>(r.video_frames));
         w.field("hashed", static_cast<unsigned long long>(r.video_hashes)).end_object();
+    }
+    if (r.video && !r.vpdq.empty()) {  // keep_video_hashes: the reference's lines
+        w.key("vpdq").begin_array();
+        for (const VpdqFrame& f : r.vpdq) w.value(vpdq_line(f));
+        w.end_array();
     }
     if (r.letterboxed) {
         const Rect& b = r.inner_rect;
@@ -520,8 +525,8 @@ Error compute_digests(ScanResult& out, const ListSet* lists, const ScanOptions& 
     return {};
 }
 
-// A video (when a vPDQ list is loaded): every frame decoded, the sampled ones
-// hashed. Returns an internal error; a bad video goes to decode_error.
+// A video (when a vPDQ list is loaded, or keep_video_hashes asks): every frame
+// decoded, the sampled ones hashed. Returns an internal error; a bad video goes to decode_error.
 Error decode_and_hash_video(ScanResult& out, const ScanOptions& opt, Work& w, const std::uint8_t* data,
                             std::size_t len, Error& decode_error) {
     const auto t = Clock::now();
@@ -534,6 +539,7 @@ Error decode_and_hash_video(ScanResult& out, const ScanOptions& opt, Work& w, co
     out.video_codec = w.video.codec;
     out.width = w.video.width;
     out.height = w.video.height;
+    if (opt.keep_video_hashes && !decode_error) out.vpdq = w.video.frames;
     if (decode_error && transient(decode_error.code)) return std::exchange(decode_error, Error{});
     return {};
 }
@@ -657,7 +663,8 @@ Error Scanner::scan_bytes(const Active& active, const std::uint8_t* data, std::s
         ~Release() { release_large_scratch(w); }
     } release{w};
     Error decode_error;
-    const bool video = lists && lists->needs(HashKind::vpdq) && sniff_video(data, len);
+    const bool video =
+        ((lists && lists->needs(HashKind::vpdq)) || opt.keep_video_hashes) && sniff_video(data, len);
     const Error failed = video ? decode_and_hash_video(out, opt, w, data, len, decode_error)
                                : decode_and_hash(out, opt, w, data, len, decode_error);
     if (failed) return failed;

@@ -119,6 +119,9 @@ struct ScanOptions {
     std::size_t max_matches = 100;        ///< matches kept per result (the count of all is kept too)
     std::size_t cache_entries = 4096;     ///< seen-bytes cache; 0 disables it
     std::size_t cache_bytes = 16u << 20;  ///< memory bound for the cache's results
+    /// Hash videos even without a vPDQ list, and keep their frames in the
+    /// result (ScanResult::vpdq): what a hash-sharing pipeline submits.
+    bool keep_video_hashes = false;
 };
 
 struct Match {
@@ -165,6 +168,7 @@ struct ScanResult {
     std::size_t video_hashes = 0;     ///< frames hashed (sampled, of any quality)
     double fps = 0;
     std::string video_codec;          ///< libavcodec's decoder name
+    std::vector<VpdqFrame> vpdq;      ///< with ScanOptions::keep_video_hashes: the hashed frames
 
     std::vector<Match> matches;     ///< block and allow matches, by list order then distance
     std::size_t match_count = 0;    ///< all matches found (matches holds the first max_matches)

@@ -197,3 +197,27 @@ def test_the_python_example_scans_a_folder_like_the_cli(cli, tmp_path):
                          capture_output=True, text=True).stdout
     theirs = {json.loads(line)["path"]: json.loads(line)["verdict"] for line in ref.splitlines()}
     assert mine == theirs and "match" in mine.values()
+
+
+def test_vpdq_of_a_video_equals_the_cli(cli):
+    clip = DATA.parent / "tests" / "fuzz" / "seeds" / "video" / "h264-aac.mp4"
+    ref = subprocess.run([cli, "vpdq", str(clip)], check=True, capture_output=True, text=True).stdout
+    v = hashguard.hash_video(clip.read_bytes())
+    assert v.text() == ref and len(v.frames) == 10 and v.decoded_frames == 10 and v.codec == "h264"
+    assert (v.width, v.height) == (96, 64) and v.fps == 10
+    assert [f.line() for f in hashguard.hash_video_file(clip, seconds_per_hash=0.5).frames] == \
+        ref.splitlines()[::5]  # (int)(0.5 * 10) = every 5th frame
+    # The lines are a vPDQ list of one video that the same scanner matches.
+    lists = hashguard.Lists().add_text("self", v.text(), kind="vpdq")
+    r = hashguard.Scanner(lists).scan(clip.read_bytes())
+    assert r.verdict == "match" and r.matches[0].kind == "vpdq" and r.matches[0].query_pct == 100.0
+    assert r.video["codec"] == "h264" and r.vpdq is None  # frames only with video_keep_hashes
+    with pytest.raises(hashguard.HashguardError) as e:
+        hashguard.hash_video((DATA / "photos" / "fruits.jpg").read_bytes())
+    assert e.value.status_name == "unsupported_format"
+    with pytest.raises(hashguard.HashguardError) as e:
+        hashguard.hash_video(clip.read_bytes()[:2000])
+    assert e.value.status_name != "ok"
+    with pytest.raises(hashguard.HashguardError) as e:
+        hashguard.hash_video(clip.read_bytes(), video_max_frames=3)
+    assert e.value.status_name == "limit_frames"
