@@ -351,7 +351,8 @@ typedef enum hg_result_str_key {
     HG_RESULT_VIDEO_CODEC = 8,    /* the video's decoder ("h264", ...); NULL for images */
     HG_RESULT_VPDQ = 9            /* with HG_OPT_VIDEO_KEEP_HASHES: the video's hashed frames, one reference line
                                      "frame,quality,hash,timestamp" per frame, each ending in '\n' (the format
-                                     `hashguard vpdq` prints and vPDQ lists load); NULL otherwise */
+                                     `hashguard vpdq` prints and vPDQ lists load); NULL otherwise, and when no
+                                     frame was hashable (under 5 px a side: HG_RESULT_VIDEO_HASHES is 0) */
 } hg_result_str_key;
 /** A string field; NULL when absent (see the conventions above). */
 HG_API const char* hg_result_str(const hg_result* result, int key);

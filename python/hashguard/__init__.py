@@ -244,7 +244,7 @@ class Lists:
         ``hash,metadata``, CSV with a header; vPDQ: HMA's JSON arrays) or a binary
         snapshot from ``hashguard list build`` (mapped, checksummed, its index used
         in place). A malformed file adds nothing; the error names file and line."""
-        self._c.add_file(name, os.fspath(path), _kind(kind))
+        self._c.add_file(name, os.fsencode(path), _kind(kind))
         return self
 
     def add_text(self, name: str, text: Union[str, bytes], kind: Union[Kind, str] = Kind.PDQ,
@@ -274,7 +274,7 @@ class Lists:
     def add_config(self, path: PathLike) -> "Lists":
         """Adds every list of a JSON lists config (the one ``hashguard scan --lists`` reads).
         All or nothing."""
-        self._c.add_config(os.fspath(path))
+        self._c.add_config(os.fsencode(path))
         return self
 
     def remove(self, name: str) -> None:
@@ -379,15 +379,15 @@ class Scanner:
         self._c.set_lists(lists._c if lists is not None else None)
 
     def scan(self, data: BytesLike) -> ScanResult:
-        """Scans one attachment held in memory (any buffer: bytes, bytearray, memoryview,
-        a numpy byte array; read in place). A bad attachment is a result with verdict
-        "error", not an exception."""
+        """Scans one attachment held in memory (any C-contiguous buffer: bytes, bytearray,
+        memoryview, a numpy byte array; read in place, a strided view raises BufferError).
+        A bad attachment is a result with verdict "error", not an exception."""
         return _result(self._c.scan(data))
 
     def scan_file(self, path: PathLike) -> ScanResult:
         """Reads a regular file and scans it. Raises HashguardError (status "io") when the
         file cannot be read."""
-        return _result(self._c.scan_file(os.fspath(path)))
+        return _result(self._c.scan_file(os.fsencode(path)))  # bytes: any file name, UTF-8 or not
 
     def scan_hash(self, hash: Union[str, bytes], kind: Union[Kind, str] = Kind.PDQ, quality: int = 100) -> ScanResult:
         """Looks up a hash the caller already has: PDQ (64 hex digits or 32 bytes, or the
@@ -435,15 +435,15 @@ def hash_bytes(data: BytesLike) -> PdqHash:
 
 def hash_file(path: PathLike) -> PdqHash:
     """PDQ hash of an image file."""
-    return _pdq(_plain()._c.scan_file(os.fspath(path)))
+    return _pdq(_plain()._c.scan_file(os.fsencode(path)))
 
 
 def _vpdq(r: ScanResult) -> VpdqVideo:
-    if r.verdict == Verdict.ERROR.value or r.video is None or r.vpdq is None:
+    if r.verdict == Verdict.ERROR.value or r.video is None:
         status = r.status if r.status != "ok" else "unsupported_format"
         raise HashguardError(_status_number(status), status, r.error or "not a video")
     v = r.video
-    return VpdqVideo(frames=r.vpdq, fps=float(v.get("fps", 0)), decoded_frames=int(v.get("frames", 0)),
+    return VpdqVideo(frames=r.vpdq or [], fps=float(v.get("fps", 0)), decoded_frames=int(v.get("frames", 0)),
                      width=int(v.get("width", 0)), height=int(v.get("height", 0)), codec=str(v.get("codec", "")))
 
 

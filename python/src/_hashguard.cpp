@@ -34,6 +34,26 @@ void check(hg_status s) {
 
 const char* opt_name(const std::optional<std::string>& s) { return s ? s->c_str() : nullptr; }
 
+// The bytes of any object with the buffer protocol, read in place. Only a
+// C-contiguous buffer is accepted (PyBUF_SIMPLE): a strided view (a reversed
+// or stepped memoryview, a transposed array) raises BufferError instead of
+// being read as if its items were adjacent. Released with the GIL held (the
+// destructor runs after the scoped release has ended).
+class Bytes {
+public:
+    explicit Bytes(const py::object& o) {
+        if (PyObject_GetBuffer(o.ptr(), &view_, PyBUF_SIMPLE) != 0) throw py::error_already_set();
+    }
+    ~Bytes() { PyBuffer_Release(&view_); }
+    Bytes(const Bytes&) = delete;
+    Bytes& operator=(const Bytes&) = delete;
+    const void* data() const { return view_.buf; }
+    std::size_t size() const { return static_cast<std::size_t>(view_.len); }
+
+private:
+    Py_buffer view_{};
+};
+
 class Lists {
 public:
     Lists() : p_(hg_lists_create()) {
@@ -155,14 +175,13 @@ public:
         check(s);
     }
     // Any object with the buffer protocol (bytes, bytearray, memoryview, numpy): read in place.
-    Result scan(const py::buffer& data) {
-        const py::buffer_info info = data.request();
-        const std::size_t len = static_cast<std::size_t>(info.size) * static_cast<std::size_t>(info.itemsize);
+    Result scan(const py::object& data) {
+        const Bytes b(data);
         hg_result* r = nullptr;
         hg_status s;
         {
             py::gil_scoped_release nogil;
-            s = hg_scan(p_.get(), info.ptr, len, &r);
+            s = hg_scan(p_.get(), b.data(), b.size(), &r);
         }
         check(s);
         return Result(r);
@@ -191,14 +210,13 @@ public:
 
     // bench/python_scan.py's baseline: n hg_scan calls on the same bytes in a C++
     // loop (GIL released), no Python per attachment; seconds elapsed.
-    double c_scan_loop(const py::buffer& data, int n) {
-        const py::buffer_info info = data.request();
-        const std::size_t len = static_cast<std::size_t>(info.size) * static_cast<std::size_t>(info.itemsize);
+    double c_scan_loop(const py::object& data, int n) {
+        const Bytes b(data);
         py::gil_scoped_release nogil;
         const auto t0 = std::chrono::steady_clock::now();
         for (int i = 0; i < n; ++i) {
             hg_result* r = nullptr;
-            if (hg_scan(p_.get(), info.ptr, len, &r) == HG_OK) hg_result_free(r);
+            if (hg_scan(p_.get(), b.data(), b.size(), &r) == HG_OK) hg_result_free(r);
         }
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     }

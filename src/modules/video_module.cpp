@@ -115,8 +115,10 @@ int refuse_open(AVFormatContext*, AVIOContext**, const char*, int, AVDictionary*
 // that is address space only, but under strict overcommit it is commit charge
 // the whole process loses. 128 MiB covers every legitimate buffer within the
 // limits (a 4096x2176 plane is 9 MB; a 4-hour 60 fps index ~40 MB; the heif
-// module's largest HEVC plane at 100 MP, 95 MiB). Process-wide (libavutil has
-// one setting), set once when the module is first used.
+// module's largest 8-bit HEVC plane at 100 MP, 95 MiB; HEIF beyond 8 bits is
+// refused anyway, above ~67 MP now as out_of_memory rather than after the
+// decode). Process-wide (libavutil has one setting: it also binds the heif
+// module and any libav the host uses), set once when this module is first used.
 constexpr std::size_t kMaxAlloc = std::size_t{128} << 20;
 
 void quiet_once() {

@@ -274,7 +274,7 @@ void write_hashes(json::Writer& w, const ScanResult& r) {
         w.field("fps", r.fps, 3).field("frames", static_cast<unsigned long long>(r.video_frames));
         w.field("hashed", static_cast<unsigned long long>(r.video_hashes)).end_object();
     }
-    if (r.video && !r.vpdq.empty()) {  // keep_video_hashes: the reference's lines
+    if (r.vpdq_kept) {  // keep_video_hashes: the reference's lines (none when no frame was hashable)
         w.key("vpdq").begin_array();
         for (const VpdqFrame& f : r.vpdq) w.value(vpdq_line(f));
         w.end_array();
@@ -539,7 +539,10 @@ Error decode_and_hash_video(ScanResult& out, const ScanOptions& opt, Work& w, co
     out.video_codec = w.video.codec;
     out.width = w.video.width;
     out.height = w.video.height;
-    if (opt.keep_video_hashes && !decode_error) out.vpdq = w.video.frames;
+    if (opt.keep_video_hashes && !decode_error) {
+        out.vpdq = w.video.frames;
+        out.vpdq_kept = true;
+    }
     if (decode_error && transient(decode_error.code)) return std::exchange(decode_error, Error{});
     return {};
 }

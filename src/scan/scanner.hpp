@@ -169,6 +169,7 @@ struct ScanResult {
     double fps = 0;
     std::string video_codec;          ///< libavcodec's decoder name
     std::vector<VpdqFrame> vpdq;      ///< with ScanOptions::keep_video_hashes: the hashed frames
+    bool vpdq_kept = false;           ///< keep_video_hashes and the video decoded (vpdq may still be empty)
 
     std::vector<Match> matches;     ///< block and allow matches, by list order then distance
     std::size_t match_count = 0;    ///< all matches found (matches holds the first max_matches)

@@ -41,8 +41,8 @@ struct Run {
     Pipeline* pipe = nullptr;  // VideoOptions::hash_threads >= 2: sampled frames are hashed on a second thread
 };
 
-int fail(Run& r, Status s, std::string msg) {
-    r.err = {s, std::move(msg)};
+int fail(Error& err, Status s, std::string msg) {
+    err = {s, std::move(msg)};
     return static_cast<int>(s);
 }
 
@@ -73,7 +73,9 @@ struct FrameLuma {
 // Hashes one sampled frame into r.out (on the decoding thread, or on the
 // pipeline's worker) with the PDQ float pipeline at the frame's own size.
 // Returns 0 or the status that stops the decode.
-int hash_frame(Run& r, const hg_video_frame* f) {
+// Failures go to `err`: r.err on the decoding thread, the pipeline's own on
+// its worker (never one Error written from two threads).
+int hash_frame(Run& r, const hg_video_frame* f, Error& err) {
     try {
         // Under 5 px a side the reference has no hash for the frame either.
         if (f->width < detail::kMinHashableDim || f->height < detail::kMinHashableDim) return 0;
@@ -82,7 +84,7 @@ int hash_frame(Run& r, const hg_video_frame* f) {
             auto& conv = r.conv[f->full_range ? 1 : 0];  // the YUV tables, built on first use
             if (!conv) conv = std::make_unique<detail::YuvToRgb>(f->full_range != 0);
             if (!conv->in_range() || !conv->pick(detail::YuvPath::best, src.simd))
-                return fail(r, Status::internal, "vpdq: YUV->RGB table indices out of range");
+                return fail(err, Status::internal, "vpdq: YUV->RGB table indices out of range");
             src.conv = conv.get();
         }
         const kernels::Kernels& k = kernels::active();
@@ -106,10 +108,10 @@ int hash_frame(Run& r, const hg_video_frame* f) {
         r.out->frames.push_back(v);
         return 0;
     } catch (const std::bad_alloc&) {
-        r.err.code = Status::out_of_memory;  // no message: building one could throw again
+        err.code = Status::out_of_memory;  // no message: building one could throw again
         return static_cast<int>(Status::out_of_memory);
     } catch (...) {
-        r.err.code = Status::internal;
+        err.code = Status::internal;
         return static_cast<int>(Status::internal);
     }
 }
@@ -163,6 +165,8 @@ public:
         if (thread_.joinable()) thread_.join();
         return failed_;
     }
+    // After finish() or cancel(): the worker's failure (empty when it had none).
+    const Error& worker_error() const { return worker_err_; }
 
     // The decode failed: queued frames are dropped, then finish().
     void cancel() {
@@ -189,7 +193,7 @@ private:
                 queue_.pop_front();
             }
             space_.notify_one();
-            if (const int s = hash_frame(r_, &j.view)) {
+            if (const int s = hash_frame(r_, &j.view, worker_err_)) {
                 std::lock_guard<std::mutex> lock(mu_);
                 failed_ = s;
                 queue_.clear();
@@ -204,6 +208,7 @@ private:
     std::deque<Job> queue_;  // guarded by mu_
     bool done_ = false;      // guarded by mu_
     int failed_ = 0;         // guarded by mu_; read after join
+    Error worker_err_;       // the worker's failure: written by the worker only, read after join
     std::thread thread_;     // last: started once the rest exists
 };
 
@@ -219,7 +224,7 @@ int on_frame(void* ctx, const hg_video_frame* f) {
         r.out->width = f->width;  // here, on the decoding thread: the worker never writes them
         r.out->height = f->height;
         if (r.opt->decode_only || f->number % static_cast<std::uint64_t>(r.every) != 0) return 0;
-        return r.pipe ? r.pipe->push(f) : hash_frame(r, f);
+        return r.pipe ? r.pipe->push(f) : hash_frame(r, f, r.err);
     } catch (const std::bad_alloc&) {
         r.err.code = Status::out_of_memory;
         return static_cast<int>(Status::out_of_memory);
@@ -281,6 +286,7 @@ Error vpdq_hash_bytes(const std::uint8_t* data, std::size_t len, VpdqVideo& out,
         if (pipe) {
             if (st) pipe->cancel();
             else st = pipe->finish();
+            if (pipe->worker_error() && !run.err) run.err = pipe->worker_error();  // the worker is joined
         }
         out.fps = req.fps;
         out.decoded_frames = req.frames;

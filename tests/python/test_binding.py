@@ -221,3 +221,13 @@ def test_vpdq_of_a_video_equals_the_cli(cli):
     with pytest.raises(hashguard.HashguardError) as e:
         hashguard.hash_video(clip.read_bytes(), video_max_frames=3)
     assert e.value.status_name == "limit_frames"
+
+
+def test_strided_buffers_are_refused_not_misread():
+    jpg = (DATA / "photos" / "fruits.jpg").read_bytes()
+    scanner = hashguard.Scanner()
+    with pytest.raises(BufferError):
+        scanner.scan(memoryview(jpg[::-1])[::-1])  # reversed view: its items are not adjacent going forward
+    with pytest.raises((BufferError, ValueError)):  # numpy says ValueError: "ndarray is not C-contiguous"
+        scanner.scan(np.frombuffer(jpg + jpg, dtype=np.uint8)[::2])
+    assert scanner.scan(np.frombuffer(jpg, dtype=np.uint8)).pdq == hashguard.hash_bytes(jpg).pdq  # contiguous: fine

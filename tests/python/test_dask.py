@@ -142,3 +142,36 @@ def test_the_command_line(tree, tmp_path):
                           str(tmp_path / "out2"), str(tree)], capture_output=True, text=True, env=env)
     assert run.returncode == 2 and f"{bad}:1" in run.stderr
     assert not (tmp_path / "out2").exists()  # nothing planned for a run whose lists do not load
+
+
+def test_awkward_file_names_and_overlapping_inputs(cli, tmp_path):
+    root = tmp_path / "odd"
+    root.mkdir()
+    jpg = (DATA / "photos" / "fruits.jpg").read_bytes()
+    names = [b"cr\rin-name.jpg", b"not-utf8-\xff\xfe.jpg", "unicode-\u2028-sep.jpg".encode(), b"plain.jpg"]
+    for n in names:
+        with open(os.path.join(os.fsencode(root), n), "wb") as f:
+            f.write(jpg)
+    os.symlink(root / "plain.jpg", root / "link-to-plain.jpg")
+    out = tmp_path / "out"
+    summary = hgdask.scan([str(root), str(root / "plain.jpg")], str(out), lists=[LIST], local_workers=1, progress=None)
+    # each file once (the symlink and the repeated input resolve to plain.jpg), each a match, no phantom paths
+    assert summary["files"] == 4 and summary["match"] == 4 and summary["error"] == 0
+    got = dask_results(out)
+    assert sorted(os.path.realpath(os.fsencode(p)) for p in got) == \
+        sorted(os.path.realpath(os.path.join(os.fsencode(root), n)) for n in names)
+
+
+def test_a_resume_with_changed_lists_is_refused(tmp_path, tree):
+    lst = tmp_path / "list.txt"
+    lst.write_text((DATA / "lists" / "sample-blocklist.txt").read_text())
+    out = tmp_path / "out"
+    hgdask.scan([str(tree / "batch0")], str(out), lists=[str(lst)], local_workers=1, progress=None)
+    again = hgdask.scan([str(tree / "batch0")], str(out), lists=[str(lst)], local_workers=1, progress=None)
+    assert again["shards_resumed"] == again["shards"]  # same lists: everything kept
+    with open(lst, "a") as f:
+        f.write("0000000000000000000000000000000000000000000000000000000000000000\n")  # the list grew
+    with pytest.raises(ValueError, match="other lists"):
+        hgdask.scan([str(tree / "batch0")], str(out), lists=[str(lst)], local_workers=1, progress=None)
+    with pytest.raises(ValueError, match="other lists"):
+        hgdask.scan([str(tree / "batch0")], str(out), lists=[str(lst)], local_workers=1, progress=None, digests=False)

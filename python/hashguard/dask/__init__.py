@@ -19,7 +19,10 @@ A run has three steps, all restartable:
 3. **Summary**: ``OUT/summary.json`` totals every part.
 
 Running the same command again with the same ``OUT`` resumes: finished shards
-are skipped (their results are kept, not repeated), the others are scanned.
+are skipped (their results are kept, not repeated), the others are scanned. A
+resume finishes the planned files with the same lists: when a list file or an
+option changed (by size or modification time), or the inputs differ, the run
+is refused (its finished verdicts would be stale); use a new ``OUT``.
 
 From Python::
 
@@ -50,7 +53,7 @@ PLUGIN_NAME = "hashguard-scanner"
 PLAN_VERSION = 1
 VERDICTS = ("no_match", "match", "allowed", "error", "below_quality")
 
-__all__ = ["ScannerPlugin", "scan", "plan", "scan_shard", "PLUGIN_NAME"]
+__all__ = ["ScannerPlugin", "scan", "plan", "scan_shard", "lists_identity", "PLUGIN_NAME"]
 
 
 class ScannerPlugin(WorkerPlugin):
@@ -100,7 +103,17 @@ class ScannerPlugin(WorkerPlugin):
 
 def _walk(paths: Iterable[str]) -> Iterator[str]:
     """Regular files under the paths (directories recursively, symlinked
-    directories not followed), as absolute paths, in a stable order."""
+    directories not followed), as absolute paths, in a stable order; a file
+    reached twice (overlapping inputs, a symlink to a file already listed) once."""
+    seen = set()
+
+    def once(full: str) -> bool:
+        real = os.path.realpath(full)
+        if real in seen:
+            return False
+        seen.add(real)
+        return True
+
     for p in paths:
         p = os.path.abspath(p)
         if os.path.isdir(p):
@@ -108,17 +121,48 @@ def _walk(paths: Iterable[str]) -> Iterator[str]:
                 dirs.sort()
                 for f in sorted(files):
                     full = os.path.join(root, f)
-                    if os.path.isfile(full):
+                    if os.path.isfile(full) and once(full):
                         yield full
         elif os.path.isfile(p):
-            yield p
+            if once(p):
+                yield p
         else:
             raise FileNotFoundError(f"{p}: no such file or directory")
 
 
-def plan(paths: Sequence[str], out_dir: str, shard_size: int = 10_000) -> Dict[str, Any]:
-    """Writes (or, when OUT holds one for the same inputs, reuses) the run's
-    manifest shards and plan.json; returns the plan."""
+def _file_stamp(path: str) -> List[int]:
+    st = os.stat(path)
+    return [st.st_size, st.st_mtime_ns]
+
+
+def lists_identity(lists_config: Optional[str], lists: Sequence[str], settings: Dict[str, Any]) -> Dict[str, Any]:
+    """What the results of a run depend on besides the files: every list file
+    (the config, the lists and deltas it names, the --list files) by path,
+    size and modification time, and the scanner settings. A resumed run must
+    have the same identity, or its finished shards would keep verdicts from
+    other lists."""
+    files = []
+    if lists_config:
+        cfg = os.path.abspath(lists_config)
+        files.append(cfg)
+        base = os.path.dirname(cfg)
+        try:
+            entries = json.loads(pathlib.Path(cfg).read_text()).get("lists", [])
+        except (OSError, ValueError, AttributeError):
+            entries = []  # the loader reports what is wrong with it
+        for e in entries if isinstance(entries, list) else []:
+            for rel in ([e.get("path")] + list(e.get("deltas", []))) if isinstance(e, dict) else []:
+                if isinstance(rel, str):
+                    files.append(os.path.join(base, rel))
+    files += [os.path.abspath(p) for p in lists]
+    return {"files": {f: _file_stamp(f) if os.path.exists(f) else None for f in files}, "settings": settings}
+
+
+def plan(paths: Sequence[str], out_dir: str, shard_size: int = 10_000,
+         identity: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """Writes (or, when OUT holds one for the same inputs and lists, reuses) the
+    run's manifest shards and plan.json; returns the plan. A resume finishes the
+    planned set of files: files added under the inputs since need a new OUT."""
     out = pathlib.Path(out_dir)
     inputs = [os.path.abspath(p) for p in paths]
     plan_file = out / "plan.json"
@@ -126,6 +170,9 @@ def plan(paths: Sequence[str], out_dir: str, shard_size: int = 10_000) -> Dict[s
         existing = json.loads(plan_file.read_text())
         if existing.get("inputs") != inputs:
             raise ValueError(f"{out_dir} holds a run over other inputs ({existing.get('inputs')}); use another --out")
+        if identity is not None and existing.get("identity") != identity:
+            raise ValueError(f"{out_dir} holds a run made with other lists or settings (a list file or an option "
+                             "changed since); its verdicts would be stale: use another --out")
         return existing
     if shard_size < 1:
         raise ValueError("shard_size must be at least 1")
@@ -141,7 +188,7 @@ def plan(paths: Sequence[str], out_dir: str, shard_size: int = 10_000) -> Dict[s
         batch = []
 
     for f in _walk(inputs):
-        if "\n" in f:
+        if "\n" in f:  # the manifest's one separator (read back with split("\n"), not splitlines())
             raise ValueError(f"{f!r}: a path with a newline cannot go into a manifest")
         batch.append(f)
         files += 1
@@ -149,14 +196,16 @@ def plan(paths: Sequence[str], out_dir: str, shard_size: int = 10_000) -> Dict[s
             flush()
     if batch:
         flush()
-    p = {"version": PLAN_VERSION, "inputs": inputs, "files": files, "shards": shards, "shard_size": shard_size}
+    p = {"version": PLAN_VERSION, "inputs": inputs, "files": files, "shards": shards, "shard_size": shard_size,
+         "identity": identity}
     _write_atomic(plan_file, json.dumps(p, indent=1) + "\n")  # last: a plan.json means a complete manifest
     return p
 
 
 def _write_atomic(path: pathlib.Path, text: str) -> None:
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-    with open(tmp, "w") as f:
+    # surrogateescape: file names that are not UTF-8 (os.walk's surrogates) round-trip
+    with open(tmp, "w", encoding="utf-8", errors="surrogateescape", newline="") as f:
         f.write(text)
         f.flush()
         os.fsync(f.fileno())
@@ -201,12 +250,16 @@ def scan_shard(index: int, out_dir: str) -> Dict[str, Any]:
                               **{v: 0 for v in VERDICTS}}
     t0 = time.perf_counter()
     tmp = part.with_name(f"{part.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-    with open(tmp, "w") as f:
-        for path in manifest.read_text().splitlines():
+    with open(manifest, encoding="utf-8", errors="surrogateescape", newline="") as m:  # no newline translation
+        paths = m.read().split("\n")[:-1]
+    with open(tmp, "w", encoding="utf-8") as f:
+        for path in paths:
             try:
                 d = scanner.scan_file(path).to_dict()
             except hashguard.HashguardError as e:  # unreadable (gone, a directory now, permissions)
                 d = {"verdict": "error", "error": {"status": e.status_name, "message": e.message}}
+            except Exception as e:  # anything else is this file's error, never the shard's
+                d = {"verdict": "error", "error": {"status": "internal", "message": f"{type(e).__name__}: {e}"}}
             if not plugin.all_files and _skippable(d):
                 counts["skipped_non_media"] += 1
                 continue
@@ -267,7 +320,9 @@ def scan(paths: Sequence[str], out_dir: str, *, lists_config: Optional[str] = No
     del check
     t0 = time.perf_counter()
     out_dir = os.path.abspath(out_dir)
-    p = plan(paths, out_dir, shard_size)
+    settings = {"options": dict(sorted((options or {}).items())), "digests": digests, "all_files": all_files,
+                "hashguard": hashguard.version()}
+    p = plan(paths, out_dir, shard_size, lists_identity(lists_config, lists, settings))
     todo = [i for i in range(p["shards"]) if not _part(out_dir, i).exists()]
     owned: List[Any] = []
     try:
