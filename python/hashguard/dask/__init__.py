@@ -39,9 +39,12 @@ version) and the same view of the list files, the input paths and ``OUT``.
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import json
 import os
 import pathlib
+import stat
 import sys
 import time
 import uuid
@@ -54,6 +57,25 @@ PLAN_VERSION = 1
 VERDICTS = ("no_match", "match", "allowed", "error", "below_quality")
 
 __all__ = ["ScannerPlugin", "scan", "plan", "scan_shard", "lists_identity", "PLUGIN_NAME"]
+
+
+def _restore_malloc_thresholds() -> None:
+    """Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, which also
+    freezes glibc's mmap threshold at 128 KiB: every decode buffer (a 1080p
+    frame is 6 MB) is then mmap'ed, faulted in page by page and unmapped again,
+    scan after scan (measured: a worker scanned at ~60% of a plain process).
+    Restore a threshold at which the scanner's buffers come from the heap and a
+    trim that still returns idle memory (glibc's M_TRIM_THRESHOLD -1,
+    M_MMAP_THRESHOLD -3). Only where glibc is the allocator."""
+    import ctypes
+    import ctypes.util
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(-3, 64 << 20)   # M_MMAP_THRESHOLD: allocations above 64 MiB only go to mmap
+    mallopt(-1, 128 << 20)  # M_TRIM_THRESHOLD: give memory back past 128 MiB of free heap
 
 
 class ScannerPlugin(WorkerPlugin):
@@ -84,6 +106,7 @@ class ScannerPlugin(WorkerPlugin):
 
     def setup(self, worker=None) -> None:
         import hashguard
+        _restore_malloc_thresholds()
         lists = hashguard.Lists()
         if self.lists_config:
             lists.add_config(self.lists_config)
@@ -235,6 +258,22 @@ def _skippable(result: Dict[str, Any]) -> bool:
     return err.get("status") == "unsupported_format" or (err.get("status") == "decode_failed" and result.get("size") == 0)
 
 
+_READ_AHEAD = 4
+
+
+def _read(path: str, limit: int) -> Optional[bytes]:
+    """A regular file's bytes, or None when the scanner should read it itself
+    (larger than its limit, not a regular file, unreadable: scan_file reports it)."""
+    try:
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+                return None
+            return f.read()  # sized from fstat (read(limit + 1) would allocate the whole limit first)
+    except OSError:
+        return None
+
+
 def scan_shard(index: int, out_dir: str) -> Dict[str, Any]:
     """A shard's task: scans the files of manifest shard ``index`` with this
     worker's scanner and commits ``parts/part-NNNNN.jsonl``; returns its counts.
@@ -252,10 +291,18 @@ def scan_shard(index: int, out_dir: str) -> Dict[str, Any]:
     tmp = part.with_name(f"{part.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     with open(manifest, encoding="utf-8", errors="surrogateescape", newline="") as m:  # no newline translation
         paths = m.read().split("\n")[:-1]
-    with open(tmp, "w", encoding="utf-8") as f:
-        for path in paths:
+    limit = scanner.get("max_input_bytes")
+    with open(tmp, "w", encoding="utf-8") as f, concurrent.futures.ThreadPoolExecutor(1) as reader:
+        # One reader thread keeps the next files' bytes coming while this one scans
+        # (as `hashguard scan`'s reader threads do); reads release the GIL.
+        ahead = collections.deque(reader.submit(_read, p, limit) for p in paths[:_READ_AHEAD])
+        for i, path in enumerate(paths):
+            data = ahead.popleft().result()
+            if i + _READ_AHEAD < len(paths):
+                ahead.append(reader.submit(_read, paths[i + _READ_AHEAD], limit))
             try:
-                d = scanner.scan_file(path).to_dict()
+                # bytes in hand; None (too large, unreadable): the C API reads it and says why
+                d = (scanner.scan(data) if data is not None else scanner.scan_file(path)).to_dict()
             except hashguard.HashguardError as e:  # unreadable (gone, a directory now, permissions)
                 d = {"verdict": "error", "error": {"status": e.status_name, "message": e.message}}
             except Exception as e:  # anything else is this file's error, never the shard's
