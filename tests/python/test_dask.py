@@ -125,6 +125,17 @@ def test_a_resumed_run_skips_finished_shards_and_completes_the_rest(cli, tree, t
         hgdask.scan([str(tree / "batch0")], str(out), lists=[LIST], local_workers=1, progress=None)
 
 
+def test_the_command_line_on_a_running_scheduler(cli, tree, tmp_path):
+    # --scheduler: a cluster started elsewhere (here a LocalCluster of 2 worker processes in this test).
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        run = subprocess.run([sys.executable, "-m", "hashguard.dask", "scan", "-q", "--list", LIST, "--out",
+                              str(tmp_path / "out"), "--scheduler", cluster.scheduler_address, "--shard-size", "16",
+                              str(tree)], capture_output=True, text=True, env=dict(os.environ))
+        assert run.returncode == 4, run.stderr
+        assert len(cluster.scheduler.workers) == 2  # the cluster outlives the run: the client closed only itself
+    same_verdicts(dask_results(tmp_path / "out"), cli_results(cli, tree))
+
+
 def test_the_command_line(tree, tmp_path):
     env = dict(os.environ)
     config = tmp_path / "lists.json"
