@@ -3,8 +3,9 @@
 process (issue 15's goal: a Python loop calling Scanner.scan on in-memory bytes
 within 5% of the C API per attachment).
 
-Per image, 5 rounds alternate three loops of N scans on the same scanner
-(cache off, a list of 10^5 random PDQ hashes plus the image's own):
+Per image, --rounds rounds run three loops of N scans on the same scanner, in a
+shuffled order per round (cache off, a list of 10^5 random PDQ hashes plus the
+image's own):
   c       hg_scan + hg_result_free in a C++ loop inside the extension (no Python)
   raw     the extension's Scanner.scan from a Python loop (handle only)
   python  hashguard.Scanner.scan from a Python loop (the ScanResult dataclass,
@@ -15,6 +16,7 @@ and print the medians of the per-round ratios to the C loop.
 """
 import argparse
 import pathlib
+import random
 import statistics
 import time
 
@@ -45,19 +47,23 @@ def main():
         raw._c_scan_loop(blob, 3)  # warm up
         ratios = {"raw": [], "python": []}
         c_times = []
+
+        def python_loop(scan):
+            t0 = time.perf_counter()
+            for _ in range(a.n):
+                scan(blob)
+            return time.perf_counter() - t0
+
+        loops = {"c": lambda: raw._c_scan_loop(blob, a.n), "raw": lambda: python_loop(raw.scan),
+                 "python": lambda: python_loop(scanner.scan)}
+        order = random.Random(7)
         for _ in range(a.rounds):
-            c = raw._c_scan_loop(blob, a.n)
-            t0 = time.perf_counter()
-            for _ in range(a.n):
-                raw.scan(blob)
-            r = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            for _ in range(a.n):
-                scanner.scan(blob)
-            p = time.perf_counter() - t0
-            c_times.append(c)
-            ratios["raw"].append(r / c)
-            ratios["python"].append(p / c)
+            names = list(loops)
+            order.shuffle(names)  # no loop always runs first or last in a round
+            t = {name: loops[name]() for name in names}
+            c_times.append(t["c"])
+            ratios["raw"].append(t["raw"] / t["c"])
+            ratios["python"].append(t["python"] / t["c"])
         print(f"{path.name:34} {1e3 * statistics.median(c_times) / a.n:10.2f} "
               f"{statistics.median(ratios['raw']):7.3f}x {statistics.median(ratios['python']):7.3f}x")
 
