@@ -293,6 +293,15 @@ PYBIND11_MODULE(_hashguard, m) {
     c["RESULT_JSON"] = static_cast<int>(HG_RESULT_JSON), c["RESULT_PDQ_HEX"] = static_cast<int>(HG_RESULT_PDQ_HEX);
     c["RESULT_ERROR"] = static_cast<int>(HG_RESULT_ERROR), c["RESULT_FORMAT"] = static_cast<int>(HG_RESULT_FORMAT);
     c["BYTES_PDQ"] = static_cast<int>(HG_BYTES_PDQ), c["BYTES_PDQ_DIHEDRAL"] = static_cast<int>(HG_BYTES_PDQ_DIHEDRAL);
+    c["RESULT_MD5_HEX"] = static_cast<int>(HG_RESULT_MD5_HEX), c["RESULT_SHA1_HEX"] = static_cast<int>(HG_RESULT_SHA1_HEX);
+    c["RESULT_SHA256_HEX"] = static_cast<int>(HG_RESULT_SHA256_HEX);
+    c["RESULT_MATCH_COUNT"] = static_cast<int>(HG_RESULT_MATCH_COUNT), c["RESULT_CACHED"] = static_cast<int>(HG_RESULT_CACHED);
+    c["RESULT_VIDEO"] = static_cast<int>(HG_RESULT_VIDEO);
+    c["MATCH_DISTANCE"] = static_cast<int>(HG_MATCH_DISTANCE), c["MATCH_ROLE"] = static_cast<int>(HG_MATCH_ROLE);
+    c["MATCH_KIND"] = static_cast<int>(HG_MATCH_KIND), c["MATCH_INNER"] = static_cast<int>(HG_MATCH_INNER);
+    c["MATCH_LIST"] = static_cast<int>(HG_MATCH_LIST), c["MATCH_ID"] = static_cast<int>(HG_MATCH_ID);
+    c["MATCH_METADATA"] = static_cast<int>(HG_MATCH_METADATA);
+    c["MATCH_TRANSFORM_NAME"] = static_cast<int>(HG_MATCH_TRANSFORM_NAME);
     m.attr("constants") = c;
 
     py::class_<Lists>(m, "Lists")

@@ -231,3 +231,23 @@ def test_strided_buffers_are_refused_not_misread():
     with pytest.raises((BufferError, ValueError)):  # numpy says ValueError: "ndarray is not C-contiguous"
         scanner.scan(np.frombuffer(jpg + jpg, dtype=np.uint8)[::2])
     assert scanner.scan(np.frombuffer(jpg, dtype=np.uint8)).pdq == hashguard.hash_bytes(jpg).pdq  # contiguous: fine
+
+
+def test_result_fields_mirror_the_json_exactly(photos, tmp_path):
+    # The dataclass is built from the C accessors; to_dict() is the result's JSON. They must agree.
+    jpg = (DATA / "photos" / "fruits.jpg").read_bytes()
+    import hashlib
+    lists = hashguard.Lists().add_file("pdq", DATA / "lists" / "sample-blocklist.txt")
+    lists.add_text("md5", hashlib.md5(jpg).hexdigest() + ",exact copy\n", kind="md5")
+    scanner = hashguard.Scanner(lists, digests=hashguard.DIGEST_MD5 | hashguard.DIGEST_SHA256, max_pixels=300000)
+    blobs = [p.read_bytes() for p in photos] + [jpg, jpg[:4000], b"", b"garbage bytes"]
+    for b in blobs:
+        r = scanner.scan(b)
+        d = r.to_dict()
+        for name in ("verdict", "format", "width", "height", "pdq", "quality", "md5", "sha1", "sha256", "match_count",
+                     "cached"):
+            assert getattr(r, name) == d.get(name, None if name not in ("match_count", "cached") else 0), name
+        assert r.error == (d["error"]["message"] if "error" in d else None)
+        assert r.status == (d["error"]["status"] if "error" in d else "ok")
+        assert r.matches == [hashguard._match(m) for m in d["matches"]]
+    assert any(len(scanner.scan(b).matches) == 2 for b in blobs)  # fruits: a PDQ and an MD5 match
