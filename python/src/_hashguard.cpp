@@ -32,6 +32,14 @@ void check(hg_status s) {
     if (s != HG_OK) throw HgFailure{static_cast<int>(s), hg_last_error()};
 }
 
+// Runs a C API call with the GIL released (it decodes, reads files or builds
+// indexes; nothing in it touches a Python object); its status, the GIL held again.
+template <class F>
+hg_status without_gil(F&& call) {
+    py::gil_scoped_release nogil;
+    return call();
+}
+
 const char* opt_name(const std::optional<std::string>& s) { return s ? s->c_str() : nullptr; }
 
 // The bytes of any object with the buffer protocol, read in place. Only a
@@ -62,40 +70,20 @@ public:
     hg_lists* get() const { return p_.get(); }
 
     void add_file(const std::string& name, const std::string& path, int kind) {
-        hg_status s;
-        {
-            py::gil_scoped_release nogil;
-            s = hg_lists_add_file(p_.get(), name.c_str(), path.c_str(), kind);
-        }
-        check(s);
+        check(without_gil([&] { return hg_lists_add_file(p_.get(), name.c_str(), path.c_str(), kind); }));
     }
     void add_text(const std::string& name, const py::bytes& text, int kind, const std::optional<std::string>& source) {
         const std::string_view t = text;
-        hg_status s;
-        {
-            py::gil_scoped_release nogil;
-            s = hg_lists_add_text(p_.get(), name.c_str(), t.data(), t.size(), kind, opt_name(source));
-        }
-        check(s);
+        check(without_gil([&] { return hg_lists_add_text(p_.get(), name.c_str(), t.data(), t.size(), kind, opt_name(source)); }));
     }
     // `hashes`: a C-contiguous (n, width) uint8 array (width 32 for PDQ and SHA-256, 16 MD5, 20 SHA-1).
     void add_binary(const std::string& name, const py::array_t<std::uint8_t, py::array::c_style>& hashes, int kind) {
         const std::size_t n = hashes.ndim() == 2 ? static_cast<std::size_t>(hashes.shape(0)) : 0;
         const void* data = hashes.data();
-        hg_status s;
-        {
-            py::gil_scoped_release nogil;
-            s = hg_lists_add_binary(p_.get(), name.c_str(), data, n, kind);
-        }
-        check(s);
+        check(without_gil([&] { return hg_lists_add_binary(p_.get(), name.c_str(), data, n, kind); }));
     }
     void add_config(const std::string& path) {
-        hg_status s;
-        {
-            py::gil_scoped_release nogil;
-            s = hg_lists_add_config(p_.get(), path.c_str());
-        }
-        check(s);
+        check(without_gil([&] { return hg_lists_add_config(p_.get(), path.c_str()); }));
     }
     void remove(const std::string& name) { check(hg_lists_remove(p_.get(), name.c_str())); }
     void apply_delta_text(const std::string& name, const py::bytes& text, const std::optional<std::string>& source) {
@@ -167,44 +155,24 @@ public:
         return v;
     }
     void set_lists(const Lists* lists) {
-        hg_status s;
-        {
-            py::gil_scoped_release nogil;  // builds indexes
-            s = hg_scanner_set_lists(p_.get(), lists ? lists->get() : nullptr);
-        }
-        check(s);
+        check(without_gil([&] { return hg_scanner_set_lists(p_.get(), lists ? lists->get() : nullptr); }));
     }
     // Any object with the buffer protocol (bytes, bytearray, memoryview, numpy): read in place.
     Result scan(const py::object& data) {
         const Bytes b(data);
         hg_result* r = nullptr;
-        hg_status s;
-        {
-            py::gil_scoped_release nogil;
-            s = hg_scan(p_.get(), b.data(), b.size(), &r);
-        }
-        check(s);
+        check(without_gil([&] { return hg_scan(p_.get(), b.data(), b.size(), &r); }));
         return Result(r);
     }
     Result scan_file(const std::string& path) {
         hg_result* r = nullptr;
-        hg_status s;
-        {
-            py::gil_scoped_release nogil;
-            s = hg_scan_file(p_.get(), path.c_str(), &r);
-        }
-        check(s);
+        check(without_gil([&] { return hg_scan_file(p_.get(), path.c_str(), &r); }));
         return Result(r);
     }
     Result scan_hash(int kind, const py::bytes& hash, int quality) {
         const std::string_view h = hash;
         hg_result* r = nullptr;
-        hg_status s;
-        {
-            py::gil_scoped_release nogil;
-            s = hg_scan_hash(p_.get(), kind, h.data(), h.size(), quality, &r);
-        }
-        check(s);
+        check(without_gil([&] { return hg_scan_hash(p_.get(), kind, h.data(), h.size(), quality, &r); }));
         return Result(r);
     }
 
