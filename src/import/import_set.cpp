@@ -506,7 +506,10 @@ public:
             cv_.notify_all();
         }
     }
-    Error error() const { return error_; }
+    Error error() {
+        std::lock_guard<std::mutex> lock(m_);
+        return error_;
+    }
 
 private:
     static constexpr std::size_t kBatch = 256, kSlots = 4;
@@ -544,11 +547,14 @@ Error read_and_apply(std::string_view text, const std::string& path, const FeedO
     } catch (...) {
         return read_feed(text, path, options, apply, report);
     }
+    // On a reader error the records before it are still applied (then rolled
+    // back by the caller): the same states as reading on one thread.
     Error e = read_feed(text, path, options, [&](const FeedRecord& r) { return pipe.put(r); }, report);
-    if (!e) e = pipe.finish();
-    if (e) pipe.stop();
+    if (Error pe = pipe.error()) e = pe;  // the applier failed first: the reader was stopped
+    if (Error f = pipe.finish(); f && !e) e = f;
     applier.join();
-    return pipe.error() ? pipe.error() : e;
+    Error pe = pipe.error();
+    return pe ? pe : e;
 }
 
 }  // namespace
