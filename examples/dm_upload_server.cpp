@@ -94,28 +94,35 @@ struct Follower {
     std::mutex mu;        // guards what /admin/lists reads
     std::mutex check_mu;  // one check at a time (the thread, /admin/reload)
     std::condition_variable cv;
-    long long version = -1;
+    long long version = -1;  // for /admin/lists (under mu)
+    long long serving = -1;  // the version the scanner has (under check_mu)
     std::string error;
     std::chrono::steady_clock::time_point checked{};
     bool stop = false;
 
-    // One check; true when the scanner got a new version.
+    // One check; true when the scanner got a new version. `version` is what
+    // the scanner serves: a version followed but not handed over (set_lists
+    // failed) is handed over at the next check.
     bool check(hg::Scanner& scanner) {
         std::lock_guard<std::mutex> one(check_mu);
         long long v = -1;
         std::string err;
-        bool changed = false;
+        bool swapped = false;
         try {
-            changed = lists.follow_dir(dir, &v);
-            if (changed) scanner.set_lists(lists);
+            lists.follow_dir(dir, &v);
+            if (v != serving) {
+                scanner.set_lists(lists);
+                serving = v;
+                swapped = true;
+            }
         } catch (const std::exception& e) {
             err = e.what();  // the last version keeps serving
         }
         std::lock_guard<std::mutex> lock(mu);
-        if (err.empty()) version = v;
+        version = serving;
         error = err;
         checked = std::chrono::steady_clock::now();
-        return changed;
+        return swapped;
     }
     void run(hg::Scanner& scanner) {
         std::unique_lock<std::mutex> lock(mu);
@@ -189,15 +196,15 @@ int main(int argc, char** argv) {
             scanner.set_lists(load_lists(list_args, allow_empty));
         } else {  // the --list files (if any) beside the followed lists, in one set
             follower.lists = load_lists(list_args, allow_empty);
-            follower.lists.follow_dir(follower.dir);
+            follower.lists.follow_dir(follower.dir, &follower.serving);
             scanner.set_lists(follower.lists);
+            follower.version = follower.serving;
         }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "dm_upload_server: %s\n", e.what());
         return 1;
     }
-    std::thread follow_thread;
-    if (!follower.dir.empty()) follow_thread = std::thread([&] { follower.run(scanner); });
+
     std::mutex reload_mu;  // one reload at a time; uploads never take it
     std::atomic<unsigned long> stored{0};
 
@@ -274,6 +281,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "dm_upload_server: cannot bind %s:%d\n", host.c_str(), port);
         return 1;
     }
+    std::thread follow_thread;  // started once bound: every return below joins it
+    if (!follower.dir.empty()) follow_thread = std::thread([&] { follower.run(scanner); });
     std::printf("listening on http://%s:%d (hashguard %s, kernel %s)\n", host.c_str(), port, hg_version(), hg_kernel());
     std::fflush(stdout);
     const bool ok = svr.listen_after_bind();

@@ -117,6 +117,10 @@ TEST_CASE("Following a published directory: new deltas only, new bases reloaded,
     CHECK_FALSE(lists.follow_dir(p.dir, &v));  // nothing new
     CHECK(v == 1);
 
+    // The bases are gone from the directory: version 2 can only be followed by
+    // applying its delta to the lists held (a reload would fail).
+    std::remove((p.dir + "/lists/a-base-1.snap").c_str());
+    std::remove((p.dir + "/lists/b-base-1.snap").c_str());
     p.version(2, list_json("a", "a-base-1.snap", {"a-delta-2.csv"}) + ", " + list_json("b", "b-base-1.snap", {}));
     CHECK(lists.follow_dir(p.dir, &v));
     CHECK(v == 2);
@@ -174,6 +178,30 @@ TEST_CASE("Following is all or nothing: a bad version leaves the set at the one 
     PublishedDir other("other");
     CHECK(hg_lists_follow_dir(lists.get(), other.dir.c_str(), &got, &changed) == HG_ERR_INVALID_ARGUMENT);
 
+    // A version naming a file outside the directory is refused.
+    std::string ignored;
+    REQUIRE(run("mkdir -p '" + p.dir + "/v9'", ignored) == 0);
+    p.write("v9/lists.json", "{\"lists\": [{\"name\": \"a\", \"path\": \"/etc/hostname\"}]}\n");
+    p.write("CURRENT", "9 v9\n");
+    CHECK(hg_lists_follow_dir(lists.get(), p.dir.c_str(), &got, &changed) == HG_ERR_LIST_FORMAT);
+    CHECK(std::string(hg_last_error()) == p.dir + ": version 9: list 'a': /etc/hostname is outside " + p.dir);
+    p.write("v9/lists.json", "{\"lists\": [{\"name\": \"a\", \"path\": \"../../x.snap\"}]}\n");
+    CHECK(hg_lists_follow_dir(lists.get(), p.dir.c_str(), &got, &changed) == HG_ERR_LIST_FORMAT);
+
+    // The host removed a followed list: the next version brings it back (not stuck);
+    // the host replaced it with a list of its own: an error, the host's list kept.
+    p.version(10, list_json("a", "a-base-1.snap", {"a-delta-2.csv"}));
+    lists.remove("a");
+    CHECK(lists.follow_dir(p.dir, &v));
+    CHECK(v == 10);
+    CHECK(list_int(lists, "a", HG_LIST_ENTRIES) == 2);
+    lists.remove("a");
+    lists.add_text("a", hash_of(9) + "\n", HG_KIND_PDQ);
+    p.version(11, list_json("a", "a-base-1.snap", {"a-delta-2.csv"}));
+    CHECK(hg_lists_follow_dir(lists.get(), p.dir.c_str(), &got, &changed) == HG_ERR_INVALID_ARGUMENT);
+    CHECK(std::string(hg_last_error()) == p.dir + ": version 11: list 'a' has the name of a list added otherwise");
+    CHECK(list_int(lists, "a", HG_LIST_ENTRIES) == 1);
+
     hg::Lists mixed;  // a list of the same name added otherwise
     mixed.add_text("a", hash_of(9) + "\n", HG_KIND_PDQ);
     PublishedDir fresh("fresh");
@@ -216,6 +244,10 @@ TEST_CASE("Scans during a stream of followed versions never see half of one, nor
         long long v = 0;
         REQUIRE(lists.follow_dir(p.dir, &v));
         REQUIRE(v == k);
+        if (k == 2) {  // from now on only the deltas can be followed
+            std::remove((p.dir + "/lists/a-base-1.snap").c_str());
+            std::remove((p.dir + "/lists/b-base-1.snap").c_str());
+        }
         scanner.set_lists(lists);
         // Once applied, the new version answers: no stale answer.
         CHECK(matched_lists(scanner, k) == std::vector<std::string>{"a", "b"});

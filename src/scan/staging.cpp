@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 
 #include "common/errors.hpp"
 #include "common/io.hpp"
@@ -84,7 +85,7 @@ Error ListStaging::add_loaded(ListConfig config, const LoadOptions& load_opt, co
     ListParseReport report;
     if (Error e = loader(po, entries, report)) return e;
     if (Error e = check_digest_kinds(*entries, config.name, config.kind)) return e;
-    lists_.push_back(StagedList{std::move(config), std::move(entries), std::move(report), nullptr, nullptr});
+    lists_.push_back(StagedList{std::move(config), false, std::move(entries), std::move(report), nullptr, nullptr});
     return {};
 }
 
@@ -186,6 +187,10 @@ bool same_settings(const ListConfig& a, const ListConfig& b) {
 // when its base and settings are those this set holds, else loaded afresh.
 Error ListStaging::follow_list(ListStaging& next, const ListSpec& sp, const FollowedList* had) const {
     const std::string& name = sp.config.name;
+    StagedList* present = next.find(name);
+    if (present && !present->followed)
+        return {Status::invalid_argument, "list '" + name + "' has the name of a list added otherwise"};
+    if (!present) had = nullptr;  // removed by the host since: loaded afresh
     const bool extends = had && had->base == sp.path && same_settings(had->config, sp.config) &&
                          had->deltas.size() <= sp.deltas.size() &&
                          std::equal(had->deltas.begin(), had->deltas.end(), sp.deltas.begin());
@@ -194,12 +199,38 @@ Error ListStaging::follow_list(ListStaging& next, const ListSpec& sp, const Foll
             if (Error e = next.apply_delta_file(name, sp.deltas[k])) return e;
         return {};
     }
-    if (next.find(name)) {
-        if (!had) return {Status::invalid_argument, "list '" + name + "' of the published directory has the name of a list added otherwise"};
+    if (present)
         if (Error e = next.remove(name)) return e;
-    }
-    return next.add_spec(sp);
+    if (Error e = next.add_spec(sp)) return e;
+    next.find(name)->followed = true;
+    return {};
 }
+
+namespace {
+
+// The specs' paths made canonical (lexically: "v2/../lists/x" and "v1/../lists/x"
+// are one file) and checked to lie inside `dir`: a published version names
+// files of its directory only.
+Error normalise_paths(const std::string& dir, std::vector<ListSpec>& specs) {
+    namespace fs = std::filesystem;
+    const fs::path root = fs::path(dir).lexically_normal();
+    auto fix = [&](std::string& p, const std::string& list) -> Error {
+        const fs::path norm = fs::path(p).lexically_normal();
+        const fs::path rel = norm.lexically_relative(root);
+        if (rel.empty() || *rel.begin() == "..")
+            return {Status::list_format, "list '" + list + "': " + norm.string() + " is outside " + dir};
+        p = norm.string();
+        return {};
+    };
+    for (ListSpec& sp : specs) {
+        if (Error e = fix(sp.path, sp.config.name)) return e;
+        for (std::string& d : sp.deltas)
+            if (Error e = fix(d, sp.config.name)) return e;
+    }
+    return {};
+}
+
+}  // namespace
 
 Error ListStaging::follow_dir(const std::string& dir, long long& version, bool& changed) {
     changed = false;
@@ -208,22 +239,27 @@ Error ListStaging::follow_dir(const std::string& dir, long long& version, bool& 
     std::string name;
     if (Error e = read_current(dir, version, name)) return e;
     if (version == followed_version_) return {};
+    const std::string where = dir + ": version " + std::to_string(version) + ": ";
     std::vector<ListSpec> specs;
     if (Error e = load_lists_config(dir + "/" + name + "/lists.json", specs)) return e;
+    if (Error e = normalise_paths(dir, specs)) return {e.code, where + e.message};
     ListStaging next = *this;  // the lists are shared, not copied: cheap; this set unchanged on failure
-    for (const FollowedList& f : followed_)
-        if (std::none_of(specs.begin(), specs.end(), [&](const ListSpec& sp) { return sp.config.name == f.name; }))
-            if (Error e = next.remove(f.name)) return e;
+    for (const FollowedList& f : followed_) {
+        const StagedList* l = next.find(f.name);
+        if (l && l->followed &&
+            std::none_of(specs.begin(), specs.end(), [&](const ListSpec& sp) { return sp.config.name == f.name; }))
+            if (Error e = next.remove(f.name)) return {e.code, where + e.message};
+    }
     std::vector<FollowedList> now;
     for (const ListSpec& sp : specs) {
         const auto had = std::find_if(followed_.begin(), followed_.end(), [&](const FollowedList& f) { return f.name == sp.config.name; });
-        if (Error e = follow_list(next, sp, had == followed_.end() ? nullptr : &*had))
-            return {e.code, dir + ": version " + std::to_string(version) + ": " + e.message};
+        if (Error e = follow_list(next, sp, had == followed_.end() ? nullptr : &*had)) return {e.code, where + e.message};
         now.push_back(FollowedList{sp.config.name, sp.path, sp.deltas, sp.config});
     }
-    lists_ = std::move(next.lists_);
-    followed_ = std::move(now);
-    followed_dir_ = dir;
+    std::string dir_copy = dir;  // everything allocated first: the commit below cannot fail
+    lists_.swap(next.lists_);
+    followed_.swap(now);
+    followed_dir_.swap(dir_copy);
     followed_version_ = version;
     changed = true;
     return {};

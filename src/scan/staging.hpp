@@ -22,6 +22,7 @@ struct LoadOptions {
 
 struct StagedList {
     ListConfig config;
+    bool followed = false;  ///< added by follow_dir (a list of the followed directory)
     std::shared_ptr<const ListEntries> entries;  ///< the base
     ListParseReport report;
     std::shared_ptr<const ListDelta> delta;   ///< changes applied since the base, or null
