@@ -110,7 +110,9 @@ using FeedSink = std::function<Error(const FeedRecord&)>;
 HASHGUARD_API Error read_feed(std::string_view text, const std::string& name, const FeedOptions& options,
                               const FeedSink& sink, FeedReport* report = nullptr) noexcept;
 /// Reads a feed file (mapped, not copied: an NCMEC dump of any size is read in
-/// one pass with constant memory beside the mapping).
+/// one pass with constant memory beside the mapping). The file must not be
+/// truncated while it is read (as for snapshots: a mapped file that shrinks
+/// faults); download to a temporary name and rename.
 HASHGUARD_API Error read_feed_file(const std::string& path, const FeedOptions& options, const FeedSink& sink,
                                    FeedReport* report = nullptr) noexcept;
 
@@ -155,7 +157,10 @@ public:
     /// exact groups as snapshots (pdq.snap, md5.snap, allow-pdq.snap, ...),
     /// vPDQ as vpdq.txt, and lists.json naming them all (hg_lists_add_config,
     /// `hashguard scan --lists`). Each file is written to a temporary name and
-    /// renamed. `written` receives the paths.
+    /// renamed, lists.json last; a failure part way can leave new snapshots
+    /// beside an older lists.json, so write each import to a fresh directory
+    /// and switch to it (as `hashguard store sync` does with versions).
+    /// `written` receives the paths.
     Error write(const std::string& dir, const ImportWriteOptions& options,
                 std::vector<std::string>* written = nullptr) const noexcept;
 
