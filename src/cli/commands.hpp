@@ -10,4 +10,5 @@ int cmd_list(int argc, char** argv);    // src/cli/list_cmd.cpp
 int cmd_scan(int argc, char** argv);    // src/cli/scan_cmd.cpp
 int cmd_bench(int argc, char** argv);   // src/cli/bench_cmd.cpp
 int cmd_vpdq(int argc, char** argv);    // src/cli/vpdq_cmd.cpp
+int cmd_store(int argc, char** argv);   // src/cli/store_cmd.cpp (the list store, src/store/)
 }  // namespace hgcli
