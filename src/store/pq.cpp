@@ -25,6 +25,7 @@ struct Api {
     decltype(&::PQresultErrorField) result_field = nullptr;
     decltype(&::PQclear) clear = nullptr;
     decltype(&::PQntuples) ntuples = nullptr;
+    decltype(&::PQnfields) nfields = nullptr;
     decltype(&::PQgetvalue) getvalue = nullptr;
     decltype(&::PQgetlength) getlength = nullptr;
     decltype(&::PQgetisnull) getisnull = nullptr;
@@ -66,6 +67,7 @@ Api load() {
     bind(lib, "PQresultErrorField", a.result_field, a.error);
     bind(lib, "PQclear", a.clear, a.error);
     bind(lib, "PQntuples", a.ntuples, a.error);
+    bind(lib, "PQnfields", a.nfields, a.error);
     bind(lib, "PQgetvalue", a.getvalue, a.error);
     bind(lib, "PQgetlength", a.getlength, a.error);
     bind(lib, "PQgetisnull", a.getisnull, a.error);
@@ -119,6 +121,7 @@ Rows& Rows::operator=(Rows&& o) noexcept {
 }
 
 int Rows::size() const noexcept { return r_ ? api().ntuples(r_) : 0; }
+int Rows::columns() const noexcept { return r_ ? api().nfields(r_) : 0; }
 bool Rows::null(int row, int col) const noexcept { return !r_ || api().getisnull(r_, row, col); }
 std::string_view Rows::text(int row, int col) const noexcept {
     if (null(row, col)) return {};

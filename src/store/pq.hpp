@@ -32,6 +32,7 @@ public:
     Rows& operator=(const Rows&) = delete;
 
     int size() const noexcept;
+    int columns() const noexcept;
     bool null(int row, int col) const noexcept;
     std::string_view text(int row, int col) const noexcept;
     long long number(int row, int col) const noexcept;  ///< 0 when NULL or not a number

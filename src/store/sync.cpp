@@ -112,6 +112,7 @@ struct Syncer {
     Error connect() {
         db.reset();
         if (Error e = Connection::open(opt.dsn, db)) return e;
+        if (Error e = db->exec("SET application_name = 'hashguard store sync'")) return e;
         return opt.follow ? db->exec("LISTEN hashguard_versions") : Error{};
     }
 
