@@ -93,10 +93,12 @@ struct FeedReport {
     /// Fingerprints of kinds no scanner here matches (NCMEC pdna, netclean,
     /// tmk_pdqf...; URLs, text), by kind: counted, never silently dropped.
     std::vector<std::pair<std::string, std::size_t>> unsupported;
-    /// Where the next fetch resumes, as the feed says it: NCMEC paging/next (else
-    /// the largest maxTimestamp), StopNCII nextSetTimestamp, TCAP checkpoint.
+    /// Where the next fetch resumes, as the feed says it: NCMEC's largest
+    /// maxTimestamp, StopNCII nextSetTimestamp, TCAP checkpoint, ThreatExchange's
+    /// largest last_updated.
     std::string checkpoint;
-    bool more = false;                  ///< the page says more records follow
+    bool more = false;       ///< the page says more records follow
+    std::string next_page;   ///< how to ask for them: NCMEC paging/next, StopNCII nextPageToken, TCAP/Graph next
     std::vector<std::string> problems;  ///< "source:line: reason", the first 100
 };
 

@@ -7,6 +7,7 @@ int cmd_hash(int argc, char** argv);    // src/cli/hash_cmd.cpp (also `decode`)
 int cmd_decode(int argc, char** argv);  // src/cli/hash_cmd.cpp
 int cmd_match(int argc, char** argv);   // src/cli/match_cmd.cpp
 int cmd_list(int argc, char** argv);    // src/cli/list_cmd.cpp
+int list_import(int argc, char** argv);  // src/cli/import_cmd.cpp: `hashguard list import`
 int cmd_scan(int argc, char** argv);    // src/cli/scan_cmd.cpp
 int cmd_bench(int argc, char** argv);   // src/cli/bench_cmd.cpp
 int cmd_vpdq(int argc, char** argv);    // src/cli/vpdq_cmd.cpp

@@ -1,4 +1,4 @@
-// `hashguard list build|info`: binary list snapshots through the public C++
+// `hashguard list build|info` (import: import_cmd.cpp): binary list snapshots through the public C++
 // API (include/hashguard/lists.hpp).
 #include <cstdio>
 #include <memory>
@@ -101,7 +101,8 @@ int cmd_list(int argc, char** argv) {
     const std::string sub = argc > 0 ? argv[0] : "";
     if (sub == "info") return list_info(argc - 1, argv + 1);
     if (sub == "build") return list_build(argc - 1, argv + 1);
-    std::fprintf(stderr, "hashguard list: need 'build' or 'info' ('hashguard list build --help')\n");
+    if (sub == "import") return list_import(argc - 1, argv + 1);
+    std::fprintf(stderr, "hashguard list: need 'build', 'import' or 'info' ('hashguard list build --help')\n");
     return sub == "-h" || sub == "--help" ? 0 : 2;
 }
 

@@ -21,7 +21,7 @@ const char* kUsage =
     "  vpdq FILE...        vPDQ hash of each video, in the reference's line format\n"
     "  match FILE...       scan files against hash lists, one verdict line per file\n"
     "  scan PATH...        batch-scan files and trees: JSON Lines or CSV, resumable\n"
-    "  list build|info     build and verify binary list snapshots\n"
+    "  list build|import|info  build, import (NCMEC, StopNCII, ...) and verify list snapshots\n"
     "  decode FILE OUT     write the pixels the hash is computed from (binary PNM)\n"
     "  bench               detection throughput on a generated corpus\n"
     "  store init|import|publish|status|sync\n"

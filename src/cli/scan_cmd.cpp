@@ -65,9 +65,9 @@ hg::Scanner make_scanner(const ScanArgs& a, bool& videos) {
         .set(HG_OPT_MAX_DECODE_MS, a.max_ms)
         .set(HG_OPT_DIGESTS, a.digests ? HG_DIGEST_MD5 | HG_DIGEST_SHA256 : 0);
     scanner.set_lists(set);
-    videos = false;  // videos are media once a vPDQ list can match them
+    videos = false;  // videos are media once a list can match them: vPDQ, or a file digest (NCMEC's video MD5s)
     for (std::size_t i = 0; i < set.size(); ++i)
-        if (set.get(hg_lists_name(set.get(), i), HG_LIST_KIND) == HG_KIND_VPDQ) videos = true;
+        if (set.get(hg_lists_name(set.get(), i), HG_LIST_KIND) != HG_KIND_PDQ) videos = true;
     return scanner;
 }
 
