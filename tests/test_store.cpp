@@ -350,19 +350,22 @@ TEST_CASE("Import + publish: entries, provenance, tombstones by hash and by id, 
     CHECK(t.number("SELECT count(*) FROM hg_lists WHERE name = 'ncmec-allow-pdq' AND role = 'allow'") == 1);
     CHECK(t.number("SELECT count(*) FROM hg_lists WHERE name = 'ncmec-md5' AND kind = 'md5'") == 1);
 
-    // Version 2: a by hash, b by (source, id), a new d; a tombstone of nothing is ignored.
-    ir = import(t, {tombstone(a, ""), tombstone("", "b1"), rec(d, "d1"), tombstone(random_hex(rng, 64), "")});
-    CHECK(ir.removals == 2);
+    // Version 2: a by hash, b by (source, id), c by hash from the allow list
+    // (a tombstone names the source's hash in either role, as ImportSet), a new
+    // d; a tombstone of nothing is ignored.
+    ir = import(t, {tombstone(a, ""), tombstone("", "b1"), tombstone(c, ""), rec(d, "d1"),
+                    tombstone(random_hex(rng, 64), "")});
+    CHECK(ir.removals == 3);
     CHECK(ir.additions == 1);
     store::PublishReport p2 = publish(t);
     CHECK(p2.version == 2);
     CHECK(p2.additions == 1);
-    CHECK(p2.removals == 2);
-    CHECK(p2.entries == 3);
+    CHECK(p2.removals == 3);
+    CHECK(p2.entries == 2);
     const auto v2 = t.content(2);
     std::set<std::string> hashes2;
     for (const auto& row : v2) hashes2.insert(std::get<1>(row));
-    CHECK(hashes2 == std::set<std::string>{c, d, m});
+    CHECK(hashes2 == std::set<std::string>{d, m});
     CHECK(t.content(1) == v1);  // version 1 unchanged after version 2 removed entries
 
     // A removal pending then an addition of the same hash: the entry stays.

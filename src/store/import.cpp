@@ -27,10 +27,9 @@ std::string entry_metadata(const FeedRecord& r) {
 
 // One COPY row of hg_stage.
 void stage_row(std::string& buf, long long seq, const FeedRecord& r) {
-    const bool by_id = r.tombstone && r.hash.empty();
     buf += std::to_string(seq);
     buf += r.tombstone ? "\tr\t" : "\ta\t";
-    if (!by_id) copy_escape(buf, list_name_for(r));
+    if (!r.tombstone) copy_escape(buf, list_name_for(r));  // a tombstone names no list: either role
     buf += '\t';
     buf += hash_kind_name(r.kind);
     buf += r.allow ? "\tallow\t" : "\tblock\t";
@@ -100,15 +99,17 @@ Error ensure_lists(Connection& db, ImportReport& report) {
     return {};
 }
 
-// hg_adds: per (list, hash), the first addition after the last removal of that
-// hash that no later tombstone of its (source, id) withdraws.
+// hg_adds: per (list, hash), the first addition after the last tombstone of
+// that hash from its source (either role, as ImportSet) that no later
+// tombstone of its (source, id) withdraws.
 const char* kAdds =
     "CREATE TEMP TABLE hg_adds ON COMMIT DROP AS "
-    "WITH last_rm AS (SELECT list, hash, max(seq) AS seq FROM hg_stage WHERE op = 'r' AND hash <> '' "
-    "  GROUP BY list, hash), "
+    "WITH last_rm AS (SELECT source, kind, hash, max(seq) AS seq FROM hg_stage WHERE op = 'r' AND hash <> '' "
+    "  GROUP BY source, kind, hash), "
     "id_rm AS (SELECT source, ext_id, max(seq) AS seq FROM hg_stage WHERE op = 'r' AND hash = '' "
     "  GROUP BY source, ext_id), "
-    "adds AS (SELECT a.* FROM hg_stage a LEFT JOIN last_rm r ON r.list = a.list AND r.hash = a.hash "
+    "adds AS (SELECT a.* FROM hg_stage a "
+    "  LEFT JOIN last_rm r ON r.source = a.source AND r.kind = a.kind AND r.hash = a.hash "
     "  LEFT JOIN id_rm i ON a.ext_id <> '' AND i.source = a.source AND i.ext_id = a.ext_id "
     "  WHERE a.op = 'a' AND (r.seq IS NULL OR a.seq > r.seq) AND (i.seq IS NULL OR a.seq > i.seq)) "
     "SELECT DISTINCT ON (a.list, a.hash) l.id AS list_id, a.hash, a.source, a.ext_id, a.metadata, a.media "
@@ -118,8 +119,8 @@ const char* kAdds =
 const char* kRemovals =
     "CREATE TEMP TABLE hg_rm ON COMMIT DROP AS "
     "SELECT e.id, e.added_version FROM hg_entries e JOIN hg_lists l ON l.id = e.list_id "
-    "  JOIN (SELECT DISTINCT list, hash FROM hg_stage WHERE op = 'r' AND hash <> '') t "
-    "  ON t.list = l.name AND t.hash = e.hash WHERE e.removed_version IS NULL "
+    "  JOIN (SELECT DISTINCT source, kind, hash FROM hg_stage WHERE op = 'r' AND hash <> '') t "
+    "  ON t.source = e.source AND t.kind = l.kind AND t.hash = e.hash WHERE e.removed_version IS NULL "
     "UNION "
     "SELECT e.id, e.added_version FROM hg_entries e "
     "  JOIN (SELECT DISTINCT source, ext_id FROM hg_stage WHERE op = 'r' AND hash = '' AND ext_id <> '') t "

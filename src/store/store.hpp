@@ -48,7 +48,13 @@ using RecordSource = std::function<Error(const FeedSink&)>;
 
 /// Reads records from `source` (which calls the sink for each) and stages
 /// them as pending changes in one transaction: all or nothing. Records apply
-/// in order: for one (list, hash) the last record decides (added, or removed).
+/// in order, as ImportSet applies them: an addition goes to its list
+/// (list_name_for); a tombstone with a hash removes that hash from the
+/// source's lists of its kind (block and allow), one with only an id every
+/// entry the source added under that id. For one hash the last record
+/// decides; an addition of a hash already present (or pending) is ignored,
+/// one of a hash whose removal is pending cancels the removal. The first
+/// addition's id and provenance are kept.
 Error import_records(Connection& db, const RecordSource& source, ImportReport& report);
 
 /// The list a record belongs to: "<source>-<kind>" or "<source>-allow-<kind>".

@@ -154,10 +154,16 @@ struct Syncer {
                 continue;
             }
             backoff = 100;
-            if (wait_for(db->socket(), opt.poll_ms)) {
-                std::vector<std::string> payloads;
-                if (Error ne = db->notifications(payloads)) db.reset(), stale(ne, 0);
+            // Notifications libpq read while catching up are queued, not on the socket: take them first.
+            std::vector<std::string> payloads;
+            if (Error ne = db->notifications(payloads)) {
+                db.reset();
+                stale(ne, 0);
+                continue;
             }
+            if (!payloads.empty()) continue;
+            if (wait_for(db->socket(), opt.poll_ms))
+                if (Error ne = db->notifications(payloads)) db.reset(), stale(ne, 0);
         }
         return {};
     }
