@@ -4,7 +4,8 @@
   store_feed.py N OUT [--format text|ncmec-xml] [--seed S]
 
 text: "pdq <hex>" lines (HMA's file form). ncmec-xml: an NCMEC hash-sharing
-v2 queryResult with one <image> per hash (an id, a PDQ fingerprint and an MD5).
+v2 queryResult with one <image> per hash (member, timestamp, id, classification
+and a PDQ fingerprint), as tests/data/feeds/ncmec-page1.xml shapes them.
 """
 import argparse
 import random
@@ -16,14 +17,14 @@ def text(out, n, rng):
 
 
 def ncmec_xml(out, n, rng):
-    out.write('<?xml version="1.0" encoding="UTF-8"?>\n<queryResult xmlns="https://hashsharing.ncmec.org/npo/v2">\n'
-              '<images count="%d" maxTimestamp="2026-12-01T00:00:00Z">\n' % n)
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n'
+              '<queryResult xmlns="https://hashsharing.ncmec.org/hashsharing/v2">\n'
+              ' <images count="%d" maxTimestamp="2026-12-01T00:00:00Z">\n' % n)
     for i in range(n):
-        out.write('<image><id>%d</id><lastModifiedTimestamp>2026-11-30T12:00:00Z</lastModifiedTimestamp>'
-                  '<memberId>7</memberId><classification>A1</classification>'
-                  '<fingerprints><pdq>%064x</pdq><md5>%032x</md5></fingerprints></image>\n'
-                  % (i + 1, rng.getrandbits(256), rng.getrandbits(128)))
-    out.write('</images>\n</queryResult>\n')
+        out.write('  <image><member id="42">Example ESP</member><timestamp>2026-11-30T12:00:00Z</timestamp>'
+                  '<id>image%d</id><classification>A1</classification>'
+                  '<fingerprints><pdq>%064x</pdq></fingerprints></image>\n' % (i + 1, rng.getrandbits(256)))
+    out.write(' </images>\n</queryResult>\n')
 
 
 def main():
