@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup-deps.sh
 secs="${FUZZ_SECONDS:-60}"
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fuzz_decode fuzz_scan fuzz_lists fuzz_snapshot fuzz_video)
+[ ${#targets[@]} -eq 0 ] && targets=(fuzz_decode fuzz_scan fuzz_lists fuzz_snapshot fuzz_video fuzz_import)
 
 # The same configuration scripts/test.sh uses for its clang ASan+UBSan test
 # run, so the two share one build directory.
@@ -24,6 +24,7 @@ declare -A seeds=(
   [fuzz_lists]="data/lists tests/fuzz/seeds/lists"
   [fuzz_snapshot]="tests/fuzz/seeds/snapshot"
   [fuzz_video]="tests/fuzz/seeds/video"
+  [fuzz_import]="tests/fuzz/seeds/import"
 )
 mkdir -p build-fuzz/artifacts
 status=0

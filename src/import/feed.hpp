@@ -62,6 +62,18 @@ private:
     FeedReport& rep_;
 };
 
+/// A feed file mapped read-only (not copied).
+struct MappedFile {
+    void* p = nullptr;
+    std::size_t n = 0;
+    MappedFile() = default;
+    MappedFile(const MappedFile&) = delete;
+    MappedFile& operator=(const MappedFile&) = delete;
+    ~MappedFile();
+    std::string_view text() const { return std::string_view(n ? static_cast<const char*>(p) : "", n); }
+};
+Error map_file(const std::string& path, std::size_t max_bytes, MappedFile& out);
+
 // One reader per format (feeds.cpp, ncmec_xml.cpp).
 Error read_text(std::string_view text, Reader& r);
 Error read_te_csv(std::string_view text, Reader& r);

@@ -144,13 +144,15 @@ void Reader::unsupported(std::string_view kind) {
 }
 
 Error Reader::emit(FeedRecord& r) {
-    r.hash = std::string(trim(r.hash));
+    const std::string_view t = trim(r.hash);
+    if (t.size() != r.hash.size()) r.hash = std::string(t);
     if (!(r.tombstone && r.hash.empty())) {
         std::string why;
         if (r.kind == HashKind::vpdq) {
             if (!normalise_vpdq(r.hash, why)) return bad(r.line, why);
         } else {
-            r.hash = lower(r.hash);
+            for (char& c : r.hash)
+                if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
             std::uint8_t bytes[32];
             if (r.hash.size() != hex_digits(r.kind) || !detail::hex_decode(r.hash, bytes))
                 return bad(r.line, std::string("not a ") + hash_kind_name(r.kind) + " hash (" +

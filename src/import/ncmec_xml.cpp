@@ -333,10 +333,9 @@ struct NcmecHandler {
                 r.unsupported(kind);
                 continue;
             }
-            FeedRecord one = rec;
-            one.kind = k.kind;
-            one.hash = std::move(value);
-            if (Error e = r.emit(one)) return e;
+            rec.kind = k.kind;  // one record per fingerprint, the entry's provenance shared
+            rec.hash = std::move(value);
+            if (Error e = r.emit(rec)) return e;
         }
         return {};
     }

@@ -53,15 +53,6 @@ void append_escaped(std::string& out, std::string_view v) {
     }
 }
 
-// A read-only private mapping of a whole regular file.
-struct Mapping {
-    void* p = MAP_FAILED;
-    std::size_t n = 0;
-    ~Mapping() {
-        if (p != MAP_FAILED) ::munmap(p, n);
-    }
-};
-
 }  // namespace
 
 const char* feed_format_name(FeedFormat f) noexcept {
@@ -158,22 +149,34 @@ Error read_feed(std::string_view text, const std::string& name, const FeedOption
     });
 }
 
+namespace feeds {
+
+MappedFile::~MappedFile() {
+    if (p) ::munmap(p, n);
+}
+
+Error map_file(const std::string& path, std::size_t max_bytes, MappedFile& out) {
+    detail::FileDescriptor fd(-1);
+    std::uint64_t size = 0;
+    if (Error e = detail::open_regular_file(path, fd, size)) return {e.code, path + ": " + e.message};
+    if (size > max_bytes) return {Status::limit_bytes, path + ": larger than max_file_bytes"};
+    if (size == 0) return {};
+    void* p = ::mmap(nullptr, static_cast<std::size_t>(size), PROT_READ, MAP_PRIVATE, fd.fd, 0);
+    if (p == MAP_FAILED) return {Status::io_error, path + ": cannot map: " + std::strerror(errno)};
+    out.p = p;
+    out.n = static_cast<std::size_t>(size);
+    ::madvise(p, out.n, MADV_SEQUENTIAL);
+    return {};
+}
+
+}  // namespace feeds
+
 Error read_feed_file(const std::string& path, const FeedOptions& options, const FeedSink& sink,
                      FeedReport* report) noexcept {
     return detail::guard([&]() -> Error {
-        detail::FileDescriptor fd(-1);
-        std::uint64_t size = 0;
-        if (Error e = detail::open_regular_file(path, fd, size)) return {e.code, path + ": " + e.message};
-        if (size > options.max_file_bytes) return {Status::limit_bytes, path + ": larger than max_file_bytes"};
-        Mapping m;
-        if (size > 0) {
-            m.n = static_cast<std::size_t>(size);
-            m.p = ::mmap(nullptr, m.n, PROT_READ, MAP_PRIVATE, fd.fd, 0);
-            if (m.p == MAP_FAILED) return {Status::io_error, path + ": cannot map: " + std::strerror(errno)};
-            ::madvise(m.p, m.n, MADV_SEQUENTIAL);
-        }
-        const std::string_view text(m.n ? static_cast<const char*>(m.p) : "", m.n);
-        return read_feed(text, path, options, sink, report);
+        feeds::MappedFile m;
+        if (Error e = feeds::map_file(path, options.max_file_bytes, m)) return e;
+        return read_feed(m.text(), path, options, sink, report);
     });
 }
 
