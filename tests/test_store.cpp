@@ -524,3 +524,162 @@ TEST_CASE("sync --follow: a version arrives by NOTIFY, a lost connection is surv
     CHECK(read_text((dir / "CURRENT").string()) == "3 v3\n");
     fs::remove_all(dir);
 }
+
+TEST_CASE("kill -9 of sync while it writes a version leaves DIR at the previous version; a rerun completes it",
+          "[store][skippable]") {
+    if (!have_server("sync kill -9")) return;
+    TestDb t;
+    std::mt19937_64 rng(23);
+    const std::string a = random_hex(rng, 64), b = random_hex(rng, 64), c = random_hex(rng, 64);
+    import(t, {rec(a, "a"), rec(b, "b")});
+    REQUIRE(publish(t).version == 1);
+    const fs::path dir = temp_dir("kill");
+    REQUIRE(cli({"store", "sync", "--dsn", t.dsn, "--dir", dir.string()}).rc == 0);
+    import(t, {tombstone(a, ""), rec(c, "c")});
+    REQUIRE(publish(t).version == 2);
+    const std::string v1 = (dir / "v1/lists.json").string();
+    for (const char* stage : {"files", "current"}) {
+        INFO(stage);
+        Proc s({hgtest::cli_path(), "store", "sync", "--dsn", t.dsn, "--dir", dir.string()},
+               {std::string("HASHGUARD_TEST_SYNC_PAUSE=") + stage});
+        REQUIRE(s.wait_err(std::string("paused at '") + stage + "' of version 2"));
+        REQUIRE(::kill(s.pid, SIGKILL) == 0);
+        CHECK(s.finish() == -SIGKILL);
+        // A reader still finds version 1, complete.
+        CHECK(read_text((dir / "CURRENT").string()) == "1 v1\n");
+        CHECK(scan(v1, HashKind::pdq, a).size() == 1);
+        CHECK(scan(v1, HashKind::pdq, b).size() == 1);
+        CHECK(scan(v1, HashKind::pdq, c).empty());
+    }
+    CHECK(fs::exists(dir / "v2"));  // complete, renamed, but CURRENT never named it
+    const CliResult r = cli({"store", "sync", "--dsn", t.dsn, "--dir", dir.string()});
+    INFO(r.err);
+    REQUIRE(r.rc == 0);
+    CHECK(read_text((dir / "CURRENT").string()) == "2 v2\n");
+    const std::string v2 = (dir / "v2/lists.json").string();
+    CHECK(scan(v2, HashKind::pdq, a).empty());
+    CHECK(scan(v2, HashKind::pdq, c).size() == 1);
+    for (const auto& ent : fs::directory_iterator(dir)) CHECK(ent.path().extension() != ".tmp");
+    fs::remove_all(dir);
+}
+
+TEST_CASE("sync: deltas accumulate as a prefix; past max(65536, entries/8) changes a new base is written",
+          "[store][skippable]") {
+    if (!have_server("sync bases")) return;
+    TestDb t;
+    std::mt19937_64 rng(29);
+    std::vector<FeedRecord> first;
+    for (int i = 0; i < 10; ++i) {
+        std::string id = std::to_string(i);
+        id.insert(0, 1, 'f');
+        first.push_back(rec(random_hex(rng, 64), id));
+    }
+    import(t, first);
+    REQUIRE(publish(t).version == 1);
+    const fs::path dir = temp_dir("bases");
+    auto sync = [&] {
+        const CliResult r = cli({"store", "sync", "--dsn", t.dsn, "--dir", dir.string()});
+        INFO(r.err);
+        REQUIRE(r.rc == 0);
+    };
+    const std::string x = random_hex(rng, 64), y = random_hex(rng, 64);
+    import(t, {rec(x, "x")});
+    REQUIRE(publish(t).version == 2);
+    import(t, {tombstone(first[0].hash, ""), rec(y, "y")});
+    REQUIRE(publish(t).version == 3);
+    sync();
+    const std::string j2 = read_text((dir / "v2/lists.json").string()), j3 = read_text((dir / "v3/lists.json").string());
+    CHECK(j2.find("\"deltas\":[\"../lists/ncmec-pdq/delta-2.csv\"]") != std::string::npos);
+    CHECK(j3.find("\"deltas\":[\"../lists/ncmec-pdq/delta-2.csv\",\"../lists/ncmec-pdq/delta-3.csv\"]") !=
+          std::string::npos);
+    CHECK(j3.find("base-1.snap") != std::string::npos);
+    // A follower holding v2 applies only delta-3 and gets v3's content.
+    hg::Lists lists;
+    lists.add_config((dir / "v2/lists.json").string());
+    lists.apply_delta("ncmec-pdq", read_text((dir / "lists/ncmec-pdq/delta-3.csv").string()), "delta-3");
+    hg::Scanner scanner;
+    scanner.set_lists(lists);
+    auto matches = [&](const std::string& hex) {
+        const auto bytes = hex_bytes(hex);
+        return scanner.scan_hash(HG_KIND_PDQ, bytes.data(), bytes.size()).matches().size();
+    };
+    CHECK(matches(first[0].hash) == 0);
+    CHECK(matches(first[1].hash) == 1);
+    CHECK(matches(x) == 1);
+    CHECK(matches(y) == 1);
+
+    // 70000 changes: more than max(65536, entries/8): a new base, no deltas.
+    std::vector<FeedRecord> many;
+    for (int i = 0; i < 70000; ++i) {
+        std::string id = std::to_string(i);
+        id.insert(0, 1, 'm');
+        many.push_back(rec(random_hex(rng, 64), id));
+    }
+    import(t, many);
+    REQUIRE(publish(t).version == 4);
+    import(t, {tombstone(x, "")});
+    REQUIRE(publish(t).version == 5);
+    sync();
+    const std::string j4 = read_text((dir / "v4/lists.json").string()), j5 = read_text((dir / "v5/lists.json").string());
+    CHECK(j4.find("\"path\":\"../lists/ncmec-pdq/base-4.snap\",\"kind\":\"pdq\",\"role\":\"block\","
+                  "\"allow_empty\":true,\"deltas\":[]") != std::string::npos);
+    CHECK(j5.find("\"path\":\"../lists/ncmec-pdq/base-4.snap\"") != std::string::npos);
+    CHECK(j5.find("\"deltas\":[\"../lists/ncmec-pdq/delta-5.csv\"]") != std::string::npos);
+    std::unique_ptr<hashguard::Snapshot> snap;
+    REQUIRE(hashguard::Snapshot::open((dir / "lists/ncmec-pdq/base-4.snap").string(), snap).ok());
+    CHECK(snap->size() == 70011);
+    CHECK(scan((dir / "v5/lists.json").string(), HashKind::pdq, x).empty());
+    CHECK(scan((dir / "v5/lists.json").string(), HashKind::pdq, many[69999].hash).size() == 1);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("store import of NCMEC pages through the importers equals ImportSet's net content; vPDQ lists sync as text",
+          "[store][skippable]") {
+    if (!have_server("NCMEC feed")) return;
+    TestDb t;
+    const std::string feeds = hgtest::data_dir() + "/../tests/data/feeds/";
+    for (const char* page : {"ncmec-page1.xml", "ncmec-page2.xml"}) {
+        const CliResult r = cli({"store", "import", "--dsn", t.dsn, "--format", "ncmec-xml", feeds + page});
+        INFO(r.err);
+        REQUIRE(r.rc == 0);
+        REQUIRE(cli({"store", "publish", "--dsn", t.dsn}).rc == 0);
+    }
+    hashguard::ImportSet set;
+    hashguard::FeedOptions fo;
+    fo.format = hashguard::FeedFormat::ncmec_xml;
+    REQUIRE(set.apply_file(feeds + "ncmec-page1.xml", fo).ok());
+    REQUIRE(set.apply_file(feeds + "ncmec-page2.xml", fo).ok());
+    std::set<std::pair<std::string, std::string>> want, got;  // (list, hash)
+    for (const auto& g : set.groups()) {
+        hashguard::HashList l;
+        REQUIRE(set.to_list(g.allow, g.kind, l).ok());
+        const std::string name = std::string("ncmec-") + (g.allow ? "allow-" : "") + hashguard::hash_kind_name(g.kind);
+        for (std::size_t i = 0; i < l.size(); ++i)
+            want.emplace(name, l.kind == hashguard::ListKind::pdq ? l.pdq[i].to_hex() : l.digests[i].to_hex());
+    }
+    for (const auto& [list, hash, id, meta] : t.content(2)) got.emplace(list, hash);
+    CHECK(got == want);
+    CHECK(!want.empty());
+    CHECK(t.number("SELECT count(*) FROM hg_entries WHERE external_id = 'image3' AND removed_version = 2") == 2);
+
+    // vPDQ: one video per line; the list is written as text and loads.
+    const CliResult r = cli({"store", "import", "--dsn", t.dsn, "--format", "vpdq-json", "--source", "hma",
+                             feeds + "vpdq.json"});
+    INFO(r.err);
+    REQUIRE(r.rc == 0);
+    REQUIRE(cli({"store", "publish", "--dsn", t.dsn}).rc == 0);
+    const fs::path dir = temp_dir("ncmec");
+    REQUIRE(cli({"store", "sync", "--dsn", t.dsn, "--dir", dir.string()}).rc == 0);
+    CHECK(read_text((dir / "CURRENT").string()) == "3 v3\n");
+    const std::string j = read_text((dir / "v3/lists.json").string());
+    CHECK(j.find("\"name\":\"hma-vpdq\",\"path\":\"../lists/hma-vpdq/base-3.txt\",\"kind\":\"vpdq\"") !=
+          std::string::npos);
+    hg::Lists lists;
+    lists.add_config((dir / "v3/lists.json").string());
+    hg::Scanner scanner;
+    scanner.set_lists(lists);
+    const std::string text = read_text((dir / "lists/hma-vpdq/base-3.txt").string());
+    CHECK(std::count(text.begin(), text.end(), '\n') ==
+          t.number("SELECT count(*) FROM hg_entries e JOIN hg_lists l ON l.id = e.list_id WHERE l.kind = 'vpdq'"));
+    fs::remove_all(dir);
+}

@@ -1,7 +1,10 @@
 // One version of the sync directory (the layout: sync.cpp's top comment).
 #include "sync_version.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <functional>
 #include <sstream>
 
@@ -234,6 +237,20 @@ Error write_changed_lists(Connection& db, const std::string& dir, long long vers
     return {};
 }
 
+// Test hook (HASHGUARD_TEST_SYNC_PAUSE=files|current): at that stage, says
+// so on stderr and waits until stdin has a line or ends, so a test can kill
+// the process there.
+void pause_for_test(const char* stage, long long version) {
+    const char* want = std::getenv("HASHGUARD_TEST_SYNC_PAUSE");
+    if (!want || std::string(want) != stage) return;
+    const std::string msg = "hashguard store sync: paused at '" + std::string(stage) + "' of version " +
+                            std::to_string(version) + "\n";
+    (void)!::write(2, msg.data(), msg.size());
+    char c = 0;
+    while (::read(0, &c, 1) == 1 && c != '\n') {
+    }
+}
+
 }  // namespace
 
 Error write_version(Connection& db, const std::string& dir, long long version, std::vector<ListState>& state) {
@@ -249,8 +266,10 @@ Error write_version(Connection& db, const std::string& dir, long long version, s
     if (Error we = write_file_atomic(tmp + "/lists.json", lists_json(state))) return we;
     if (Error we = write_file_atomic(tmp + "/state", state_text(state))) return we;
     if (Error fe = fsync_dir(dir + "/lists")) return fe;
+    pause_for_test("files", version);
     if (Error re = rename_path(tmp, dir + "/" + name)) return re;
     if (Error fe = fsync_dir(dir)) return fe;
+    pause_for_test("current", version);
     if (Error we = write_file_atomic(dir + "/CURRENT", std::to_string(version) + " " + name + "\n")) return we;
     return fsync_dir(dir);
 }
