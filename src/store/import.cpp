@@ -43,10 +43,12 @@ void stage_row(std::string& buf, long long seq, const FeedRecord& r) {
     buf += '\n';
 }
 
+// Text compared as bytes (COLLATE "C"), as in hg_entries.
 const char* kStage =
-    "CREATE TEMP TABLE hg_stage (seq bigint NOT NULL, op text NOT NULL, list text NOT NULL, kind text NOT NULL, "
-    "role text NOT NULL, hash text NOT NULL, source text NOT NULL, ext_id text NOT NULL, metadata text NOT NULL, "
-    "media text NOT NULL) ON COMMIT DROP";
+    "CREATE TEMP TABLE hg_stage (seq bigint NOT NULL, op text COLLATE \"C\" NOT NULL, "
+    "list text COLLATE \"C\" NOT NULL, kind text COLLATE \"C\" NOT NULL, role text COLLATE \"C\" NOT NULL, "
+    "hash text COLLATE \"C\" NOT NULL, source text COLLATE \"C\" NOT NULL, ext_id text COLLATE \"C\" NOT NULL, "
+    "metadata text NOT NULL, media text NOT NULL) ON COMMIT DROP";
 
 // Streams the records into hg_stage.
 Error copy_records(Connection& db, const RecordSource& source, ImportReport& report) {
