@@ -5,6 +5,7 @@
 
 #include "feed.hpp"
 #include "schema.hpp"
+#include "common/errors.hpp"
 
 namespace hashguard::store {
 
@@ -171,16 +172,18 @@ std::string list_name_for(const FeedRecord& r) {
 }
 
 Error import_records(Connection& db, const RecordSource& source, ImportReport& report) {
-    if (Error e = db.exec("BEGIN")) return e;
-    Error e = db.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kLockSpace) + ", " +
-                      std::to_string(kWriterLock) + ")");
-    if (!e) e = db.exec(kStage);
-    if (!e) e = copy_records(db, source, report);
-    if (!e) e = db.exec("ANALYZE hg_stage");
-    if (!e) e = merge(db, report);
-    if (!e) e = db.exec("COMMIT");
-    if (e) (void)db.exec("ROLLBACK");
-    return e;
+    return detail::guard([&]() -> Error {
+        if (Error e = db.exec("BEGIN")) return e;
+        Error e = db.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kLockSpace) + ", " +
+                          std::to_string(kWriterLock) + ")");
+        if (!e) e = db.exec(kStage);
+        if (!e) e = copy_records(db, source, report);
+        if (!e) e = db.exec("ANALYZE hg_stage");
+        if (!e) e = merge(db, report);
+        if (!e) e = db.exec("COMMIT");
+        if (e) (void)db.exec("ROLLBACK");
+        return e;
+    });
 }
 
 }  // namespace hashguard::store

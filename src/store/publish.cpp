@@ -2,6 +2,7 @@
 #include <string>
 
 #include "schema.hpp"
+#include "common/errors.hpp"
 
 namespace hashguard::store {
 
@@ -43,48 +44,52 @@ Error publish_pending(Connection& db, PublishReport& report) {
 }  // namespace
 
 Error publish(Connection& db, PublishReport& report, const std::function<void()>& before_commit) {
-    report = PublishReport{};
-    if (Error e = db.exec("BEGIN")) return e;
-    Rows rows;
-    Error e = db.query(lock_call("pg_try_advisory_xact_lock", kPublisherLock), rows);
-    if (!e && rows.text(0, 0) != "t") {
-        report.lock_held = true;
-        e = {Status::io_error, "another publisher holds the lock (pg_try_advisory_xact_lock(" +
-                                   std::to_string(kLockSpace) + ", " + std::to_string(kPublisherLock) +
-                                   ")); nothing was published"};
-    }
-    if (!e) e = db.exec(lock_call("pg_advisory_xact_lock", kWriterLock));  // waits for running imports
-    if (!e) e = publish_pending(db, report);
-    if (!e && report.version == 0) return db.exec("ROLLBACK");
-    if (!e && before_commit) before_commit();
-    if (!e) e = db.exec("COMMIT");
-    if (e) {
-        (void)db.exec("ROLLBACK");
-        report.version = 0;
-    }
-    return e;
+    return detail::guard([&]() -> Error {
+        report = PublishReport{};
+        if (Error e = db.exec("BEGIN")) return e;
+        Rows rows;
+        Error e = db.query(lock_call("pg_try_advisory_xact_lock", kPublisherLock), rows);
+        if (!e && rows.text(0, 0) != "t") {
+            report.lock_held = true;
+            e = {Status::io_error, "another publisher holds the lock (pg_try_advisory_xact_lock(" +
+                                       std::to_string(kLockSpace) + ", " + std::to_string(kPublisherLock) +
+                                       ")); nothing was published"};
+        }
+        if (!e) e = db.exec(lock_call("pg_advisory_xact_lock", kWriterLock));  // waits for running imports
+        if (!e) e = publish_pending(db, report);
+        if (!e && report.version == 0) return db.exec("ROLLBACK");
+        if (!e && before_commit) before_commit();
+        if (!e) e = db.exec("COMMIT");
+        if (e) {
+            (void)db.exec("ROLLBACK");
+            report.version = 0;
+        }
+        return e;
+    });
 }
 
 Error status(Connection& db, StoreStatus& out) {
-    out = StoreStatus{};
-    Rows rows;
-    if (Error e = db.query(
-            "SELECT l.name, l.kind, l.role, "
-            "count(*) FILTER (WHERE e.added_version IS NOT NULL AND e.removed_version IS NULL), "
-            "count(*) FILTER (WHERE e.added_version IS NULL), count(*) FILTER (WHERE e.removal_pending) "
-            "FROM hg_lists l LEFT JOIN hg_entries e ON e.list_id = l.id GROUP BY l.id ORDER BY l.name",
-            rows))
-        return e;
-    for (int i = 0; i < rows.size(); ++i)
-        out.lists.push_back({std::string(rows.text(i, 0)), std::string(rows.text(i, 1)), std::string(rows.text(i, 2)),
-                             rows.number(i, 3), rows.number(i, 4), rows.number(i, 5)});
-    if (Error e = db.query("SELECT version, published_at FROM hg_versions ORDER BY version DESC LIMIT 1", rows))
-        return e;
-    if (rows.size() > 0) {
-        out.latest_version = rows.number(0, 0);
-        out.published_at = std::string(rows.text(0, 1));
-    }
-    return {};
+    return detail::guard([&]() -> Error {
+        out = StoreStatus{};
+        Rows rows;
+        if (Error e = db.query(
+                "SELECT l.name, l.kind, l.role, "
+                "count(*) FILTER (WHERE e.added_version IS NOT NULL AND e.removed_version IS NULL), "
+                "count(*) FILTER (WHERE e.added_version IS NULL), count(*) FILTER (WHERE e.removal_pending) "
+                "FROM hg_lists l LEFT JOIN hg_entries e ON e.list_id = l.id GROUP BY l.id ORDER BY l.name",
+                rows))
+            return e;
+        for (int i = 0; i < rows.size(); ++i)
+            out.lists.push_back({std::string(rows.text(i, 0)), std::string(rows.text(i, 1)), std::string(rows.text(i, 2)),
+                                 rows.number(i, 3), rows.number(i, 4), rows.number(i, 5)});
+        if (Error e = db.query("SELECT version, published_at FROM hg_versions ORDER BY version DESC LIMIT 1", rows))
+            return e;
+        if (rows.size() > 0) {
+            out.latest_version = rows.number(0, 0);
+            out.published_at = std::string(rows.text(0, 1));
+        }
+        return {};
+    });
 }
 
 }  // namespace hashguard::store

@@ -12,6 +12,7 @@
 // Compared text is COLLATE "C" (bytes): the database's locale collation made
 // the (source, external_id) index alone cost ~3 s per 10^6 inserted rows.
 #include "schema.hpp"
+#include "common/errors.hpp"
 
 namespace hashguard::store {
 
@@ -54,13 +55,15 @@ CREATE INDEX IF NOT EXISTS hg_entries_external ON hg_entries (source, external_i
 }  // namespace
 
 Error init(Connection& db) {
-    if (Error e = db.exec("BEGIN")) return e;
-    Error e = db.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kLockSpace) + ", " +
-                      std::to_string(kWriterLock) + ")");
-    if (!e) e = db.exec(kSchema);
-    if (!e) e = db.exec("COMMIT");
-    if (e) (void)db.exec("ROLLBACK");
-    return e;
+    return detail::guard([&]() -> Error {
+        if (Error e = db.exec("BEGIN")) return e;
+        Error e = db.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kLockSpace) + ", " +
+                          std::to_string(kWriterLock) + ")");
+        if (!e) e = db.exec(kSchema);
+        if (!e) e = db.exec("COMMIT");
+        if (e) (void)db.exec("ROLLBACK");
+        return e;
+    });
 }
 
 }  // namespace hashguard::store

@@ -54,6 +54,7 @@
 #include "pq.hpp"
 #include "sync_files.hpp"
 #include "sync_version.hpp"
+#include "common/errors.hpp"
 
 namespace hashguard::store {
 
@@ -188,18 +189,20 @@ Error current_version(const std::string& dir, long long& version, std::string& s
 }
 
 Error run_sync(const SyncOptions& options) {
-    if (Error e = make_dir(options.dir)) return e;
-    Syncer s{options, nullptr};
-    std::string sub;
-    if (Error e = current_version(options.dir, s.current, sub)) return e;
-    if (Error e = s.clean()) return e;
-    if (!options.follow) {
-        if (Error e = s.connect()) return e;
-        return s.catch_up();
-    }
-    g_stop.store(false);
-    if (Error e = install_stop_handlers()) return e;
-    return s.follow();
+    return detail::guard([&]() -> Error {
+        if (Error e = make_dir(options.dir)) return e;
+        Syncer s{options, nullptr};
+        std::string sub;
+        if (Error e = current_version(options.dir, s.current, sub)) return e;
+        if (Error e = s.clean()) return e;
+        if (!options.follow) {
+            if (Error e = s.connect()) return e;
+            return s.catch_up();
+        }
+        g_stop.store(false);
+        if (Error e = install_stop_handlers()) return e;
+        return s.follow();
+    });
 }
 
 }  // namespace hashguard::store
