@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Times `hashguard store import` of N random PDQ hashes (default 10^6) into a
-# fresh database, then `store publish` and `store sync` of that version.
+# fresh database, then `store publish` and `store sync` of that version, and
+# the import of the same feed again (nothing new: the daily full-dump case).
 #   bash bench/store_import.sh [N] [text|ncmec-xml] [BUILD_DIR]
 # Uses $HASHGUARD_TEST_PG_DSN when set, else starts a throwaway server
 # (scripts/pg-test-server.sh).
@@ -28,4 +29,5 @@ t() { local s=$EPOCHREALTIME; "$@"; awk -v a="$s" -v b="$EPOCHREALTIME" 'BEGIN {
 echo "import:"; t "$build/hashguard" store import --dsn "$dsn" --format "$format" --source bench "$work/feed"
 echo "publish:"; t "$build/hashguard" store publish --dsn "$dsn"
 echo "sync:"; t "$build/hashguard" store sync --dsn "$dsn" --dir "$work/sync"
+echo "the same feed again (every record already listed):"; t "$build/hashguard" store import --dsn "$dsn" --format "$format" --source bench "$work/feed"
 du -sh "$work/sync/lists"

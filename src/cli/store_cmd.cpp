@@ -176,10 +176,11 @@ int cmd_store(int argc, char** argv) {
     if (sub == "publish") return store_publish(argc - 1, argv + 1);
     if (sub == "status") return store_status(argc - 1, argv + 1);
     if (sub == "sync") return store_sync(argc - 1, argv + 1);
-    std::fprintf(stderr,
+    const bool help = sub == "--help" || sub == "-h";
+    std::fprintf(help ? stdout : stderr,
                  "usage: hashguard store init|import|publish|status|sync --dsn DSN ...  "
                  "('hashguard store <command> --help' for each)\n");
-    return sub == "--help" || sub == "-h" ? 0 : 2;
+    return help ? 0 : 2;
 }
 
 }  // namespace hgcli
