@@ -10,6 +10,13 @@
 //                        attachment that is not a decodable image (fail closed)
 //   POST /admin/reload   re-reads every list file and swaps them in atomically while uploads
 //                        continue; on a bad or empty file the old lists stay (500 with the reason)
+//   GET  /admin/lists    {"version":N,"checked_ms_ago":...,"error":...} with --follow
+//
+// --follow DIR [--follow-ms 1000]: also follow a directory of published list versions
+// (`hashguard store sync --dir DIR`): every interval the server brings its lists to the
+// newest version there, applying only the changes (hg_lists_follow_dir), and swaps them in;
+// uploads keep the previous version until the new one is complete. No database
+// credentials: only read access to DIR. A failed check keeps the last version serving.
 //
 // A list file with no entries is refused (at start-up and on reload) unless
 // --allow-empty is given: a server must not quietly run without its hashes.
@@ -19,10 +26,13 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <fstream>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "hashguard/hashguard.hpp"
@@ -76,11 +86,64 @@ std::string reason(const hg::Result& r) {
 
 }  // namespace
 
+// --follow: a thread bringing the scanner's lists to the newest published version.
+struct Follower {
+    std::string dir;
+    int interval_ms = 1000;
+    hg::Lists lists;  // the followed set (its lists keep their indexes between versions)
+    std::mutex mu;        // guards what /admin/lists reads
+    std::mutex check_mu;  // one check at a time (the thread, /admin/reload)
+    std::condition_variable cv;
+    long long version = -1;
+    std::string error;
+    std::chrono::steady_clock::time_point checked{};
+    bool stop = false;
+
+    // One check; true when the scanner got a new version.
+    bool check(hg::Scanner& scanner) {
+        std::lock_guard<std::mutex> one(check_mu);
+        long long v = -1;
+        std::string err;
+        bool changed = false;
+        try {
+            changed = lists.follow_dir(dir, &v);
+            if (changed) scanner.set_lists(lists);
+        } catch (const std::exception& e) {
+            err = e.what();  // the last version keeps serving
+        }
+        std::lock_guard<std::mutex> lock(mu);
+        if (err.empty()) version = v;
+        error = err;
+        checked = std::chrono::steady_clock::now();
+        return changed;
+    }
+    void run(hg::Scanner& scanner) {
+        std::unique_lock<std::mutex> lock(mu);
+        while (!stop) {
+            lock.unlock();
+            check(scanner);
+            lock.lock();
+            cv.wait_for(lock, std::chrono::milliseconds(interval_ms), [&] { return stop; });
+        }
+    }
+    std::string status() {
+        std::lock_guard<std::mutex> lock(mu);
+        std::string o;
+        hashguard::json::Writer w(o);
+        const auto ago = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - checked);
+        w.begin_object().field("dir", dir).field("version", version).field("checked_ms_ago", static_cast<long long>(ago.count()));
+        if (!error.empty()) w.field("error", error);
+        w.end_object();
+        return o;
+    }
+};
+
 int main(int argc, char** argv) {
     std::string host = "127.0.0.1", store;
     int port = 8080;
     bool allow_empty = false;
     std::vector<ListArg> list_args;
+    Follower follower;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto next = [&]() -> std::string {
@@ -94,6 +157,8 @@ int main(int argc, char** argv) {
         else if (a == "--host") host = next();
         else if (a == "--port") port = std::stoi(next());
         else if (a == "--allow-empty") allow_empty = true;
+        else if (a == "--follow") follower.dir = next();
+        else if (a == "--follow-ms") follower.interval_ms = std::stoi(next());
         else if (a == "--list") {
             const std::string spec = next();
             ListArg l;
@@ -109,7 +174,7 @@ int main(int argc, char** argv) {
             list_args.push_back(l);
         } else {
             std::fprintf(stderr, "usage: dm_upload_server --store DIR [--host H] [--port N] [--allow-empty] "
-                                 "--list NAME:ROLE:KIND:PATH...\n");
+                                 "[--list NAME:ROLE:KIND:PATH]... [--follow DIR [--follow-ms N]]\n");
             return 2;
         }
     }
@@ -120,11 +185,19 @@ int main(int argc, char** argv) {
 
     hg::Scanner scanner;
     try {
-        scanner.set_lists(load_lists(list_args, allow_empty));
+        if (follower.dir.empty()) {
+            scanner.set_lists(load_lists(list_args, allow_empty));
+        } else {  // the --list files (if any) beside the followed lists, in one set
+            follower.lists = load_lists(list_args, allow_empty);
+            follower.lists.follow_dir(follower.dir);
+            scanner.set_lists(follower.lists);
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "dm_upload_server: %s\n", e.what());
         return 1;
     }
+    std::thread follow_thread;
+    if (!follower.dir.empty()) follow_thread = std::thread([&] { follower.run(scanner); });
     std::mutex reload_mu;  // one reload at a time; uploads never take it
     std::atomic<unsigned long> stored{0};
 
@@ -169,6 +242,11 @@ int main(int argc, char** argv) {
 
     svr.Post("/admin/reload", [&](const httplib::Request&, httplib::Response& res) {
         std::lock_guard<std::mutex> lock(reload_mu);
+        if (!follower.dir.empty()) {  // followed lists: check the directory now
+            follower.check(scanner);
+            res.set_content(follower.status(), "application/json");
+            return;
+        }
         try {
             scanner.set_lists(load_lists(list_args, allow_empty));  // old lists stay live until this succeeds
             std::string o;
@@ -182,6 +260,9 @@ int main(int argc, char** argv) {
     });
 
     svr.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
+    svr.Get("/admin/lists", [&](const httplib::Request&, httplib::Response& res) {
+        res.set_content(follower.dir.empty() ? std::string("{}") : follower.status(), "application/json");
+    });
 
     if (port == 0) {
         port = svr.bind_to_any_port(host);
@@ -195,5 +276,14 @@ int main(int argc, char** argv) {
     }
     std::printf("listening on http://%s:%d (hashguard %s, kernel %s)\n", host.c_str(), port, hg_version(), hg_kernel());
     std::fflush(stdout);
-    return svr.listen_after_bind() ? 0 : 1;
+    const bool ok = svr.listen_after_bind();
+    if (follow_thread.joinable()) {
+        {
+            std::lock_guard<std::mutex> lock(follower.mu);
+            follower.stop = true;
+        }
+        follower.cv.notify_all();
+        follow_thread.join();
+    }
+    return ok ? 0 : 1;
 }

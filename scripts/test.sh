@@ -35,11 +35,11 @@ cmake --build build-fuzz -j"$jobs"
    ctest --output-on-failure -j"$jobs")
 FUZZ_SECONDS="${FUZZ_SECONDS:-20}" bash scripts/fuzz.sh
 
-echo "== ThreadSanitizer build of the concurrency tests (parallel scans, hot reload with deltas, shared indexes, the batch pipeline)"
+echo "== ThreadSanitizer build of the concurrency tests (parallel scans, hot reload with deltas, shared indexes, the batch pipeline, the importer's read/apply pipe)"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHASHGUARD_TSAN=ON -DHASHGUARD_BUILD_BENCH=OFF >/dev/null
-cmake --build build-tsan -j"$jobs" --target test_scanner test_index test_batch test_reload test_snapshot test_video hashguard_cli
+cmake --build build-tsan -j"$jobs" --target test_scanner test_index test_batch test_reload test_snapshot test_video test_import test_follow hashguard_cli
 (cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-   ctest --output-on-failure -R '^(test_scanner|test_batch|test_reload|test_snapshot)$')
+   ctest --output-on-failure -R '^(test_scanner|test_batch|test_reload|test_snapshot|test_import|test_follow)$')
 # Concurrent video scans (the video module loaded from the TSan build's modules).
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 HASHGUARD_MODULE_DIR="$PWD/build-tsan/hashguard-modules" \
   build-tsan/tests/test_video --warn NoTests "Concurrent video scans on one scanner give the single-threaded answers"

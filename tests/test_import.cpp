@@ -353,6 +353,48 @@ TEST_CASE("Malformed records name file and line; all or nothing by default; skip
     CHECK(read_text("pdqonly\n", opts(FeedFormat::text)).message == "t:1: expected \"<type> <hash>\"");
 }
 
+TEST_CASE("A feed that fails part way leaves the set exactly as it was (tombstones, revivals and additions undone)") {
+    auto snapshot_of = [](const ImportSet& set) {
+        std::vector<std::string> out;
+        for (const auto& g : set.groups())
+            for (const auto& [hash, v] : group(set, g.allow, g.kind))
+                out.push_back(std::to_string(g.allow) + hash_kind_name(g.kind) + hash + "|" + v.first + "|" + v.second);
+        return out;
+    };
+    ImportSet set, clean;
+    for (ImportSet* s : {&set, &clean}) apply_files(*s, FeedFormat::ncmec_xml, {"ncmec-page1.xml"});
+    const auto before = snapshot_of(set);
+    // Withdraws image1 (by id) and image3, adds a new entry, lists image2's PDQ again under a new
+    // id, then fails on its last record.
+    const std::string path = temp_dir("rollback") + ".xml";
+    std::ofstream(path) << "<queryResult><images>\n"
+                        << "<deletedImage><id>image1</id></deletedImage>\n"
+                        << "<deletedImage><id>image3</id></deletedImage>\n"
+                        << "<image><id>new1</id><fingerprints><pdq>" << kA << "</pdq><md5>" << std::string(32, 'c')
+                        << "</md5></fingerprints></image>\n"
+                        << "<image><id>again</id><fingerprints><pdq>" << kMessiPdq << "</pdq></fingerprints></image>\n"
+                        << "<image><id>bad</id><fingerprints><pdq>12</pdq></fingerprints></image>\n"
+                        << "</images></queryResult>\n";
+    const Error e = set.apply_file(path, opts(FeedFormat::ncmec_xml));
+    CHECK(e.code == Status::list_format);
+    CHECK(e.message == path + ":6: not a pdq hash (64 hex digits): '12'");
+    CHECK(snapshot_of(set) == before);
+    CHECK(set.size() == clean.size());
+    // And it goes on exactly as a set that never saw the failed file.
+    for (ImportSet* s : {&set, &clean}) {
+        apply_files(*s, FeedFormat::ncmec_xml, {"ncmec-page2.xml"});
+        apply_files(*s, FeedFormat::te_csv, {"te-export.csv"});  // reuses the dropped items' numbers
+    }
+    CHECK(snapshot_of(set) == snapshot_of(clean));
+    FeedOptions skip = opts(FeedFormat::ncmec_xml);
+    skip.skip_bad_records = true;
+    REQUIRE(set.apply_file(path, skip).ok());  // skipping the bad record, the rest applies
+    CHECK(group(set, false, HashKind::pdq).count(kA) == 1);
+    CHECK(group(set, false, HashKind::pdq).count(kBaboonPdq) == 0);
+    CHECK(group(set, false, HashKind::pdq).at(kMessiPdq).second.find("id=again") != std::string::npos);
+    std::remove(path.c_str());
+}
+
 TEST_CASE("The XML reader refuses what it must not trust: DTDs, bad nesting, bad entities, deep nesting") {
     const FeedOptions o = opts(FeedFormat::ncmec_xml);
     auto msg = [&](const std::string& xml) { return read_text(xml, o).message; };

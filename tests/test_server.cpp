@@ -13,6 +13,7 @@
 #include <fstream>
 #include <thread>
 
+#include "hashguard/lists.hpp"
 #include "support/test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -248,5 +249,67 @@ TEST_CASE("dm_upload_server stores clean uploads, refuses listed ones, reloads l
         REQUIRE(kept);
         CHECK(kept->status == 403);
     }
+    fs::remove_all(dir);
+}
+
+TEST_CASE("dm_upload_server --follow serves each published version, the previous one until the next is complete") {
+    const fs::path dir = fs::temp_directory_path() / ("hg-server-follow-" + std::to_string(getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir / "store");
+    fs::create_directories(dir / "pub" / "lists");
+    fs::create_directories(dir / "pub" / "v1");
+    fs::create_directories(dir / "pub" / "v2");
+    const std::string apple = "b53f17065f1b128671d1304f78589e0ea5b849e593e1f8c03eb51c3cba4bd9d1";
+    const std::string baboon = "8f3c64f76fa5e4d225c716c7e74097801f0d5278260dbb82f87c03dfc583f502";
+    hashguard::HashList base;
+    hashguard::Hash256 h;
+    REQUIRE(hashguard::Hash256::from_hex(apple, h));
+    base.pdq.push_back(h);
+    base.ids.push_back("apple-entry");
+    base.metadata.push_back("source=test");
+    REQUIRE(hashguard::save_snapshot(base, (dir / "pub" / "lists" / "base-1.snap").string()).ok());
+    auto version = [&](int n, const std::string& deltas) {
+        const std::string v = std::string("v").append(std::to_string(n));
+        std::string config = "{\"lists\": [{\"name\": \"feed\", \"path\": \"../lists/base-1.snap\", \"deltas\": [";
+        config.append(deltas).append("]}]}");
+        write_file(dir / "pub" / v / "lists.json", config);
+        write_file(dir / "pub" / "CURRENT.tmp", std::to_string(n).append(" ").append(v).append("\n"));
+        fs::rename(dir / "pub" / "CURRENT.tmp", dir / "pub" / "CURRENT");
+    };
+    version(1, "");
+    // A long interval: the test moves versions along with /admin/reload (a check now).
+    Server server({HG_TEST_SERVER, "--store", (dir / "store").string(), "--port", "0", "--follow",
+                   (dir / "pub").string(), "--follow-ms", "3600000"});
+    httplib::Client cli("127.0.0.1", server.port);
+    const std::string apple_jpg = slurp(hgtest::data_dir() + "/photos/apple.jpg");
+    const std::string baboon_jpg = slurp(hgtest::data_dir() + "/photos/baboon.jpg");
+    auto status_of = [&](const std::string& body) {
+        auto res = cli.Post("/upload", body, "application/octet-stream");
+        REQUIRE(res);
+        return res->status;
+    };
+    CHECK(status_of(apple_jpg) == 403);
+    CHECK(status_of(baboon_jpg) == 201);
+    auto lists = cli.Get("/admin/lists");
+    REQUIRE(lists);
+    CHECK(json_int(lists->body, "version") == 1);
+
+    write_file(dir / "pub" / "lists" / "delta-2.csv", "hash,id\n" + baboon + ",baboon-entry\n-" + apple + "\n");
+    version(2, "\"../lists/delta-2.csv\"");
+    CHECK(status_of(apple_jpg) == 403);  // not checked yet: version 1 still serves
+    auto reload = cli.Post("/admin/reload");
+    REQUIRE(reload);
+    CHECK(reload->status == 200);
+    CHECK(json_int(reload->body, "version") == 2);
+    CHECK(status_of(apple_jpg) == 201);
+    CHECK(status_of(baboon_jpg) == 403);
+
+    // A broken version 3 (its delta file missing): version 2 keeps serving, the error is reported.
+    version(3, "\"../lists/delta-2.csv\", \"../lists/delta-3.csv\"");
+    reload = cli.Post("/admin/reload");
+    REQUIRE(reload);
+    CHECK(json_int(reload->body, "version") == 2);
+    CHECK(reload->body.find("\"error\":") != std::string::npos);
+    CHECK(status_of(baboon_jpg) == 403);
     fs::remove_all(dir);
 }

@@ -180,6 +180,20 @@ HG_NODISCARD HG_API hg_status hg_lists_add_binary(hg_lists* lists, const char* n
  *  array are errors. All or nothing: on any error no list is added and the message names
  *  the file and line. */
 HG_NODISCARD HG_API hg_status hg_lists_add_config(hg_lists* lists, const char* path);
+/** Follows a directory of published list versions (`hashguard store sync --dir DIR`: CURRENT
+ *  names the newest complete version, v<N>/lists.json its lists as snapshots plus delta
+ *  files). The first call adds every list of the newest version; each later call brings
+ *  the set to the version CURRENT names then, applying to each list only the delta files
+ *  published since the last call (the list's built index is kept: no rebuild), reloading
+ *  a list whose base snapshot or settings changed and removing a list the version no
+ *  longer has. Lists added otherwise stay as they are (a name clash is an error). All or
+ *  nothing: on any error the set is unchanged and the message names the directory and
+ *  version. Hand the set to the scanner afterwards (hg_scanner_set_lists): scans see the
+ *  previous version until that call returns, then the new one, never a mix. `version`
+ *  (may be NULL) receives the version now held; `changed` (may be NULL) 1 when the set
+ *  changed, 0 when CURRENT names the version already held. Needs no database access:
+ *  only read access to DIR. (Since 0.3.1.) */
+HG_NODISCARD HG_API hg_status hg_lists_follow_dir(hg_lists* lists, const char* dir, long long* version, int* changed);
 /** Removes the list called `name` from the set (to replace it: add the new version
  *  under the same name). The other lists keep their built indexes: handing the set to
  *  a scanner again rebuilds nothing but what changed. */

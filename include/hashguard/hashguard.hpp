@@ -124,6 +124,12 @@ public:
         check(hg_lists_add_config(l_.get(), path.c_str()));
         return *this;
     }
+    /// hg_lists_follow_dir: true when the set changed (then hand it to the scanner).
+    bool follow_dir(const std::string& dir, long long* version = nullptr) {
+        int changed = 0;
+        check(hg_lists_follow_dir(l_.get(), dir.c_str(), version, &changed));
+        return changed == 1;
+    }
     Lists& add_text(const std::string& name, const std::string& text, hg_kind kind, const std::string& source = {}) {
         check(hg_lists_add_text(l_.get(), name.c_str(), text.data(), text.size(), kind,
                                 source.empty() ? nullptr : source.c_str()));

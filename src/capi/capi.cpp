@@ -223,6 +223,20 @@ hg_status hg_lists_add_config(hg_lists* lists, const char* path) {
     });
 }
 
+hg_status hg_lists_follow_dir(hg_lists* lists, const char* dir, long long* version, int* changed) {
+    return guarded([&] {
+        if (!lists || !dir) return bad_arg("lists or dir is NULL");
+        long long v = -1;
+        bool ch = false;
+        const hg_status st = status_of(lists->staging.follow_dir(dir, v, ch));
+        if (st == HG_OK) {
+            if (version) *version = v;
+            if (changed) *changed = ch ? 1 : 0;
+        }
+        return st;
+    });
+}
+
 hg_status hg_lists_remove(hg_lists* lists, const char* name) {
     return guarded([&] {
         if (!lists || !name) return bad_arg("lists or name is NULL");

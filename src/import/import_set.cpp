@@ -6,12 +6,16 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <unordered_map>
+#include <memory>
 #include <vector>
 
 #include <xxhash.h>
 
 #include <array>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <stdexcept>
 
 #include "common/errors.hpp"
@@ -19,6 +23,7 @@
 #include "common/secure.hpp"
 #include "hashguard/json.hpp"
 #include "import/feed.hpp"
+#include "index/index_impl.hpp"
 
 namespace hashguard {
 
@@ -27,24 +32,104 @@ namespace {
 constexpr std::uint32_t kNone = 0xFFFFFFFFu;
 
 // An entry: one hash of one kind and role. Digests and PDQ hashes are held as
-// bytes; a vPDQ frame array lives in the arena.
+// bytes; a vPDQ frame array lives in the arena (its handle and length in `bytes`).
 struct Entry {
-    bool allow;
-    HashKind kind;
-    std::uint8_t size;  // bytes (0 for vPDQ)
     std::array<std::uint8_t, 32> bytes;
-    std::uint64_t text_off;  // vPDQ: the array in the arena
-    std::uint32_t text_len;
     std::uint32_t head = kNone;  // newest contribution
     std::uint32_t alive = 0;
+    bool allow;
+    std::uint8_t kind;  // HashKind
+    std::uint8_t size;  // bytes (0 for vPDQ)
+
+    HashKind hash_kind() const { return static_cast<HashKind>(kind); }
+    void set_text(std::uint64_t handle, std::uint32_t len) {
+        std::memcpy(bytes.data(), &handle, 8);
+        std::memcpy(bytes.data() + 8, &len, 4);
+    }
+    std::uint64_t text_handle() const {
+        std::uint64_t h;
+        std::memcpy(&h, bytes.data(), 8);
+        return h;
+    }
+    std::uint32_t text_len() const {
+        std::uint32_t n;
+        std::memcpy(&n, bytes.data() + 8, 4);
+        return n;
+    }
+};
+
+// Items in fixed chunks: growing never copies (or faults in) what is there.
+template <class T>
+class Chunked {
+public:
+    std::size_t size() const { return size_; }
+    T& operator[](std::size_t i) { return chunks_[i >> kShift][i & (kChunk - 1)]; }
+    const T& operator[](std::size_t i) const { return chunks_[i >> kShift][i & (kChunk - 1)]; }
+    void push_back(const T& v) {
+        if ((size_ >> kShift) == chunks_.size()) chunks_.emplace_back(new T[kChunk]);
+        (*this)[size_++] = v;
+    }
+    template <class F>
+    void for_each(F&& f) const {
+        for (std::size_t i = 0; i < size_; ++i) f((*this)[i]);
+    }
+    void truncate(std::size_t n) {
+        size_ = std::min(size_, n);
+        chunks_.resize((size_ + kChunk - 1) >> kShift);
+    }
+
+private:
+    static constexpr std::size_t kShift = 12, kChunk = std::size_t{1} << kShift;
+    std::vector<std::unique_ptr<T[]>> chunks_;
+    std::size_t size_ = 0;
+};
+
+// Strings in blocks of 64 KiB doubling to 16 MiB (a longer string gets a block of its own); a handle is
+// block << 32 | offset. Wiped when freed.
+class Arena {
+public:
+    ~Arena() {
+        for (std::string& b : blocks_) detail::wipe(b);
+    }
+    std::uint64_t put(std::string_view s) {
+        if (blocks_.empty() || blocks_.back().size() + s.size() > blocks_.back().capacity()) {
+            const std::size_t block = std::min(kMaxBlock, kFirstBlock << std::min<std::size_t>(blocks_.size(), 16));
+            blocks_.emplace_back();
+            blocks_.back().reserve(std::max(block, s.size()));
+        }
+        const std::uint64_t h = (static_cast<std::uint64_t>(blocks_.size() - 1) << 32) | blocks_.back().size();
+        blocks_.back().append(s);
+        return h;
+    }
+    std::string_view get(std::uint64_t h, std::uint32_t len) const {
+        return std::string_view(blocks_[h >> 32]).substr(h & 0xFFFFFFFFu, len);
+    }
+    /// Where the next string goes; truncate(mark()) forgets (and wipes) everything put since.
+    std::pair<std::size_t, std::size_t> mark() const {
+        return {blocks_.size(), blocks_.empty() ? 0 : blocks_.back().size()};
+    }
+    void truncate(std::pair<std::size_t, std::size_t> m) {
+        while (blocks_.size() > m.first) {
+            detail::wipe(blocks_.back());
+            blocks_.pop_back();
+        }
+        if (!blocks_.empty()) {
+            std::string& b = blocks_.back();
+            detail::wipe(b.data() + m.second, b.size() - m.second);
+            b.resize(m.second);
+        }
+    }
+
+private:
+    static constexpr std::size_t kFirstBlock = std::size_t{64} << 10, kMaxBlock = std::size_t{16} << 20;
+    std::vector<std::string> blocks_;
 };
 
 // Where records came from: one per (source, id), or per record without an id;
 // its "k=v;..." text in the arena.
 struct Prov {
-    std::uint32_t source;
-    std::uint64_t id_off, meta_off;
-    std::uint32_t id_len, meta_len;
+    std::uint64_t id, meta;  // arena handles
+    std::uint32_t id_len, meta_len, source;
     std::uint32_t head = kNone;  // newest contribution
 };
 
@@ -67,11 +152,22 @@ public:
         }
     }
     void insert(std::uint64_t h, std::uint32_t item) {
-        if (hashes_.size() <= item) hashes_.resize(std::size_t{item} + 1, 0);
+        while (hashes_.size() <= item) hashes_.push_back(0);
         hashes_[item] = h;
         if ((count_ + 1) * 2 > slots_.size()) grow();
         place(item);
         ++count_;
+    }
+
+    /// Forgets every item numbered `limit` or more.
+    void truncate(std::uint32_t limit) {
+        std::vector<std::uint32_t> keep;
+        for (std::uint32_t v : slots_)
+            if (v != kNone && v < limit) keep.push_back(v);
+        std::fill(slots_.begin(), slots_.end(), kNone);
+        for (std::uint32_t v : keep) place(v);
+        count_ = keep.size();
+        hashes_.truncate(limit);
     }
 
 private:
@@ -90,7 +186,7 @@ private:
     }
 
     std::vector<std::uint32_t> slots_;
-    std::vector<std::uint64_t> hashes_;
+    Chunked<std::uint64_t> hashes_;  // per item number (growing never copies)
     std::size_t mask_ = 0, count_ = 0;
 };
 
@@ -131,25 +227,46 @@ Error make_dirs(const std::string& dir) {
 }  // namespace
 
 struct ImportSet::Impl {
-    std::vector<Entry> entries;
-    std::vector<Prov> provs;
-    std::vector<Contribution> contribs;
+    Chunked<Entry> entries;
+    Chunked<Prov> provs;
+    Chunked<Contribution> contribs;
     std::vector<std::string> sources;
-    std::string arena;  // provenance texts, ids, vPDQ arrays
+    Arena arena;  // provenance texts, ids, vPDQ arrays
     FlatTable by_hash, by_id;
     std::size_t live = 0;
     bool poisoned = false;
+    // Undo for one file (apply_file): contributions whose state changed, with
+    // their state before; what existed when the file began.
+    struct Savepoint {
+        std::size_t entries, provs, contribs, sources;
+        std::pair<std::size_t, std::size_t> arena;
+    };
+    std::vector<std::pair<std::uint32_t, bool>> journal;
+    bool journaling = false;
+    void set_alive(std::uint32_t c, bool alive) {
+        Contribution& k = contribs[c];
+        if (k.alive == alive) return;
+        if (journaling) journal.emplace_back(c, k.alive);
+        k.alive = alive;
+        Entry& e = entries[k.entry];
+        if (alive ? e.alive++ == 0 : --e.alive == 0) alive ? ++live : --live;
+    }
+    Savepoint savepoint() {
+        journal.clear();
+        journaling = true;
+        return {entries.size(), provs.size(), contribs.size(), sources.size(), arena.mark()};
+    }
+    void rollback(const Savepoint& sp);
     // The last record's provenance: the next record reuses it when it says the
     // same (an NCMEC entry's fingerprints are one record each).
     FeedRecord last;
     std::uint32_t last_prov = kNone;
 
     ~Impl() {
-        detail::wipe(arena);
-        for (Entry& e : entries) detail::wipe(e.bytes.data(), e.bytes.size());
+        for (std::size_t i = 0; i < entries.size(); ++i) detail::wipe(entries[i].bytes.data(), entries[i].bytes.size());
     }
 
-    std::string_view text(std::uint64_t off, std::uint32_t len) const { return std::string_view(arena).substr(off, len); }
+    std::string_view text(std::uint64_t handle, std::uint32_t len) const { return arena.get(handle, len); }
 
     static std::uint64_t key_hash(bool allow, HashKind kind, const std::uint8_t* p, std::size_t n) {
         return XXH3_64bits_withSeed(p, n, (allow ? 16u : 0u) + static_cast<unsigned>(kind));
@@ -168,7 +285,7 @@ struct ImportSet::Impl {
 
     std::uint32_t find_prov(std::uint32_t source, std::string_view id) const {
         return by_id.find(id_hash(source, id), [&](std::uint32_t p) {
-            return provs[p].source == source && text(provs[p].id_off, provs[p].id_len) == id;
+            return provs[p].source == source && text(provs[p].id, provs[p].id_len) == id;
         });
     }
 
@@ -189,11 +306,9 @@ std::uint32_t ImportSet::Impl::prov_for(const FeedRecord& r) {
     std::uint32_t p = r.id.empty() ? kNone : find_prov(src, r.id);
     if (p == kNone) {
         p = static_cast<std::uint32_t>(provs.size());
-        Prov v{src, arena.size(), 0, static_cast<std::uint32_t>(r.id.size()), 0};
-        arena += r.id;
-        v.meta_off = arena.size();
-        arena += provenance_text(r);
-        v.meta_len = static_cast<std::uint32_t>(arena.size() - v.meta_off);
+        const std::string meta = provenance_text(r);
+        Prov v{arena.put(r.id), arena.put(meta), static_cast<std::uint32_t>(r.id.size()),
+               static_cast<std::uint32_t>(meta.size()), src};
         provs.push_back(v);
         if (!r.id.empty()) by_id.insert(id_hash(src, r.id), p);
     }
@@ -212,26 +327,26 @@ std::uint32_t ImportSet::Impl::find_entry(bool allow, HashKind kind, const std::
         const std::uint64_t h = key_hash(allow, kind, reinterpret_cast<const std::uint8_t*>(hash.data()), hash.size());
         return by_hash.find(h, [&](std::uint32_t e) {
             const Entry& x = entries[e];
-            return x.allow == allow && x.kind == kind && text(x.text_off, x.text_len) == hash;
+            return x.allow == allow && x.hash_kind() == kind && text(x.text_handle(), x.text_len()) == hash;
         });
     }
     n = hash.size() / 2;
     if (n > b.size() || !detail::hex_decode(hash, b.data())) return kNone;
     return by_hash.find(key_hash(allow, kind, b.data(), n), [&](std::uint32_t e) {
         const Entry& x = entries[e];
-        return x.allow == allow && x.kind == kind && x.size == n && std::memcmp(x.bytes.data(), b.data(), n) == 0;
+        return x.allow == allow && x.hash_kind() == kind && x.size == n && std::memcmp(x.bytes.data(), b.data(), n) == 0;
     });
 }
 
 std::uint32_t ImportSet::Impl::entry_for(const FeedRecord& r) {
     const std::uint32_t found = find_entry(r.allow, r.kind, r.hash);
     if (found != kNone) return found;
-    Entry e{r.allow, r.kind, 0, {}, 0, 0};
+    Entry e{};
+    e.allow = r.allow;
+    e.kind = static_cast<std::uint8_t>(r.kind);
     std::uint64_t h;
     if (r.kind == HashKind::vpdq) {
-        e.text_off = arena.size();
-        e.text_len = static_cast<std::uint32_t>(r.hash.size());
-        arena += r.hash;
+        e.set_text(arena.put(r.hash), static_cast<std::uint32_t>(r.hash.size()));
         h = key_hash(r.allow, r.kind, reinterpret_cast<const std::uint8_t*>(r.hash.data()), r.hash.size());
     } else {
         e.size = static_cast<std::uint8_t>(r.hash.size() / 2);
@@ -250,10 +365,7 @@ void ImportSet::Impl::add(const FeedRecord& r) {
     Entry& x = entries[e];
     for (std::uint32_t c = x.head; c != kNone; c = contribs[c].next_in_entry)
         if (contribs[c].prov == p) {  // the same record again (a re-sent page), or listed again after removal
-            if (!contribs[c].alive) {
-                contribs[c].alive = true;
-                if (x.alive++ == 0) ++live;
-            }
+            set_alive(c, true);
             return;
         }
     const auto c = static_cast<std::uint32_t>(contribs.size());
@@ -263,11 +375,30 @@ void ImportSet::Impl::add(const FeedRecord& r) {
     if (x.alive++ == 0) ++live;
 }
 
-void ImportSet::Impl::retire(std::uint32_t c) {
-    Contribution& k = contribs[c];
-    if (!k.alive) return;
-    k.alive = false;
-    if (--entries[k.entry].alive == 0) --live;
+void ImportSet::Impl::retire(std::uint32_t c) { set_alive(c, false); }
+
+// Back to the savepoint: changed contributions restored (newest change first),
+// then what was appended unlinked (newest first) and dropped, the tables
+// rebuilt without the dropped items.
+void ImportSet::Impl::rollback(const Savepoint& sp) {
+    journaling = false;
+    for (auto it = journal.rbegin(); it != journal.rend(); ++it) set_alive(it->first, it->second);
+    journal.clear();
+    for (std::size_t c = contribs.size(); c-- > sp.contribs;) {
+        const Contribution& k = contribs[c];
+        set_alive(static_cast<std::uint32_t>(c), false);
+        if (k.entry < sp.entries) entries[k.entry].head = k.next_in_entry;
+        if (k.prov < sp.provs) provs[k.prov].head = k.next_in_prov;
+    }
+    for (std::size_t e = sp.entries; e < entries.size(); ++e) detail::wipe(entries[e].bytes.data(), entries[e].bytes.size());
+    contribs.truncate(sp.contribs);
+    entries.truncate(sp.entries);
+    provs.truncate(sp.provs);
+    sources.resize(sp.sources);
+    arena.truncate(sp.arena);
+    by_hash.truncate(static_cast<std::uint32_t>(sp.entries));
+    by_id.truncate(static_cast<std::uint32_t>(sp.provs));
+    last_prov = kNone;
 }
 
 // A tombstone: by hash, the source's contributions to that hash (either
@@ -288,18 +419,26 @@ void ImportSet::Impl::remove(const FeedRecord& r) {
     }
 }
 
-// The first (oldest) live contribution's id and every live one's provenance, oldest first.
+// The first (oldest) live contribution's id and every live one's provenance,
+// oldest first (most entries have one contribution: no list is built for them).
 void ImportSet::Impl::describe(const Entry& e, std::string& id, std::string& meta) const {
+    id.clear();
+    meta.clear();
+    const Contribution& newest = contribs[e.head];
+    if (newest.alive && newest.next_in_entry == kNone) {
+        const Prov& p = provs[newest.prov];
+        id = text(p.id, p.id_len);
+        meta = text(p.meta, p.meta_len);
+        return;
+    }
     std::vector<std::uint32_t> live_provs;
     for (std::uint32_t c = e.head; c != kNone; c = contribs[c].next_in_entry)
         if (contribs[c].alive) live_provs.push_back(contribs[c].prov);
-    id.clear();
-    meta.clear();
     for (auto it = live_provs.rbegin(); it != live_provs.rend(); ++it) {
         const Prov& p = provs[*it];
-        if (id.empty()) id = text(p.id_off, p.id_len);
+        if (id.empty()) id = text(p.id, p.id_len);
         if (!meta.empty()) meta += " | ";
-        meta += text(p.meta_off, p.meta_len);
+        meta += text(p.meta, p.meta_len);
     }
 }
 
@@ -319,18 +458,116 @@ Error ImportSet::apply(const FeedRecord& r) noexcept {
     });
 }
 
-// All or nothing: a strict read is checked in full before anything is applied
-// (two passes over one mapping; parsing costs a fraction of applying). A
-// failure while applying (out of memory, the file changed under the mapping)
-// poisons the set: it refuses further use rather than be written half done.
+namespace {
+
+// Reading and applying on two threads: the reader copies records into batches
+// (slots reused, so their strings keep their capacity), the applier takes the
+// batches in order. A failure on either side stops both.
+class RecordPipe {
+public:
+    explicit RecordPipe(const FeedSink& apply) : apply_(apply) {
+        for (auto& b : slots_) b.records.resize(kBatch);
+    }
+
+    // Reader side.
+    Error put(const FeedRecord& r) {
+        Batch& b = slots_[written_ % kSlots];
+        b.records[b.count++] = r;
+        return b.count == kBatch ? publish(false) : Error{};
+    }
+    Error finish() { return publish(true); }
+    void stop() {
+        std::lock_guard<std::mutex> lock(m_);
+        stopped_ = true;
+        cv_.notify_all();
+    }
+
+    // Applier side: runs until the reader finishes or either side stops.
+    void run() noexcept {
+        for (;;) {
+            std::unique_lock<std::mutex> lock(m_);
+            cv_.wait(lock, [&] { return stopped_ || read_ < written_ || done_; });
+            if (stopped_ || read_ == written_) return;
+            Batch& b = slots_[read_ % kSlots];
+            lock.unlock();
+            Error e;
+            for (std::size_t i = 0; i < b.count && !e; ++i) e = apply_(b.records[i]);
+            lock.lock();
+            b.count = 0;
+            ++read_;
+            if (e) {
+                error_ = std::move(e);
+                stopped_ = true;
+            }
+            cv_.notify_all();
+        }
+    }
+    Error error() const { return error_; }
+
+private:
+    static constexpr std::size_t kBatch = 256, kSlots = 4;
+    struct Batch {
+        std::vector<FeedRecord> records;
+        std::size_t count = 0;
+    };
+
+    Error publish(bool last) {
+        std::unique_lock<std::mutex> lock(m_);
+        if (slots_[written_ % kSlots].count > 0) ++written_;
+        done_ = last;
+        cv_.notify_all();
+        cv_.wait(lock, [&] { return stopped_ || last || written_ - read_ < kSlots; });
+        return stopped_ ? Error{Status::internal, "stopped"} : Error{};
+    }
+
+    const FeedSink& apply_;
+    Batch slots_[kSlots];
+    std::mutex m_;
+    std::condition_variable cv_;
+    std::size_t written_ = 0, read_ = 0;
+    bool done_ = false, stopped_ = false;
+    Error error_;
+};
+
+// Reads `text` and applies its records through `apply`, reading and applying
+// on two threads when a second one can be started.
+Error read_and_apply(std::string_view text, const std::string& path, const FeedOptions& options,
+                     const FeedSink& apply, FeedReport* report) {
+    RecordPipe pipe(apply);
+    std::thread applier;
+    try {
+        applier = std::thread([&pipe]() noexcept { pipe.run(); });
+    } catch (...) {
+        return read_feed(text, path, options, apply, report);
+    }
+    Error e = read_feed(text, path, options, [&](const FeedRecord& r) { return pipe.put(r); }, report);
+    if (!e) e = pipe.finish();
+    if (e) pipe.stop();
+    applier.join();
+    return pipe.error() ? pipe.error() : e;
+}
+
+}  // namespace
+
+// All or nothing: on any error, what the file applied is rolled back (a
+// journal of the contributions it changed; what it appended is dropped). A
+// failure while rolling back (out of memory) poisons the set: it refuses
+// further use rather than be written half done.
 Error ImportSet::apply_file(const std::string& path, const FeedOptions& options, FeedReport* report) noexcept {
     return detail::guard([&]() -> Error {
+        if (impl_->poisoned)
+            return {Status::invalid_argument, "this import was left incomplete by an earlier failure; start a new one"};
         feeds::MappedFile m;
         if (Error e = feeds::map_file(path, options.max_file_bytes, m)) return e;
-        if (!options.skip_bad_records)
-            if (Error e = read_feed(m.text(), path, options, [](const FeedRecord&) { return Error{}; }, report)) return e;
-        Error e = read_feed(m.text(), path, options, [&](const FeedRecord& r) { return apply(r); }, report);
-        if (e) impl_->poisoned = true;
+        const Impl::Savepoint sp = impl_->savepoint();
+        Error e = read_and_apply(m.text(), path, options, [&](const FeedRecord& r) { return apply(r); }, report);
+        impl_->journaling = false;
+        if (e) {
+            impl_->poisoned = true;
+            impl_->rollback(sp);
+            impl_->poisoned = false;
+        }
+        impl_->journal = {};
         return e;
     });
 }
@@ -338,13 +575,14 @@ Error ImportSet::apply_file(const std::string& path, const FeedOptions& options,
 std::size_t ImportSet::size() const noexcept { return impl_->live; }
 
 std::vector<ImportGroup> ImportSet::groups() const {
+    std::size_t n[2][5] = {};
+    impl_->entries.for_each([&](const Entry& e) {
+        if (e.alive) ++n[e.allow][e.kind];
+    });
     std::vector<ImportGroup> out;
     for (bool allow : {false, true})
-        for (HashKind k : {HashKind::pdq, HashKind::md5, HashKind::sha1, HashKind::sha256, HashKind::vpdq}) {
-            std::size_t n = 0;
-            for (const Entry& e : impl_->entries) n += e.alive && e.allow == allow && e.kind == k;
-            if (n) out.push_back(ImportGroup{allow, k, n});
-        }
+        for (HashKind k : {HashKind::pdq, HashKind::md5, HashKind::sha1, HashKind::sha256, HashKind::vpdq})
+            if (const std::size_t c = n[allow][static_cast<int>(k)]) out.push_back(ImportGroup{allow, k, c});
     return out;
 }
 
@@ -353,14 +591,17 @@ Error ImportSet::to_list(bool allow, HashKind kind, HashList& out) const noexcep
         if (kind == HashKind::vpdq) return {Status::invalid_argument, "a vPDQ group is text: use vpdq_text()"};
         secure_clear(out);
         out.kind = kind == HashKind::pdq ? ListKind::pdq : ListKind::exact;
+        std::size_t n = 0;  // reserved once: no growth frees an unwiped copy
+        impl_->entries.for_each([&](const Entry& e) { n += e.alive && e.allow == allow && e.hash_kind() == kind; });
+        (kind == HashKind::pdq ? out.pdq.reserve(n) : out.digests.reserve(n));
+        out.ids.reserve(n);
+        out.metadata.reserve(n);
         std::string id, meta;
-        for (const Entry& e : impl_->entries) {
-            if (!e.alive || e.allow != allow || e.kind != kind) continue;
+        for (std::size_t i = 0; i < impl_->entries.size(); ++i) {
+            const Entry& e = impl_->entries[i];
+            if (!e.alive || e.allow != allow || e.hash_kind() != kind) continue;
             if (kind == HashKind::pdq) {
-                Hash256 h;
-                if (!Hash256::from_hex(detail::hex_string(e.bytes.data(), 32), h))
-                    return {Status::internal, "an imported PDQ hash does not parse"};
-                out.pdq.push_back(h);
+                out.pdq.push_back(Hash256::from_bytes(e.bytes.data()));
             } else {
                 Digest d;
                 d.kind = kind;
@@ -380,13 +621,14 @@ Error ImportSet::vpdq_text(bool allow, std::string& out) const noexcept {
     return detail::guard([&]() -> Error {
         out.clear();
         std::string id, meta;
-        for (const Entry& e : impl_->entries) {
-            if (!e.alive || e.allow != allow || e.kind != HashKind::vpdq) continue;
+        for (std::size_t i = 0; i < impl_->entries.size(); ++i) {
+            const Entry& e = impl_->entries[i];
+            if (!e.alive || e.allow != allow || e.hash_kind() != HashKind::vpdq) continue;
             impl_->describe(e, id, meta);
             for (char& c : id)
                 if (c == '\t' || c == '\n' || c == '\r' || c == '[') c = ' ';
             out += (id.empty() ? "video" : id) + "\t";
-            out += impl_->text(e.text_off, e.text_len);
+            out += impl_->text(e.text_handle(), e.text_len());
             out += "\t" + meta + "\n";
         }
         return {};
@@ -420,12 +662,22 @@ Error ImportSet::write(const std::string& dir, const ImportWriteOptions& o, std:
         const std::vector<ImportGroup> gs = groups();
         if (gs.empty()) return {Status::list_format, "nothing to write: the feeds left no entries"};
         if (Error e = make_dirs(dir)) return e;
+        // The groups are independent: written on every core (the PDQ snapshot's
+        // index build beside the digest snapshots).
+        std::vector<Error> errors(gs.size());
+        std::atomic<std::size_t> next{0};
+        auto work = [&]() noexcept {
+            for (std::size_t i; (i = next.fetch_add(1)) < gs.size();)
+                errors[i] = detail::guard([&] { return write_group(*this, gs[i], dir + "/" + group_file(gs[i].allow, gs[i].kind), o); });
+        };
+        detail::run_on_threads(static_cast<int>(std::min<std::size_t>(gs.size(), std::max(1u, std::thread::hardware_concurrency()))), work);
+        for (const Error& e : errors)
+            if (e) return e;
         std::string config;
         json::Writer w(config);
         w.begin_object().key("lists").begin_array();
         for (const ImportGroup& g : gs) {
             const std::string file = group_file(g.allow, g.kind), path = dir + "/" + file;
-            if (Error e = write_group(*this, g, path, o)) return e;
             if (written) written->push_back(path);
             w.begin_object()
                 .field("name", o.name + (g.allow ? "-allow-" : "-") + hash_kind_name(g.kind))

@@ -125,6 +125,19 @@ Error ListStaging::add_binary(const std::string& name, const std::uint8_t* data,
     });
 }
 
+Error ListStaging::add_spec(const ListSpec& sp) {
+    const std::size_t before = lists_.size();
+    LoadOptions lo = load;
+    lo.skip_bad_lines = sp.skip_bad_lines.value_or(lo.skip_bad_lines);
+    lo.allow_empty = sp.allow_empty.value_or(lo.allow_empty);
+    Error e = add_loaded(sp.config, lo, [&](const ListParseOptions& po, auto& out, ListParseReport& rep) {
+        return file_entries(sp.path, po, out, rep);
+    });
+    for (std::size_t k = 0; !e && k < sp.deltas.size(); ++k) e = apply_delta_file(sp.config.name, sp.deltas[k]);
+    if (e) lists_.resize(before);
+    return e;
+}
+
 Error ListStaging::add_config(const std::string& path) {
     std::vector<ListSpec> specs;
     if (Error e = load_lists_config(path, specs)) return e;
@@ -132,19 +145,87 @@ Error ListStaging::add_config(const std::string& path) {
         if (find(sp.config.name))
             return {Status::invalid_argument, path + ": list '" + sp.config.name + "' is already in the set"};
     const std::size_t before = lists_.size();
-    for (const auto& sp : specs) {
-        LoadOptions lo = load;
-        lo.skip_bad_lines = sp.skip_bad_lines.value_or(lo.skip_bad_lines);
-        lo.allow_empty = sp.allow_empty.value_or(lo.allow_empty);
-        Error e = add_loaded(sp.config, lo, [&](const ListParseOptions& po, auto& out, ListParseReport& rep) {
-            return file_entries(sp.path, po, out, rep);
-        });
-        for (std::size_t k = 0; !e && k < sp.deltas.size(); ++k) e = apply_delta_file(sp.config.name, sp.deltas[k]);
-        if (e) {  // all or nothing
+    for (const auto& sp : specs)
+        if (Error e = add_spec(sp)) {  // all or nothing
             lists_.resize(before);
             return e;
         }
+    return {};
+}
+
+namespace {
+
+// DIR/CURRENT: "<version> <directory>\n" (hashguard store sync).
+Error read_current(const std::string& dir, long long& version, std::string& name) {
+    std::vector<std::uint8_t> bytes;
+    const std::string path = dir + "/CURRENT";
+    if (Error e = detail::read_regular_file(path, bytes, 4096)) return {e.code, path + ": " + e.message};
+    const std::string text(bytes.begin(), bytes.end());
+    const std::size_t sp = text.find(' ');
+    std::size_t used = 0;
+    try {
+        version = std::stoll(text.substr(0, sp), &used);
+    } catch (...) {
+        used = 0;
     }
+    name = sp == std::string::npos ? std::string() : text.substr(sp + 1);
+    while (!name.empty() && (name.back() == '\n' || name.back() == '\r')) name.pop_back();
+    if (used == 0 || used != sp || version < 0 || name.empty() || name.find('/') != std::string::npos || name == "..")
+        return {Status::list_format, path + ": not '<version> v<version>'"};
+    return {};
+}
+
+bool same_settings(const ListConfig& a, const ListConfig& b) {
+    return a.kind == b.kind && a.threshold == b.threshold && a.min_quality == b.min_quality && a.role == b.role &&
+           a.query_pct == b.query_pct && a.compared_pct == b.compared_pct;
+}
+
+}  // namespace
+
+// One list of a newer published version into `next`: only its new delta files
+// when its base and settings are those this set holds, else loaded afresh.
+Error ListStaging::follow_list(ListStaging& next, const ListSpec& sp, const FollowedList* had) const {
+    const std::string& name = sp.config.name;
+    const bool extends = had && had->base == sp.path && same_settings(had->config, sp.config) &&
+                         had->deltas.size() <= sp.deltas.size() &&
+                         std::equal(had->deltas.begin(), had->deltas.end(), sp.deltas.begin());
+    if (extends) {
+        for (std::size_t k = had->deltas.size(); k < sp.deltas.size(); ++k)
+            if (Error e = next.apply_delta_file(name, sp.deltas[k])) return e;
+        return {};
+    }
+    if (next.find(name)) {
+        if (!had) return {Status::invalid_argument, "list '" + name + "' of the published directory has the name of a list added otherwise"};
+        if (Error e = next.remove(name)) return e;
+    }
+    return next.add_spec(sp);
+}
+
+Error ListStaging::follow_dir(const std::string& dir, long long& version, bool& changed) {
+    changed = false;
+    if (!followed_dir_.empty() && followed_dir_ != dir)
+        return {Status::invalid_argument, "this list set follows " + followed_dir_ + ", not " + dir};
+    std::string name;
+    if (Error e = read_current(dir, version, name)) return e;
+    if (version == followed_version_) return {};
+    std::vector<ListSpec> specs;
+    if (Error e = load_lists_config(dir + "/" + name + "/lists.json", specs)) return e;
+    ListStaging next = *this;  // the lists are shared, not copied: cheap; this set unchanged on failure
+    for (const FollowedList& f : followed_)
+        if (std::none_of(specs.begin(), specs.end(), [&](const ListSpec& sp) { return sp.config.name == f.name; }))
+            if (Error e = next.remove(f.name)) return e;
+    std::vector<FollowedList> now;
+    for (const ListSpec& sp : specs) {
+        const auto had = std::find_if(followed_.begin(), followed_.end(), [&](const FollowedList& f) { return f.name == sp.config.name; });
+        if (Error e = follow_list(next, sp, had == followed_.end() ? nullptr : &*had))
+            return {e.code, dir + ": version " + std::to_string(version) + ": " + e.message};
+        now.push_back(FollowedList{sp.config.name, sp.path, sp.deltas, sp.config});
+    }
+    lists_ = std::move(next.lists_);
+    followed_ = std::move(now);
+    followed_dir_ = dir;
+    followed_version_ = version;
+    changed = true;
     return {};
 }
 

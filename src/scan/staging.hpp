@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "scan/config.hpp"
 #include "scan/scanner.hpp"
 
 namespace hashguard::scan {
@@ -44,6 +45,13 @@ public:
     Error add_binary(const std::string& name, const std::uint8_t* data, std::size_t count, HashKind kind);
     /// Every list of a JSON lists config (see config.hpp); all or nothing.
     Error add_config(const std::string& path);
+    /// Brings the lists published in `dir` by `hashguard store sync` (CURRENT
+    /// naming v<N>/lists.json) to its newest version: the first call adds them;
+    /// later ones apply to each list only the delta files published since (its
+    /// index kept), reload a list whose base or settings changed, and remove a
+    /// list the version no longer has. All or nothing. `version`: the version
+    /// now held; `changed`: whether anything was applied.
+    Error follow_dir(const std::string& dir, long long& version, bool& changed);
     /// Removes the list `name` (to replace it; the others keep their indexes).
     Error remove(const std::string& name);
 
@@ -66,6 +74,17 @@ private:
     using Loader =
         std::function<Error(const ListParseOptions&, std::shared_ptr<const ListEntries>&, ListParseReport&)>;
     Error add_loaded(ListConfig config, const LoadOptions& load, const Loader& loader);
+    Error add_spec(const ListSpec& spec);  ///< one list of a config, with its deltas
+    /// A list as a followed directory last gave it.
+    struct FollowedList {
+        std::string name, base;
+        std::vector<std::string> deltas;
+        ListConfig config;
+    };
+    Error follow_list(ListStaging& next, const ListSpec& spec, const FollowedList* had) const;
+    std::vector<FollowedList> followed_;
+    std::string followed_dir_;
+    long long followed_version_ = -1;
     Error apply_delta_to(StagedList& list, std::string_view text, const std::string& source, const LoadOptions& lo);
     std::vector<StagedList> lists_;
 };
