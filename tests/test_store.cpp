@@ -683,3 +683,51 @@ TEST_CASE("store import of NCMEC pages through the importers equals ImportSet's 
           t.number("SELECT count(*) FROM hg_entries e JOIN hg_lists l ON l.id = e.list_id WHERE l.kind = 'vpdq'"));
     fs::remove_all(dir);
 }
+
+TEST_CASE("A list set following the sync directory (hg_lists_follow_dir) holds exactly each published version",
+          "[store][skippable]") {
+    if (!have_server("follow_dir")) return;
+    TestDb t;
+    std::mt19937_64 rng(31);
+    const fs::path dir = temp_dir("followdir");
+    std::vector<std::string> seen;
+    hg::Lists lists;
+    auto step = [&](const std::vector<FeedRecord>& records, long long want_version) {
+        for (const auto& r : records)
+            if (!r.hash.empty()) seen.push_back(r.hash);
+        import(t, records);
+        REQUIRE(publish(t).version == want_version);
+        const CliResult r = cli({"store", "sync", "--dsn", t.dsn, "--dir", dir.string()});
+        INFO(r.err);
+        REQUIRE(r.rc == 0);
+        long long version = 0;
+        CHECK(lists.follow_dir(dir.string(), &version));
+        CHECK(version == want_version);
+        hg::Scanner scanner;
+        scanner.set_lists(lists);
+        std::map<std::string, std::pair<std::string, std::string>> want;  // hash -> (id, metadata)
+        for (const auto& [list, hash, id, meta] : t.content(want_version)) want[hash] = {id, meta};
+        for (const std::string& h : seen) {
+            INFO("version " << want_version << " hash " << h);
+            const auto bytes = hex_bytes(h);
+            const auto ms = scanner.scan_hash(h.size() == 32 ? HG_KIND_MD5 : HG_KIND_PDQ, bytes.data(), bytes.size())
+                                .matches();
+            std::size_t exact = 0;
+            for (const auto& m : ms)
+                if (m.distance == 0) {
+                    ++exact;
+                    CHECK(m.id == want[h].first);
+                    CHECK(m.metadata == want[h].second);
+                }
+            CHECK(exact == (want.count(h) ? 1u : 0u));
+        }
+    };
+    std::vector<std::string> h;
+    for (int i = 0; i < 8; ++i) h.push_back(random_hex(rng, 64));
+    const std::string m = random_hex(rng, 32);
+    step({rec(h[0], "a"), rec(h[1], "b"), rec(h[2], "c"), rec(m, "m", HashKind::md5)}, 1);
+    step({tombstone(h[1], ""), rec(h[3], "d"), rec(h[4], "e")}, 2);
+    step({tombstone("", "d"), rec(h[5], "f"), tombstone(m, "")}, 3);
+    step({rec(h[1], "b2"), rec(h[6], "g")}, 4);  // b comes back: a delta addition of a hash removed from the base
+    fs::remove_all(dir);
+}

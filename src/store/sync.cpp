@@ -28,8 +28,10 @@
 // `<hash>,"<id>","<metadata after source=>"` (the parser gives back id and
 // metadata "source=..." exactly as stored) and removals as `-<hash>`.
 // A new base is written when the list is new, for vPDQ lists on every change
-// (they take no deltas), and when the delta lines since the base would pass
-// max(65536, entries / 8) (the scanner merges deltas at the same size).
+// (they take no deltas), when the delta lines since the base would pass
+// max(65536, entries / 8) (the scanner merges deltas at the same size), and
+// when a version adds back a hash of the base that a delta removed (a delta
+// would restore the base's entry with its old id and metadata).
 // vPDQ lists with no videos are left out (an empty vPDQ list does not load);
 // other lists load empty ("allow_empty").
 //

@@ -200,14 +200,32 @@ std::string lists_json(const std::vector<ListState>& lists) {
     return out + "\n";
 }
 
+// Whether `version` adds back a hash the list's base holds (an earlier delta
+// removed it): a delta would bring back the base's entry, with its old id and
+// metadata, so the list gets a new base instead.
+Error readds_base_entry(Connection& db, long long list_id, long long version, const ListState& l, bool& out) {
+    const std::string id = std::to_string(list_id), v = std::to_string(version), b = std::to_string(l.base);
+    Rows rows;
+    if (Error e = db.query("SELECT EXISTS (SELECT 1 FROM hg_entries n JOIN hg_entries o ON o.list_id = n.list_id "
+                           "AND o.hash = n.hash WHERE n.list_id = " + id + " AND n.added_version = " + v +
+                           " AND o.list_id = " + id + " AND o.added_version <= " + b + " AND o.removed_version > " + b +
+                           ")",
+                           rows))
+        return e;
+    out = rows.text(0, 0) == "t";
+    return {};
+}
+
 // Writes a list's files for `version` (a new base or a delta), updating `l`.
 Error write_list(Connection& db, const std::string& dir, long long list_id, long long version, long long adds,
                  long long removes, bool is_new, ListState& l) {
     if (Error e = make_dir(list_dir_of(dir, l.name))) return e;
     l.entries += adds - removes;
     const long long limit = std::max<long long>(65536, l.entries / 8);
-    if (is_new || l.kind == "vpdq" || l.delta_entries + adds + removes > limit)
-        return write_base(db, dir, list_id, version, l);
+    bool rebase = is_new || l.kind == "vpdq" || l.delta_entries + adds + removes > limit;
+    if (!rebase && adds > 0)
+        if (Error e = readds_base_entry(db, list_id, version, l, rebase)) return e;
+    if (rebase) return write_base(db, dir, list_id, version, l);
     l.delta_entries += adds + removes;
     return write_delta(db, dir, list_id, version, l);
 }
