@@ -1,12 +1,13 @@
 // Reloads as a long-running scanner sees them (the C API), one program, one
 // run: replacing a small list beside a big one, a delta of additions to the
 // big one becoming visible, the big list as a snapshot that stores its index
-// (built from binary hashes, opened, looked up), and the process's memory over
-// many reloads of a list file (the upload server's /admin/reload). Prints a
-// table and JSON.
+// (built from binary hashes, opened, looked up), a directory of published
+// versions followed (hg_lists_follow_dir), and the process's memory over many
+// reloads of a list file (the upload server's /admin/reload) and over many
+// followed versions. Prints a table and JSON.
 //
-//   build/bench/bench_reload [--big N] [--reloads R] [--reload-list M]
-//   (defaults: --big 10000000 --reloads 1000 --reload-list 100000)
+//   build/bench/bench_reload [--big N] [--reloads R] [--reload-list M] [--versions V]
+//   (defaults: --big 10000000 --reloads 1000 --reload-list 100000 --versions 1000)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -148,15 +149,90 @@ void snapshot_section(const std::vector<unsigned char>& hashes, std::size_t big,
     std::remove(snap.c_str());
 }
 
+// A directory of published versions as `hashguard store sync` writes it
+// (CURRENT, v<N>/lists.json, a base snapshot, delta files), followed by a
+// scanner (hg_lists_follow_dir + hg_scanner_set_lists): the first follow, a
+// version adding 10^4 hashes to the big list becoming visible, and the RSS
+// over `versions` small versions (10 additions, the previous 10 removed).
+void follow_section(const std::vector<unsigned char>& hashes, std::size_t big, int versions, Rng& r) {
+    const std::string dir = "/tmp/hashguard-follow-bench";
+    std::system(("rm -rf " + dir + " && mkdir -p " + dir + "/lists").c_str());
+    hashguard::HashList list;
+    list.pdq.resize(big);
+    for (std::size_t i = 0; i < big; ++i) list.pdq[i] = hashguard::Hash256::from_bytes(&hashes[32 * i]);
+    list.ids.resize(big);
+    list.metadata.resize(big);
+    for (std::size_t i = 0; i < big; ++i) list.ids[i] = std::to_string(i + 1);
+    hashguard::SnapshotOptions so;
+    so.index = "auto";
+    if (hashguard::Error e = hashguard::save_snapshot(list, dir + "/lists/big-base.snap", so)) throw hg::Error(HG_ERR_IO, e.message);
+    hashguard::secure_clear(list);
+    std::vector<std::string> deltas;
+    auto publish = [&](int v, const std::string& delta_text) {
+        if (!delta_text.empty()) {
+            const std::string name = std::string("big-delta-").append(std::to_string(v)).append(".txt");
+            deltas.push_back(std::string("../lists/").append(name));
+            std::ofstream(std::string(dir).append("/lists/").append(name)) << delta_text;
+        }
+        std::string d;
+        for (const auto& x : deltas) d.append(d.empty() ? "\"" : ", \"").append(x).append("\"");
+        const std::string vdir = std::string(dir).append("/v").append(std::to_string(v));
+        std::system(std::string("mkdir -p ").append(vdir).c_str());
+        std::ofstream(std::string(vdir).append("/lists.json"))
+            << "{\"lists\": [{\"name\": \"big\", \"path\": \"../lists/big-base.snap\", \"deltas\": [" << d << "]}]}\n";
+        std::ofstream(dir + "/CURRENT.tmp") << v << " v" << v << "\n";
+        std::rename((dir + "/CURRENT.tmp").c_str(), (dir + "/CURRENT").c_str());
+    };
+    publish(1, "");
+    hg::Scanner s;
+    hg::Lists l;
+    auto t0 = Clock::now();
+    l.follow_dir(dir);
+    s.set_lists(l);
+    const double first_ms = ms_since(t0);
+    std::vector<double> add_ms;
+    int v = 1;
+    for (int k = 0; k < 5; ++k) {
+        publish(++v, lines(r, 10000));
+        t0 = Clock::now();
+        if (!l.follow_dir(dir)) throw hg::Error(HG_ERR_INTERNAL, "a published version was not picked up");
+        s.set_lists(l);
+        add_ms.push_back(ms_since(t0));
+    }
+    std::string prev;
+    long rss10 = 0;
+    for (int k = 1; k <= versions; ++k) {
+        std::string text = lines(r, 10);
+        std::string delta = text;
+        for (std::size_t p = 0; p < prev.size(); p = prev.find('\n', p) + 1) delta.append("-").append(prev, p, 65);
+        prev = text;
+        publish(++v, delta);
+        if (!l.follow_dir(dir)) throw hg::Error(HG_ERR_INTERNAL, "a published version was not picked up");
+        s.set_lists(l);
+        if (k == 10) rss10 = rss_kib();
+    }
+    const long rss_end = rss_kib();
+    std::system(("rm -rf " + dir).c_str());
+    std::printf("followed directory: first follow of the %zu-hash snapshot %.0f ms; a version of 10^4 additions "
+                "visible to scans after follow + set_lists: median %.1f ms (5 versions)\n",
+                big, first_ms, median(add_ms));
+    std::printf("RSS over %d followed versions (10 additions, 10 removals each): %ld KiB after 10, %ld KiB after %d "
+                "(%+.1f%%)\n", versions, rss10, rss_end, versions, 100.0 * (rss_end - rss10) / rss10);
+    std::printf("{\"follow_first_ms\":%.1f,\"follow_additions_1e4_ms\":%.1f,\"follow_versions\":%d,"
+                "\"follow_rss_after_10_kib\":%ld,\"follow_rss_after_all_kib\":%ld}\n",
+                first_ms, median(add_ms), versions, rss10, rss_end);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     std::size_t big = 10000000, reload_list = 100000;
-    int reloads = 1000;
+    int reloads = 1000, versions = 1000;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!std::strcmp(argv[i], "--big")) big = std::strtoull(argv[i + 1], nullptr, 10);
         else if (!std::strcmp(argv[i], "--reloads")) reloads = std::atoi(argv[i + 1]);
         else if (!std::strcmp(argv[i], "--reload-list")) reload_list = std::strtoull(argv[i + 1], nullptr, 10);
+        else if (!std::strcmp(argv[i], "--versions")) versions = std::atoi(argv[i + 1]);
     }
     try {
         Rng r{7};
@@ -190,6 +266,7 @@ int main(int argc, char** argv) {
         std::printf("10^4 additions to the big list, visible to scans: median %.1f ms (5 runs)\n", median(delta_ms));
 
         snapshot_section(hashes, big, plain, r);
+        follow_section(hashes, big, versions, r);
 
         // Memory over reloads of a list file, as the upload server does.
         const std::string path = "/tmp/hashguard-reload-bench.txt";

@@ -16,18 +16,18 @@ jobs="$(nproc)"
 eval "$(bash scripts/pg-test-server.sh start)"
 trap 'bash scripts/pg-test-server.sh stop "${HASHGUARD_TEST_PG_DIR:-}"' EXIT
 
-echo "== release build + tests"
+echo "== [$(date +%T), ${SECONDS}s] release build + tests"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DHASHGUARD_BUILD_BENCH=ON -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure -j"$jobs")
 
-echo "== code rules: no function in src/ over 80 lines"
+echo "== [$(date +%T), ${SECONDS}s] code rules: no function in src/ over 80 lines"
 bash scripts/check-function-size.sh build
 
-echo "== AArch64 (NEON) kernels, cross-built, under qemu-user"
+echo "== [$(date +%T), ${SECONDS}s] AArch64 (NEON) kernels, cross-built, under qemu-user"
 bash scripts/test-neon.sh
 
-echo "== clang ASan+UBSan build (libFuzzer coverage) + tests, then each fuzzer for ${FUZZ_SECONDS:-20}s"
+echo "== [$(date +%T), ${SECONDS}s] clang ASan+UBSan build (libFuzzer coverage) + tests, then each fuzzer for ${FUZZ_SECONDS:-20}s"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHASHGUARD_FUZZ=ON \
   -DHASHGUARD_BUILD_BENCH=OFF >/dev/null
 cmake --build build-fuzz -j"$jobs"
@@ -35,7 +35,7 @@ cmake --build build-fuzz -j"$jobs"
    ctest --output-on-failure -j"$jobs")
 FUZZ_SECONDS="${FUZZ_SECONDS:-20}" bash scripts/fuzz.sh
 
-echo "== ThreadSanitizer build of the concurrency tests (parallel scans, hot reload with deltas, shared indexes, the batch pipeline, the importer's read/apply pipe)"
+echo "== [$(date +%T), ${SECONDS}s] ThreadSanitizer build of the concurrency tests (parallel scans, hot reload with deltas, shared indexes, the batch pipeline, the importer's read/apply pipe)"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHASHGUARD_TSAN=ON -DHASHGUARD_BUILD_BENCH=OFF >/dev/null
 cmake --build build-tsan -j"$jobs" --target test_scanner test_index test_batch test_reload test_snapshot test_video test_import test_follow hashguard_cli
 (cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
@@ -46,3 +46,4 @@ TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 HASHGUARD_MODULE_DIR="$PWD/
 # test_index's threaded cases only (its single-threaded property tests take minutes under TSan).
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 build-tsan/tests/test_index --warn NoTests \
   "One index queried from many threads gives the single-threaded answers,MIH built on two threads equals the one-thread build and brute force"
+echo "== [$(date +%T), ${SECONDS}s] all stages passed"

@@ -1,5 +1,6 @@
 // `hashguard list import`: feeds as teams receive them (include/hashguard/
 // import.hpp) into snapshots and a lists config, or into one snapshot.
+#include <chrono>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -109,15 +110,20 @@ int list_import(int argc, char** argv) {
         if (Error e = parse_column_mapping(map, fo.mapping)) return std::fprintf(stderr, "%s\n", e.message.c_str()), 2;
     }
     wo.threshold = static_cast<int>(threshold);
+    const auto t0 = std::chrono::steady_clock::now();
     ImportSet set;
     for (const auto& in : inputs) {
         FeedReport rep;
         if (Error e = set.apply_file(in, fo, &rep)) return std::fprintf(stderr, "%s\n", e.message.c_str()), 1;
         print_feed_report(in, rep);
     }
+    const auto t1 = std::chrono::steady_clock::now();
     if (ends_with(out, ".snap")) return write_one_snapshot(set, only, out, wo);
     std::vector<std::string> written;
     if (Error e = set.write(out, wo, &written)) return std::fprintf(stderr, "%s\n", e.message.c_str()), 1;
+    const auto t2 = std::chrono::steady_clock::now();
+    std::printf("read in %.2f s, written in %.2f s\n", std::chrono::duration<double>(t1 - t0).count(),
+                std::chrono::duration<double>(t2 - t1).count());
     for (const auto& g : set.groups())
         std::printf("%s%s: %zu entries\n", g.allow ? "allow-" : "", hash_kind_name(g.kind), g.entries);
     std::printf("wrote %zu files; scan with: hashguard scan --lists %s/lists.json PATH...\n", written.size(),

@@ -138,17 +138,20 @@ struct Contribution {
     bool alive;
 };
 
-// Open addressing over item numbers (load <= 1/2); the caller gives each
-// item's 64-bit hash and says when two are equal.
+// Open addressing over item numbers (load <= 1/2). A slot holds the item and
+// the high half of its 64-bit hash, so a probe rejects other items without
+// touching them (one cache miss per lookup, not one per probed item); the
+// caller says when two items with the same hash are equal.
 class FlatTable {
 public:
     template <class Eq>
     std::uint32_t find(std::uint64_t h, Eq&& eq) const {
         if (slots_.empty()) return kNone;
+        const std::uint64_t tag = h & ~kItemMask;
         for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
-            const std::uint32_t v = slots_[i];
-            if (v == kNone) return kNone;
-            if (hashes_[v] == h && eq(v)) return v;
+            const std::uint64_t v = slots_[i];
+            if (v == kEmpty) return kNone;
+            if ((v & ~kItemMask) == tag && eq(static_cast<std::uint32_t>(v))) return static_cast<std::uint32_t>(v);
         }
     }
     void insert(std::uint64_t h, std::uint32_t item) {
@@ -158,35 +161,36 @@ public:
         place(item);
         ++count_;
     }
-
     /// Forgets every item numbered `limit` or more.
     void truncate(std::uint32_t limit) {
         std::vector<std::uint32_t> keep;
-        for (std::uint32_t v : slots_)
-            if (v != kNone && v < limit) keep.push_back(v);
-        std::fill(slots_.begin(), slots_.end(), kNone);
+        for (std::uint64_t v : slots_)
+            if (v != kEmpty && static_cast<std::uint32_t>(v) < limit) keep.push_back(static_cast<std::uint32_t>(v));
+        std::fill(slots_.begin(), slots_.end(), kEmpty);
         for (std::uint32_t v : keep) place(v);
         count_ = keep.size();
         hashes_.truncate(limit);
     }
 
 private:
+    static constexpr std::uint64_t kEmpty = ~std::uint64_t{0}, kItemMask = 0xFFFFFFFFu;
     void place(std::uint32_t item) {
-        std::size_t i = hashes_[item] & mask_;
-        while (slots_[i] != kNone) i = (i + 1) & mask_;
-        slots_[i] = item;
+        const std::uint64_t h = hashes_[item];
+        std::size_t i = h & mask_;
+        while (slots_[i] != kEmpty) i = (i + 1) & mask_;
+        slots_[i] = (h & ~kItemMask) | item;
     }
     void grow() {
-        std::vector<std::uint32_t> old;
+        std::vector<std::uint64_t> old;
         old.swap(slots_);
-        slots_.assign(std::max<std::size_t>(1024, old.size() * 2), kNone);
+        slots_.assign(std::max<std::size_t>(1024, old.size() * 2), kEmpty);
         mask_ = slots_.size() - 1;
-        for (std::uint32_t v : old)
-            if (v != kNone) place(v);
+        for (std::uint64_t v : old)
+            if (v != kEmpty) place(static_cast<std::uint32_t>(v));
     }
 
-    std::vector<std::uint32_t> slots_;
-    Chunked<std::uint64_t> hashes_;  // per item number (growing never copies)
+    std::vector<std::uint64_t> slots_;
+    Chunked<std::uint64_t> hashes_;  // per item number, for growing (never copied on growth)
     std::size_t mask_ = 0, count_ = 0;
 };
 
@@ -610,8 +614,9 @@ Error ImportSet::to_list(bool allow, HashKind kind, HashList& out) const noexcep
                 out.digests.push_back(d);
             }
             impl_->describe(e, id, meta);
-            out.ids.push_back(id.empty() ? std::to_string(out.ids.size() + 1) : id);
-            out.metadata.push_back(meta);
+            if (id.empty()) id = std::to_string(out.ids.size() + 1);
+            out.ids.emplace_back(std::move(id));  // moved: describe() assigns afresh
+            out.metadata.emplace_back(std::move(meta));
         }
         return {};
     });
