@@ -630,6 +630,20 @@ TEST_CASE("sync: deltas accumulate as a prefix; past max(65536, entries/8) chang
     CHECK(snap->size() == 70011);
     CHECK(scan((dir / "v5/lists.json").string(), HashKind::pdq, x).empty());
     CHECK(scan((dir / "v5/lists.json").string(), HashKind::pdq, many[69999].hash).size() == 1);
+
+    // --keep 2 at the next version: v5 and v6 stay, with only the files they name.
+    import(t, {rec(random_hex(rng, 64), "k")});
+    REQUIRE(publish(t).version == 6);
+    const CliResult r = cli({"store", "sync", "--dsn", t.dsn, "--dir", dir.string(), "--keep", "2"});
+    INFO(r.err);
+    REQUIRE(r.rc == 0);
+    std::set<std::string> left;
+    for (const auto& ent : fs::directory_iterator(dir)) left.insert(ent.path().filename().string());
+    CHECK(left == std::set<std::string>{"CURRENT", "lists", "v5", "v6"});
+    left.clear();
+    for (const auto& ent : fs::directory_iterator(dir / "lists/ncmec-pdq")) left.insert(ent.path().filename().string());
+    CHECK(left == std::set<std::string>{"base-4.snap", "delta-5.csv", "delta-6.csv"});
+    CHECK(scan((dir / "v6/lists.json").string(), HashKind::pdq, many[0].hash).size() == 1);
     fs::remove_all(dir);
 }
 

@@ -154,7 +154,8 @@ int store_sync(int argc, char** argv) {
         .text("--dir", "DIR", so.dir, "the directory to write (required)")
         .flag("--follow", so.follow, "keep following new versions")
         .flag("--once", once, "write what is published and exit (the default)")
-        .integer("--poll-ms", "N", so.poll_ms, 10, 3600000, "with --follow: poll every N ms too (default 1000)");
+        .integer("--poll-ms", "N", so.poll_ms, 10, 3600000, "with --follow: poll every N ms too (default 1000)")
+        .integer("--keep", "N", so.keep, 1, 1000000, "versions kept in DIR; older ones and their files go (default 10)");
     if (const int rc = args.parse(argc, argv); rc >= 0) return rc;
     if (so.dsn.empty() || so.dir.empty()) {
         std::fprintf(stderr, "hashguard store sync: --dsn and --dir are required\n");

@@ -40,6 +40,10 @@
 // database it keeps DIR as it is, reconnects with backoff and says on stderr
 // how long DIR has not been confirmed current. SIGTERM/SIGINT end it after
 // the version being written, if any.
+//
+// After each version, the v<N> directories older than the --keep newest
+// (default 10) go, and so do list files no kept version names (a follower
+// still loading a pruned version fails that load and retries on the newest).
 #include "sync.hpp"
 
 #include <fcntl.h>
@@ -131,6 +135,7 @@ struct Syncer {
             if (Error e = write_version(*db, opt.dir, current + 1, state)) return e;
             ++current;
             say("hashguard store sync: " + opt.dir + " at version " + std::to_string(current));
+            if (Error e = prune_versions(opt.dir, current, opt.keep)) return e;
         }
         confirmed = Clock::now();
         return {};

@@ -12,6 +12,9 @@ struct SyncOptions {
     bool follow = false;  ///< keep following (LISTEN + polling) until SIGTERM/SIGINT
     long long poll_ms = 1000;
     long long max_backoff_ms = 30000;
+    /// Versions kept: older v<N> directories, and list files no kept version
+    /// names, are removed after a new version is written.
+    long long keep = 10;
     /// Where progress lines go (stdout) and staleness warnings (stderr); the
     /// CLI passes stdout/stderr, tests may pass null to stay quiet.
     void (*out)(const std::string& line) = nullptr;

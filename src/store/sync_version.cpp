@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <functional>
+#include <set>
 #include <sstream>
 
 #include "hashguard/json.hpp"
@@ -290,6 +291,35 @@ Error write_version(Connection& db, const std::string& dir, long long version, s
     pause_for_test("current", version);
     if (Error we = write_file_atomic(dir + "/CURRENT", std::to_string(version) + " " + name + "\n")) return we;
     return fsync_dir(dir);
+}
+
+Error prune_versions(const std::string& dir, long long newest, long long keep) {
+    std::vector<std::string> names;
+    if (Error e = list_dir(dir, names)) return e;
+    for (const auto& n : names) {
+        if (n.size() < 2 || n[0] != 'v' || n.find_first_not_of("0123456789", 1) != std::string::npos) continue;
+        if (std::stoll(n.substr(1)) <= newest - keep)
+            if (Error e = remove_tree(dir + "/" + n)) return e;
+    }
+    std::set<std::string> used;  // "<list>/<file>" named by a kept version
+    for (long long v = std::max<long long>(1, newest - keep + 1); v <= newest; ++v) {
+        std::vector<ListState> state;
+        if (!path_exists(dir + "/v" + std::to_string(v) + "/state")) continue;
+        if (Error e = read_state(dir, v, state)) return e;
+        for (const auto& l : state) {
+            used.insert(l.name + "/" + base_name(l));
+            for (long long d : l.deltas) used.insert(l.name + "/" + delta_name(d));
+        }
+    }
+    std::vector<std::string> lists, files;
+    if (Error e = list_dir(dir + "/lists", lists)) return e;
+    for (const auto& l : lists) {
+        if (Error e = list_dir(dir + "/lists/" + l, files)) return e;
+        for (const auto& f : files)
+            if (!used.count(l + "/" + f))
+                if (Error e = remove_tree(dir + "/lists/" + l + "/" + f)) return e;
+    }
+    return {};
 }
 
 }  // namespace hashguard::store

@@ -23,4 +23,8 @@ Error read_state(const std::string& dir, long long version, std::vector<ListStat
 /// DIR/CURRENT. Files first, the version directory by rename, CURRENT last.
 Error write_version(Connection& db, const std::string& dir, long long version, std::vector<ListState>& state);
 
+/// Removes the version directories older than the `keep` newest (`newest`
+/// included) and the list files none of the kept versions names.
+Error prune_versions(const std::string& dir, long long newest, long long keep);
+
 }  // namespace hashguard::store
