@@ -226,9 +226,14 @@ Error write_list(Connection& db, const std::string& dir, long long list_id, long
     bool rebase = is_new || l.kind == "vpdq" || l.delta_entries + adds + removes > limit;
     if (!rebase && adds > 0)
         if (Error e = readds_base_entry(db, list_id, version, l, rebase)) return e;
-    if (rebase) return write_base(db, dir, list_id, version, l);
-    l.delta_entries += adds + removes;
-    return write_delta(db, dir, list_id, version, l);
+    Error e;
+    if (rebase) {
+        e = write_base(db, dir, list_id, version, l);
+    } else {
+        l.delta_entries += adds + removes;
+        e = write_delta(db, dir, list_id, version, l);
+    }
+    return e ? e : fsync_dir(list_dir_of(dir, l.name));  // the renames durable before the version names them
 }
 
 // The lists `version` changed, each with its files written.
