@@ -525,7 +525,8 @@ TEST_CASE("sync --follow: a version arrives by NOTIFY, a lost connection is surv
     fs::remove_all(dir);
 }
 
-TEST_CASE("kill -9 of sync while it writes a version leaves DIR at the previous version; a rerun completes it",
+TEST_CASE("kill -9 of sync while it writes a version leaves DIR at the previous version; a rerun completes it; "
+          "a store behind DIR is refused",
           "[store][skippable]") {
     if (!have_server("sync kill -9")) return;
     TestDb t;
@@ -560,6 +561,15 @@ TEST_CASE("kill -9 of sync while it writes a version leaves DIR at the previous 
     CHECK(scan(v2, HashKind::pdq, a).empty());
     CHECK(scan(v2, HashKind::pdq, c).size() == 1);
     for (const auto& ent : fs::directory_iterator(dir)) CHECK(ent.path().extension() != ".tmp");
+    {
+        TestDb other;  // a store behind DIR (another or a restored database): refused, DIR untouched
+        import(other, {rec(c, "c")});
+        REQUIRE(publish(other).version == 1);
+        const CliResult o = cli({"store", "sync", "--dsn", other.dsn, "--dir", dir.string()});
+        CHECK(o.rc == 1);
+        CHECK(o.err.find("is at version 2 but the store's latest is 1") != std::string::npos);
+        CHECK(read_text((dir / "CURRENT").string()) == "2 v2\n");
+    }
     fs::remove_all(dir);
 }
 

@@ -128,6 +128,10 @@ struct Syncer {
         Rows rows;
         if (Error e = db->query("SELECT coalesce(max(version), 0) FROM hg_versions", rows)) return e;
         const long long latest = rows.number(0, 0);
+        if (latest < current)
+            return {Status::invalid_argument, opt.dir + " is at version " + std::to_string(current) +
+                                                  " but the store's latest is " + std::to_string(latest) +
+                                                  " (another or a restored database?); DIR left as it is"};
         std::vector<ListState> state;
         if (current < latest)
             if (Error e = read_state(opt.dir, current, state)) return e;
