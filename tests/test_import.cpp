@@ -105,7 +105,7 @@ TEST_CASE("Plain type-hash text: HMA's names as aliases, unsupported types count
     REQUIRE(recs.size() == 4);
     CHECK(recs[0].kind == HashKind::pdq);
     CHECK(recs[0].hash == kBaboonPdq);
-    CHECK(recs[0].id == "1");
+    CHECK(recs[0].id == "hma-signals.txt:1");  // file:line: unique across the files of an import
     CHECK(recs[0].source == "text");
     CHECK(recs[1].kind == HashKind::md5);
     CHECK(recs[1].media == "video");  // video_md5
@@ -168,7 +168,7 @@ TEST_CASE("NCMEC XML v2: every matchable fingerprint kept, others counted, delet
     REQUIRE(recs.size() == 8);
     CHECK(recs[0].kind == HashKind::md5);
     CHECK(recs[0].hash == kBaboonMd5);
-    CHECK(recs[0].id == "image1");
+    CHECK(recs[0].id == "42-image1");  // member-id: NCMEC ids are unique per member
     CHECK(recs[0].source == "ncmec");
     CHECK(recs[0].media == "image");
     CHECK(label(recs[0], "classification") == "A1");
@@ -178,7 +178,7 @@ TEST_CASE("NCMEC XML v2: every matchable fingerprint kept, others counted, delet
     CHECK(recs[2].kind == HashKind::pdq);
     CHECK(recs[6].tombstone);
     CHECK(recs[6].hash.empty());
-    CHECK(recs[6].id == "image-never-seen");
+    CHECK(recs[6].id == "43-image-never-seen");
     CHECK(recs[7].media == "video");
     CHECK(recs[7].hash == kPanMd5);
     for (const char* k : {"pdna", "netclean", "tmk_pdqf", "videntifier"}) CHECK(unsupported(rep, k) == 1);
@@ -192,8 +192,8 @@ TEST_CASE("NCMEC XML v2: every matchable fingerprint kept, others counted, delet
     const auto recs2 = read_all("ncmec-page2.xml", opts(FeedFormat::ncmec_xml), &rep2);
     REQUIRE(recs2.size() == 2);
     CHECK(recs2[0].tombstone);
-    CHECK(recs2[0].id == "image3");
-    CHECK(recs2[1].id == "image5");
+    CHECK(recs2[0].id == "43-image3");
+    CHECK(recs2[1].id == "44-image5");
     CHECK(label(recs2[1], "member") == "44:Smith & Sons \xE2\x98\xBA");
     CHECK(!rep2.more);
 
@@ -204,9 +204,9 @@ TEST_CASE("NCMEC XML v2: every matchable fingerprint kept, others counted, delet
     CHECK(pdq.count(kApplePdq) == 0);
     CHECK(group(set, false, HashKind::md5).count(kAppleMd5) == 0);  // every fingerprint of image3
     CHECK(group(set, false, HashKind::sha1).count(kFruitsSha1) == 1);
-    CHECK(pdq.at(kBaboonPdq).first == "image1");
+    CHECK(pdq.at(kBaboonPdq).first == "42-image1");
     CHECK(pdq.at(kBaboonPdq).second ==
-          "source=ncmec;id=image1;media=image;member=42:Example ESP;timestamp=2017-10-24T15:00:00Z;classification=A1");
+          "source=ncmec;id=42-image1;media=image;member=42:Example ESP;timestamp=2017-10-24T15:00:00Z;classification=A1");
 }
 
 TEST_CASE("StopNCII: Withdrawn is a tombstone (HMA never drops them), checkpoint and page token") {
@@ -253,7 +253,7 @@ TEST_CASE("vPDQ JSON lines: ids, normalised arrays the vPDQ list parser reads ba
     REQUIRE(recs.size() == 2);
     CHECK(recs[0].id == "pan-720p");
     CHECK(label(recs[0], "metadata") == "collection=demo");
-    CHECK(recs[1].id == "2");
+    CHECK(recs[1].id == "vpdq.json:2");
     ImportSet set;
     apply_files(set, FeedFormat::vpdq_json, {"vpdq.json"});
     std::string text;
@@ -368,8 +368,8 @@ TEST_CASE("A feed that fails part way leaves the set exactly as it was (tombston
     // id, then fails on its last record.
     const std::string path = temp_dir("rollback") + ".xml";
     std::ofstream(path) << "<queryResult><images>\n"
-                        << "<deletedImage><id>image1</id></deletedImage>\n"
-                        << "<deletedImage><id>image3</id></deletedImage>\n"
+                        << "<deletedImage><member id=\"42\"/><id>image1</id></deletedImage>\n"
+                        << "<deletedImage><member id=\"43\"/><id>image3</id></deletedImage>\n"
                         << "<image><id>new1</id><fingerprints><pdq>" << kA << "</pdq><md5>" << std::string(32, 'c')
                         << "</md5></fingerprints></image>\n"
                         << "<image><id>again</id><fingerprints><pdq>" << kMessiPdq << "</pdq></fingerprints></image>\n"
@@ -392,6 +392,7 @@ TEST_CASE("A feed that fails part way leaves the set exactly as it was (tombston
     CHECK(group(set, false, HashKind::pdq).count(kA) == 1);
     CHECK(group(set, false, HashKind::pdq).count(kBaboonPdq) == 0);
     CHECK(group(set, false, HashKind::pdq).at(kMessiPdq).second.find("id=again") != std::string::npos);
+    CHECK(group(set, false, HashKind::pdq).count(kApplePdq) == 0);  // image3, member 43
     std::remove(path.c_str());
 }
 
@@ -489,7 +490,7 @@ TEST_CASE("An import written as snapshots + lists.json is what a scanner matches
     const auto ms = r.matches();
     REQUIRE(ms.size() == 3);  // PDQ, MD5, SHA-1 of image1
     for (const auto& m : ms) {
-        CHECK(m.id == "image1");
+        CHECK(m.id == "42-image1");
         CHECK(m.metadata.find("classification=A1") != std::string::npos);
     }
     const auto apple = read_bytes(data_dir() + "/photos/apple.jpg");
@@ -502,4 +503,79 @@ TEST_CASE("An import written as snapshots + lists.json is what a scanner matches
     CHECK(empty.write(dir, wo).code == Status::list_format);
     std::string out;
     run("rm -rf '" + dir.substr(0, dir.find("/nested")) + "'", out);
+}
+
+TEST_CASE("Hostile or odd feeds: member-scoped ids, typed flags, bounded walks and text, unknown kinds, checked records") {
+    // NCMEC ids are per member: member 43 deleting "image1" leaves member 42's image1.
+    ImportSet set;
+    FeedReport rep;
+    const std::string xml = "<queryResult><images><image><member id=\"42\"/><id>image1</id><fingerprints><pdq>" +
+                            kBaboonPdq + "</pdq></fingerprints></image><deletedImage><member id=\"43\"/><id>image1</id>"
+                            "</deletedImage></images></queryResult>";
+    REQUIRE(read_text(xml, opts(FeedFormat::ncmec_xml), nullptr, &rep).ok());
+    REQUIRE(read_feed(xml, "t", opts(FeedFormat::ncmec_xml), [&](const FeedRecord& r) { return set.apply(r); }).ok());
+    CHECK(set.size() == 1);
+
+    // A tombstone flag that is not a boolean is a malformed record, never "not deleted".
+    const Error e = read_text("{\"results\":[{\"hash_digest\":\"" + kMessiPdq +
+                                  "\",\"algorithm\":\"PDQ\",\"deleted\":\"true\",\"id\":1}]}",
+                              opts(FeedFormat::tat_json));
+    CHECK(e.message == "t:1: \"deleted\" is a string, not a boolean");
+    FeedOptions skip = opts(FeedFormat::te_json);
+    skip.skip_bad_records = true;
+    std::vector<FeedRecord> out;
+    REQUIRE(read_text("[{\"id\":\"1\",\"indicator\":\"" + kMessiPdq + "\",\"type\":\"HASH_PDQ\",\"should_delete\":1}]", skip,
+                      &out, &rep)
+                .ok());
+    CHECK(out.empty());  // skipped, not added
+    CHECK(rep.bad_records == 1);
+
+    // One hash on more than 1024 lines: refused (a tombstone would walk them all).
+    std::string many;
+    for (int i = 0; i < 1025; ++i) many += "pdq " + kBaboonPdq + "\n";
+    ImportSet big;
+    const Error capped = read_feed(many, "many.txt", opts(FeedFormat::text), [&](const FeedRecord& r) { return big.apply(r); });
+    CHECK(capped.message == "line 1025: more than 1024 records list this hash");
+
+    // Past 32 distinct unsupported kinds the rest count as "other".
+    std::string kinds;
+    for (int i = 0; i < 40; ++i) kinds += "kind" + std::to_string(i) + " x\n";
+    FeedReport kr;
+    REQUIRE(read_text(kinds, opts(FeedFormat::text), nullptr, &kr).ok());
+    CHECK(kr.unsupported.size() == 33);
+    CHECK(unsupported(kr, "other") == 8);
+
+    // XML text is bounded by max_record_bytes.
+    FeedOptions small = opts(FeedFormat::ncmec_xml);
+    small.max_record_bytes = 100;
+    CHECK(read_text("<queryResult><images><image><id>" + std::string(200, 'x') + "</id></image></images></queryResult>",
+                    small)
+              .message == "t:1: text longer than max_record_bytes");
+
+    // A vPDQ id that the list reader would take for a comment is kept.
+    ImportSet v;
+    FeedRecord vr;
+    vr.kind = HashKind::vpdq;
+    vr.hash = "[\"" + kA + ",100,0.000\"]";
+    vr.id = "#12";
+    vr.source = "x";
+    REQUIRE(v.apply(vr).ok());
+    std::string text;
+    REQUIRE(v.vpdq_text(false, text).ok());
+    VpdqList list;
+    REQUIRE(parse_vpdq_list(text, "v", list).ok());
+    REQUIRE(list.videos.size() == 1);
+    CHECK(list.videos[0].id == "_#12");
+
+    // apply() checks what a library caller hands it.
+    FeedRecord bad;
+    bad.kind = static_cast<HashKind>(9);
+    bad.hash = kA;
+    CHECK(v.apply(bad).code == Status::invalid_argument);
+    bad.kind = HashKind::pdq;
+    bad.hash = std::string(40, 'a');
+    CHECK(v.apply(bad).message == "a pdq record's hash is not 64 hex digits");
+    bad.kind = HashKind::md5;
+    bad.hash = std::string(32, 'z');
+    CHECK(v.apply(bad).code == Status::invalid_argument);
 }

@@ -112,3 +112,16 @@ TEST_CASE("CSV fields: quoting, doubled quotes, trimming, and what is written re
     }
     CHECK(line == "plain,\"with,comma\",\"with\"\"quote\",\"line\nbreak\",");
 }
+
+TEST_CASE("Duplicate keys are found in large objects too (hashed past 16 keys)") {
+    std::string text = "{";
+    for (int i = 0; i < 40; ++i) text.append(i ? ",\"k" : "\"k").append(std::to_string(i)).append("\":").append(std::to_string(i));
+    hashguard::json::Value v;
+    REQUIRE(hashguard::json::parse(std::string(text).append("}"), "t", v).ok());
+    CHECK(v.keys.size() == 40);
+    const hashguard::Error e = hashguard::json::parse(std::string(text).append(",\"k3\":1}"), "t", v);
+    CHECK(e.code == hashguard::Status::list_format);
+    CHECK(e.message.find("duplicate key \"k3\"") != std::string::npos);
+    CHECK(hashguard::json::parse(std::string(text).append(",\"k39\":1}"), "t", v).code == hashguard::Status::list_format);
+    CHECK(hashguard::json::parse(std::string(text).append(",\"k40\":1}"), "t", v).ok());
+}

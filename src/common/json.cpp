@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <unordered_set>
 
 #include "common/errors.hpp"
 
@@ -332,7 +333,21 @@ struct Parser {
         return true;
     }
 
+    // A repeated key: a linear look for small objects, a hash set of copies past
+    // 16 keys (an object of 10^6 keys must not cost 10^12 comparisons). Records
+    // `key` as seen.
+    static bool duplicate(const Value& v, const std::string& key, std::unordered_set<std::string>& seen) {
+        if (v.keys.size() < 16) {
+            for (const auto& k : v.keys)
+                if (k == key) return true;
+            return false;
+        }
+        if (seen.empty()) seen.insert(v.keys.begin(), v.keys.end());
+        return !seen.insert(key).second;
+    }
+
     bool object(Value& v, int depth) {
+        std::unordered_set<std::string> seen;
         v.type = Value::Type::object;
         ++i;
         skip_ws();
@@ -342,8 +357,7 @@ struct Parser {
             if (!at('"')) return fail("expected a quoted key");
             std::string key;
             if (!string(key)) return false;
-            for (const auto& k : v.keys)
-                if (k == key) return fail("duplicate key \"" + key + "\"");
+            if (duplicate(v, key, seen)) return fail("duplicate key \"" + key + "\"");
             skip_ws();
             if (!at(':')) return fail("expected ':' after key \"" + key + "\"");
             ++i;

@@ -40,6 +40,9 @@ public:
     const std::string& name() const { return name_; }
     FeedReport& report() { return rep_; }
     std::string where(std::size_t line) const { return name_ + ":" + std::to_string(line); }
+    /// The id of a record from a feed without ids: "<file name>:<line>" (unique
+    /// across the files of one import, unlike a bare line number).
+    std::string line_id(std::size_t line) const;
 
     /// A malformed record: an error that stops the read, or (skip_bad_records)
     /// counted and reported, and ok.

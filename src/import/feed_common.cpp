@@ -133,8 +133,18 @@ Error Reader::bad(std::size_t line, const std::string& why) {
     return {};
 }
 
+std::string Reader::line_id(std::size_t line) const {
+    const std::size_t slash = name_.rfind('/');
+    return (slash == std::string::npos ? name_ : name_.substr(slash + 1)) + ":" + std::to_string(line);
+}
+
+// Counted by kind name; past 32 distinct names the rest count as "other" (a
+// feed of a million made-up type names must not make this quadratic).
 void Reader::unsupported(std::string_view kind) {
-    const std::string k = lower(kind);
+    std::string k = lower(kind.substr(0, 64));
+    if (rep_.unsupported.size() >= 32 && std::none_of(rep_.unsupported.begin(), rep_.unsupported.end(),
+                                                      [&](const auto& u) { return u.first == k; }))
+        k = "other";
     for (auto& [name, n] : rep_.unsupported)
         if (name == k) {
             ++n;

@@ -14,6 +14,9 @@ namespace {
 
 using Type = json::Value::Type;
 
+// JSON pages are parsed whole into a DOM of ~150-byte values: a bound on the page.
+constexpr std::size_t kMaxJsonPage = std::size_t{256} << 20;
+
 const json::Value* member(const json::Value& obj, std::string_view key) {
     return obj.type == Type::object ? obj.get(key) : nullptr;
 }
@@ -30,6 +33,8 @@ void add_label(FeedRecord& r, std::string key, std::string value) {
 // Parses a JSON feed page; a syntax error is fatal whatever skip_bad_records
 // says (nothing after it can be trusted to be what the feed meant).
 Error parse_page(std::string_view text, Reader& r, json::Value& out) {
+    if (text.size() > kMaxJsonPage)
+        return {Status::limit_bytes, r.name() + ": a JSON feed page larger than 256 MiB (it is parsed whole); split it"};
     return json::parse(text, r.name(), out, 32);
 }
 
@@ -47,6 +52,16 @@ Error records_of(const json::Value& page, std::string_view key, Reader& r, const
                                                       : "an object with a \"" + std::string(key) + "\" array")};
     out = &v->array;
     return {};
+}
+
+// A boolean member (a tombstone flag): absent or null is false; any other
+// type makes the record malformed (`bad`: skip it), never "not deleted".
+Error flag(const json::Value& obj, std::string_view key, Reader& r, bool& out, bool& bad) {
+    const json::Value* v = member(obj, key);
+    out = v && v->type == Type::boolean && v->boolean;
+    bad = v && v->type != Type::boolean && v->type != Type::null;
+    if (!bad) return {};
+    return r.bad(static_cast<std::size_t>(std::max(v->line, 1)), "\"" + std::string(key) + "\" is " + v->type_name() + ", not a boolean");
 }
 
 FeedRecord record_at(const json::Value& v) {
@@ -75,7 +90,7 @@ Error read_text(std::string_view text, Reader& r) {
         r.counted();
         FeedRecord rec;
         rec.line = n;
-        rec.id = std::to_string(n);
+        rec.id = r.line_id(n);
         rec.hash = std::string(hash);
         return r.emit_typed(rec, type);
     });
@@ -106,7 +121,7 @@ Error read_te_csv(std::string_view text, Reader& r) {
                                 std::to_string(header.size()));
         FeedRecord rec;
         rec.line = n;
-        rec.id = std::to_string(n);
+        rec.id = r.line_id(n);
         rec.hash = fields[static_cast<std::size_t>(col[1])];
         for (int c = 2; c < 5; ++c)
             if (col[c] >= 0) add_label(rec, kCols[c], fields[static_cast<std::size_t>(col[c])]);
@@ -125,7 +140,8 @@ Error te_record(const json::Value& v, Reader& r, std::string& max_updated) {
     rec.id = member_text(v, "id");
     rec.hash = member_text(v, "indicator");
     const std::string tags = member_text(v, "tags"), status = member_text(v, "status");
-    if (const json::Value* d = member(v, "should_delete")) rec.tombstone = d->type == Type::boolean && d->boolean;
+    bool bad = false;
+    if (Error e = flag(v, "should_delete", r, rec.tombstone, bad); e || bad) return e;
     rec.allow = iequals(status, "NON_MALICIOUS");
     if (tags.find("media_type_video") != std::string::npos) rec.media = "video";
     for (const char* k : {"creation_time", "last_updated", "status"}) add_label(rec, k, member_text(v, k));
@@ -213,7 +229,8 @@ Error tat_record(const json::Value& v, Reader& r) {
     FeedRecord rec = record_at(v);
     rec.id = member_text(v, "id");
     rec.hash = member_text(v, "hash_digest");
-    if (const json::Value* d = member(v, "deleted")) rec.tombstone = d->type == Type::boolean && d->boolean;
+    bool bad = false;
+    if (Error e = flag(v, "deleted", r, rec.tombstone, bad); e || bad) return e;
     for (const char* k : {"ideology", "file_type", "created_on", "updated_on"}) add_label(rec, k, member_text(v, k));
     return r.emit_typed(rec, member_text(v, "algorithm"));
 }
@@ -253,7 +270,7 @@ Error read_vpdq_json(std::string_view text, Reader& r) {
         if (bracket == std::string_view::npos) return r.bad(n, "no JSON array of frames");
         std::string_view head = trim(line.substr(0, bracket));
         if (iequals(head, "vpdq")) head = {};
-        rec.id = head.empty() ? std::to_string(n) : std::string(head);
+        rec.id = head.empty() ? r.line_id(n) : std::string(head);
         const std::size_t close = line.rfind(']');
         if (close == std::string_view::npos || close < bracket) return r.bad(n, "unterminated JSON array");
         rec.hash = std::string(line.substr(bracket, close - bracket + 1));
@@ -272,7 +289,7 @@ Error mapped_record(std::size_t line, Reader& r, Field&& field) {
     FeedRecord rec;
     rec.line = line;
     rec.hash = field(m.hash);
-    rec.id = m.id.empty() ? std::to_string(line) : field(m.id);
+    rec.id = m.id.empty() ? r.line_id(line) : field(m.id);
     if (!m.deleted.empty()) rec.tombstone = truthy(field(m.deleted));
     for (const std::string& l : m.labels) add_label(rec, l, field(l));
     return r.emit_typed(rec, m.type.empty() ? std::string_view(m.kind) : std::string_view(field(m.type)));

@@ -36,7 +36,8 @@ constexpr std::uint32_t kNone = 0xFFFFFFFFu;
 struct Entry {
     std::array<std::uint8_t, 32> bytes;
     std::uint32_t head = kNone;  // newest contribution
-    std::uint32_t alive = 0;
+    std::uint32_t alive = 0;     // live contributions
+    std::uint32_t count = 0;     // contributions (kMaxPerEntry at most)
     bool allow;
     std::uint8_t kind;  // HashKind
     std::uint8_t size;  // bytes (0 for vPDQ)
@@ -131,7 +132,12 @@ struct Prov {
     std::uint64_t id, meta;  // arena handles
     std::uint32_t id_len, meta_len, source;
     std::uint32_t head = kNone;  // newest contribution
+    std::uint32_t alive = 0, count = 0;
 };
+
+// Bounds on the lists a tombstone walks, so that a hostile feed cannot make an
+// import quadratic: hashes under one (source, id), records listing one hash.
+constexpr std::uint32_t kMaxPerProv = 1024, kMaxPerEntry = 1024;
 
 struct Contribution {
     std::uint32_t entry, prov, next_in_entry, next_in_prov;
@@ -253,6 +259,7 @@ struct ImportSet::Impl {
         if (journaling) journal.emplace_back(c, k.alive);
         k.alive = alive;
         Entry& e = entries[k.entry];
+        alive ? ++provs[k.prov].alive : --provs[k.prov].alive;
         if (alive ? e.alive++ == 0 : --e.alive == 0) alive ? ++live : --live;
     }
     Savepoint savepoint() {
@@ -296,7 +303,12 @@ struct ImportSet::Impl {
     std::uint32_t prov_for(const FeedRecord& r);
     std::uint32_t entry_for(const FeedRecord& r);
     std::uint32_t find_entry(bool allow, HashKind kind, const std::string& hash) const;
-    void add(const FeedRecord& r);
+    Error add(const FeedRecord& r);
+    FlatTable by_pair;  // (entry, provenance) -> contribution
+    static std::uint64_t pair_hash(std::uint32_t e, std::uint32_t p) {
+        const std::uint64_t k = (std::uint64_t{e} << 32) | p;
+        return XXH3_64bits(&k, sizeof k);
+    }
     void remove(const FeedRecord& r);
     void retire(std::uint32_t c);
     void describe(const Entry& e, std::string& id, std::string& meta) const;
@@ -364,19 +376,29 @@ std::uint32_t ImportSet::Impl::entry_for(const FeedRecord& r) {
     return idx;
 }
 
-void ImportSet::Impl::add(const FeedRecord& r) {
+Error ImportSet::Impl::add(const FeedRecord& r) {
     const std::uint32_t p = prov_for(r), e = entry_for(r);
     Entry& x = entries[e];
-    for (std::uint32_t c = x.head; c != kNone; c = contribs[c].next_in_entry)
-        if (contribs[c].prov == p) {  // the same record again (a re-sent page), or listed again after removal
-            set_alive(c, true);
-            return;
-        }
+    const std::uint32_t found = by_pair.find(pair_hash(e, p), [&](std::uint32_t c) {
+        return contribs[c].entry == e && contribs[c].prov == p;
+    });
+    if (found != kNone) {  // the same record again (a re-sent page), or listed again after removal
+        set_alive(found, true);
+        return {};
+    }
+    if (x.count >= kMaxPerEntry || provs[p].count >= kMaxPerProv)
+        return {Status::list_format, "line " + std::to_string(r.line) + ": more than " +
+                                         std::to_string(x.count >= kMaxPerEntry ? kMaxPerEntry : kMaxPerProv) +
+                                         (x.count >= kMaxPerEntry ? " records list this hash" : " hashes under one id")};
     const auto c = static_cast<std::uint32_t>(contribs.size());
-    contribs.push_back(Contribution{e, p, x.head, provs[p].head, true});
+    contribs.push_back(Contribution{e, p, x.head, provs[p].head, false});
+    by_pair.insert(pair_hash(e, p), c);
     x.head = c;
     provs[p].head = c;
-    if (x.alive++ == 0) ++live;
+    ++x.count;
+    ++provs[p].count;
+    set_alive(c, true);
+    return {};
 }
 
 void ImportSet::Impl::retire(std::uint32_t c) { set_alive(c, false); }
@@ -391,8 +413,14 @@ void ImportSet::Impl::rollback(const Savepoint& sp) {
     for (std::size_t c = contribs.size(); c-- > sp.contribs;) {
         const Contribution& k = contribs[c];
         set_alive(static_cast<std::uint32_t>(c), false);
-        if (k.entry < sp.entries) entries[k.entry].head = k.next_in_entry;
-        if (k.prov < sp.provs) provs[k.prov].head = k.next_in_prov;
+        if (k.entry < sp.entries) {
+            entries[k.entry].head = k.next_in_entry;
+            --entries[k.entry].count;
+        }
+        if (k.prov < sp.provs) {
+            provs[k.prov].head = k.next_in_prov;
+            --provs[k.prov].count;
+        }
     }
     for (std::size_t e = sp.entries; e < entries.size(); ++e) detail::wipe(entries[e].bytes.data(), entries[e].bytes.size());
     contribs.truncate(sp.contribs);
@@ -402,6 +430,7 @@ void ImportSet::Impl::rollback(const Savepoint& sp) {
     arena.truncate(sp.arena);
     by_hash.truncate(static_cast<std::uint32_t>(sp.entries));
     by_id.truncate(static_cast<std::uint32_t>(sp.provs));
+    by_pair.truncate(static_cast<std::uint32_t>(sp.contribs));
     last_prov = kNone;
 }
 
@@ -412,14 +441,20 @@ void ImportSet::Impl::remove(const FeedRecord& r) {
     if (r.hash.empty()) {
         const std::uint32_t p = find_prov(src, r.id);
         if (p == kNone) return;
-        for (std::uint32_t c = provs[p].head; c != kNone; c = contribs[c].next_in_prov) retire(c);
+        for (std::uint32_t c = provs[p].head; c != kNone && provs[p].alive > 0; c = contribs[c].next_in_prov)
+            retire(c);
         return;
     }
     for (bool allow : {false, true}) {
         const std::uint32_t e = find_entry(allow, r.kind, r.hash);
         if (e == kNone) continue;
-        for (std::uint32_t c = entries[e].head; c != kNone; c = contribs[c].next_in_entry)
+        // Every live contribution visited at most once; stop when none is left unvisited.
+        std::uint32_t unvisited = entries[e].alive;
+        for (std::uint32_t c = entries[e].head; c != kNone && unvisited > 0; c = contribs[c].next_in_entry) {
+            if (!contribs[c].alive) continue;
+            --unvisited;
             if (provs[contribs[c].prov].source == src) retire(c);
+        }
     }
 }
 
@@ -446,6 +481,31 @@ void ImportSet::Impl::describe(const Entry& e, std::string& id, std::string& met
     }
 }
 
+namespace {
+
+// What apply() takes from any caller: a known kind and a hash of its form
+// (the readers give nothing else; a library caller might).
+Error check_record(const FeedRecord& r) {
+    const int k = static_cast<int>(r.kind);
+    if (k < 0 || k > static_cast<int>(HashKind::vpdq)) return {Status::invalid_argument, "a record of an unknown hash kind"};
+    if (r.hash.empty()) {
+        if (!r.tombstone) return {Status::invalid_argument, "a record to add has no hash"};
+        if (r.id.empty()) return {Status::invalid_argument, "a tombstone with neither a hash nor an id"};
+        return {};
+    }
+    if (r.kind == HashKind::vpdq)
+        return r.hash.front() == '[' && r.hash.back() == ']' ? Error{}
+                                                              : Error{Status::invalid_argument, "a vPDQ record's hash is not a JSON array"};
+    static const std::size_t kDigits[] = {64, 32, 40, 64};
+    std::array<std::uint8_t, 32> b{};
+    if (r.hash.size() != kDigits[k] || !detail::hex_decode(r.hash, b.data()))
+        return {Status::invalid_argument, std::string("a ") + hash_kind_name(r.kind) + " record's hash is not " +
+                                              std::to_string(kDigits[k]) + " hex digits"};
+    return {};
+}
+
+}  // namespace
+
 ImportSet::ImportSet() : impl_(std::make_unique<Impl>()) {}
 ImportSet::~ImportSet() = default;
 
@@ -455,10 +515,12 @@ Error ImportSet::apply(const FeedRecord& r) noexcept {
             return {Status::invalid_argument, "this import was left incomplete by an earlier failure; start a new one"};
         if (impl_->entries.size() >= 0xFFFFFFF0u || impl_->contribs.size() >= 0xFFFFFFF0u)
             return {Status::invalid_argument, "an import holds at most 2^32 - 16 entries"};
-        if (r.tombstone) impl_->remove(r);
-        else if (r.hash.empty()) return {Status::invalid_argument, "a record to add has no hash"};
-        else impl_->add(r);
-        return {};
+        if (Error e = check_record(r)) return e;
+        if (r.tombstone) {
+            impl_->remove(r);
+            return {};
+        }
+        return impl_->add(r);
     });
 }
 
@@ -471,6 +533,14 @@ class RecordPipe {
 public:
     explicit RecordPipe(const FeedSink& apply) : apply_(apply) {
         for (auto& b : slots_) b.records.resize(kBatch);
+    }
+    ~RecordPipe() {  // the copies held hashes and provenance: wiped
+        for (auto& b : slots_)
+            for (FeedRecord& r : b.records) {
+                detail::wipe(r.hash);
+                detail::wipe(r.id);
+                for (auto& [k, v] : r.labels) detail::wipe(v);
+            }
     }
 
     // Reader side.
@@ -506,7 +576,10 @@ public:
             cv_.notify_all();
         }
     }
-    Error error() const { return error_; }
+    Error error() {
+        std::lock_guard<std::mutex> lock(m_);
+        return error_;
+    }
 
 private:
     static constexpr std::size_t kBatch = 256, kSlots = 4;
@@ -544,11 +617,14 @@ Error read_and_apply(std::string_view text, const std::string& path, const FeedO
     } catch (...) {
         return read_feed(text, path, options, apply, report);
     }
+    // On a reader error the records before it are still applied (then rolled
+    // back by the caller): the same states as reading on one thread.
     Error e = read_feed(text, path, options, [&](const FeedRecord& r) { return pipe.put(r); }, report);
-    if (!e) e = pipe.finish();
-    if (e) pipe.stop();
+    if (Error pe = pipe.error()) e = pe;  // the applier failed first: the reader was stopped
+    if (Error f = pipe.finish(); f && !e) e = f;
     applier.join();
-    return pipe.error() ? pipe.error() : e;
+    Error pe = pipe.error();
+    return pe ? pe : e;
 }
 
 }  // namespace
@@ -632,6 +708,8 @@ Error ImportSet::vpdq_text(bool allow, std::string& out) const noexcept {
             impl_->describe(e, id, meta);
             for (char& c : id)
                 if (c == '\t' || c == '\n' || c == '\r' || c == '[') c = ' ';
+            // The vPDQ list reader takes "#..." as a comment and strips a leading "vpdq ".
+            if (!id.empty() && (id.front() == '#' || id.rfind("vpdq", 0) == 0)) id.insert(0, "_");
             out += (id.empty() ? "video" : id) + "\t";
             out += impl_->text(e.text_handle(), e.text_len());
             out += "\t" + meta + "\n";

@@ -30,7 +30,7 @@ public:
         std::string value;
     };
 
-    Xml(std::string_view s, const std::string& name) : s_(s), name_(name) {}
+    Xml(std::string_view s, const std::string& name, std::size_t max_text) : s_(s), name_(name), max_text_(max_text) {}
 
     std::size_t line() const { return line_; }
     std::size_t depth() const { return stack_.size(); }
@@ -133,6 +133,7 @@ private:
         std::size_t p = s_.find('<', pos_);
         if (p == std::string_view::npos) p = s_.size();
         const std::string_view raw = s_.substr(pos_, p - pos_);
+        if (raw.size() > max_text_) return fail("text longer than max_record_bytes");
         if (stack_.empty()) {
             if (raw.find_first_not_of(" \t\r\n") != std::string_view::npos)
                 return fail(root_seen ? "text after the root element" : "text before the root element");
@@ -237,6 +238,7 @@ private:
             if (pos_ >= s_.size()) return fail("unterminated start tag <" + std::string(n) + ">");
             if (s_[pos_] == '>' || starts("/>")) break;
             if (pos_ == before) return fail("malformed start tag <" + std::string(n) + ">");
+            if (attrs_.size() >= 64) return fail("more than 64 attributes in a tag");
             if (Error e = read_attr()) return e;
         }
         if (stack_.size() >= kMaxDepth) return fail("elements nested deeper than 64");
@@ -254,7 +256,7 @@ private:
 
     std::string_view s_;
     const std::string& name_;
-    std::size_t pos_ = 0, line_ = 1;
+    std::size_t max_text_, pos_ = 0, line_ = 1;
     std::vector<std::string_view> stack_;
     std::vector<Attr> attrs_;
     std::string buf_;
@@ -297,7 +299,13 @@ struct NcmecHandler {
         member_id.clear();
     }
 
-    void text_chunk(std::string_view t) { text.append(t); }
+    // Text is kept only inside an entry and in paging/next, up to max_record_bytes.
+    void text_chunk(std::string_view t) {
+        if (error || !(entry_depth || xml.parent(0) == "next")) return;
+        if (text.size() + t.size() > r.options().max_record_bytes)
+            error = {Status::list_format, r.where(xml.line()) + ": text longer than max_record_bytes"};
+        else text.append(t);
+    }
 
     void end(std::string_view name) {
         if (error) return;
@@ -326,6 +334,8 @@ struct NcmecHandler {
     Error finish_entry() {
         r.counted();
         if (rec.id.empty()) return r.bad(rec.line, "an NCMEC entry without an <id>");
+        if (!member_id.empty()) rec.id = member_id + "-" + rec.id;  // ids are unique per member (HMA's key too)
+        if (prints.size() > 64) return r.bad(rec.line, "an NCMEC entry with more than 64 fingerprints");
         if (rec.tombstone) return r.emit(rec);
         for (auto& [kind, value] : prints) {
             const KindName k = kind_from_name(kind);
@@ -353,7 +363,7 @@ struct Events {
 }  // namespace
 
 Error read_ncmec_xml(std::string_view text, Reader& r) {
-    Xml xml(text, r.name());
+    Xml xml(text, r.name(), r.options().max_record_bytes);
     NcmecHandler h{xml, r, {}, 0, {}, {}, {}, {}, {}};
     Events ev{h};
     Error e = xml.run(ev);
