@@ -684,7 +684,8 @@ TEST_CASE("store import of NCMEC pages through the importers equals ImportSet's 
     for (const auto& [list, hash, id, meta] : t.content(2)) got.emplace(list, hash);
     CHECK(got == want);
     CHECK(!want.empty());
-    CHECK(t.number("SELECT count(*) FROM hg_entries WHERE external_id = 'image3' AND removed_version = 2") == 2);
+    // NCMEC ids are "<member>-<id>": member 43's deletedImage image3 took its PDQ and MD5 entries.
+    CHECK(t.number("SELECT count(*) FROM hg_entries WHERE external_id = '43-image3' AND removed_version = 2") == 2);
 
     // vPDQ: one video per line; the list is written as text and loads.
     const CliResult r = cli({"store", "import", "--dsn", t.dsn, "--format", "vpdq-json", "--source", "hma",
