@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Dependencies between src/ layers point one way (HACKING.md, "Layers"):
-#   modules (the module ABI), common <- kernels <- pdq <- index, decode <- scan, video, import <- capi <- cli
+#   modules (the module ABI), common <- kernels <- pdq <- index, decode <- scan, video, import <- capi <- store <- cli
 # A file in src/<layer>/ may include "<other>/..." only from its own layer or a
 # lower one (index and decode are siblings: neither includes the other).
 # Public headers (include/hashguard/) are the API every layer may use.
 set -euo pipefail
 cd "${1:-$(dirname "$0")/..}"
-declare -A rank=([modules]=0 [common]=0 [kernels]=1 [pdq]=2 [index]=3 [decode]=3 [scan]=4 [video]=4 [import]=4 [capi]=5 [cli]=6)
+declare -A rank=([modules]=0 [common]=0 [kernels]=1 [pdq]=2 [index]=3 [decode]=3 [scan]=4 [video]=4 [import]=4 [capi]=5 [store]=6 [cli]=7)
 bad=0
 for dir in "${!rank[@]}"; do
   [ -d "src/$dir" ] || continue

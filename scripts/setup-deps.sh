@@ -3,7 +3,7 @@
 set -euo pipefail
 PKGS=(g++ cmake make pkg-config
       libopencv-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libgif-dev libtiff-dev libwebp-dev zlib1g-dev
-      libxxhash-dev libssl-dev libheif-dev libdav1d-dev libavcodec-dev libavutil-dev libavformat-dev libswscale-dev libcpp-httplib-dev libbenchmark-dev catch2 libfaiss-dev
+      libxxhash-dev libssl-dev libpq-dev postgresql-15 libheif-dev libdav1d-dev libavcodec-dev libavutil-dev libavformat-dev libswscale-dev libcpp-httplib-dev libbenchmark-dev catch2 libfaiss-dev
       g++-aarch64-linux-gnu qemu-user clang clang-tidy libclang-rt-14-dev python3 locales
       python3-dev pybind11-dev python3-numpy python3-pytest python3-venv python3-setuptools python3-pip python3-wheel
       python3-dask python3-distributed)

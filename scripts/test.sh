@@ -3,12 +3,18 @@
 # the function-size check (clang-tidy), the AArch64
 # kernel tests under qemu, a clang ASan+UBSan build of the same tests followed
 # by every libFuzzer target for FUZZ_SECONDS (default 20) each, then a TSan
-# build of the concurrency tests. Tests that need ../shared skip (ctest
+# build of the concurrency tests. A throwaway PostgreSQL server
+# (scripts/pg-test-server.sh) serves the list store's tests. Tests that need ../shared skip (ctest
 # reports them as skipped) when it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-deps.sh
 jobs="$(nproc)"
+
+# A throwaway PostgreSQL 15 (unix socket only) for test_store, stopped at exit.
+# Without one the store's tests report skipped.
+eval "$(bash scripts/pg-test-server.sh start)"
+trap 'bash scripts/pg-test-server.sh stop "${HASHGUARD_TEST_PG_DIR:-}"' EXIT
 
 echo "== [$(date +%T), ${SECONDS}s] release build + tests"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DHASHGUARD_BUILD_BENCH=ON -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null

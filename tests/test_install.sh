@@ -23,7 +23,7 @@ lib=$(find "$tmp/prefix" -name 'libhashguard.so.*.*.*' -type f)
 # Only public headers are installed (version.h is generated from the project version).
 for h in "$inc"/*; do
   case $(basename "$h") in
-    config.hpp|status.hpp|image.hpp|pdq.hpp|video.hpp|lists.hpp|index.hpp|json.hpp|csv.hpp|hashguard.h|hashguard.hpp|version.h) ;;
+    config.hpp|status.hpp|image.hpp|pdq.hpp|video.hpp|lists.hpp|index.hpp|json.hpp|csv.hpp|import.hpp|hashguard.h|hashguard.hpp|version.h) ;;
     *) fail "unexpected installed header $h" ;;
   esac
 done

@@ -11,4 +11,5 @@ int list_import(int argc, char** argv);  // src/cli/import_cmd.cpp: `hashguard l
 int cmd_scan(int argc, char** argv);    // src/cli/scan_cmd.cpp
 int cmd_bench(int argc, char** argv);   // src/cli/bench_cmd.cpp
 int cmd_vpdq(int argc, char** argv);    // src/cli/vpdq_cmd.cpp
+int cmd_store(int argc, char** argv);   // src/cli/store_cmd.cpp (the list store, src/store/)
 }  // namespace hgcli

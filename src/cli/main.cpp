@@ -24,6 +24,8 @@ const char* kUsage =
     "  list build|import|info  build, import (NCMEC, StopNCII, ...) and verify list snapshots\n"
     "  decode FILE OUT     write the pixels the hash is computed from (binary PNM)\n"
     "  bench               detection throughput on a generated corpus\n"
+    "  store init|import|publish|status|sync\n"
+    "                      the list store in PostgreSQL and the directory scanners follow\n"
     "  version             library version and kernel set\n";
 
 int dispatch(const std::string& cmd, int argc, char** argv) {
@@ -34,6 +36,7 @@ int dispatch(const std::string& cmd, int argc, char** argv) {
     if (cmd == "decode") return hgcli::cmd_decode(argc, argv);
     if (cmd == "bench") return hgcli::cmd_bench(argc, argv);
     if (cmd == "vpdq") return hgcli::cmd_vpdq(argc, argv);
+    if (cmd == "store") return hgcli::cmd_store(argc, argv);
     if (cmd == "version" || cmd == "--version") {
         std::printf("hashguard %s (kernels: %s)\n", hg_version(), hg_kernel());
         return 0;
