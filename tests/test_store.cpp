@@ -11,7 +11,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -754,5 +756,78 @@ TEST_CASE("A list set following the sync directory (hg_lists_follow_dir) holds e
     step({tombstone(h[1], ""), rec(h[3], "d"), rec(h[4], "e")}, 2);
     step({tombstone("", "d"), rec(h[5], "f"), tombstone(m, "")}, 3);
     step({rec(h[1], "b2"), rec(h[6], "g")}, 4);  // b comes back: a delta addition of a hash removed from the base
+    fs::remove_all(dir);
+}
+
+TEST_CASE("A fleet: two scanner processes follow one store through sync while versions are published in a loop",
+          "[store][skippable]") {
+    if (!have_server("fleet")) return;
+    TestDb t;
+    std::mt19937_64 rng(41);
+    constexpr int kVersions = 10, kKilled = 6;  // the publish of version kKilled is killed once first
+    std::vector<std::string> h;
+    for (int i = 0; i < kVersions; ++i) h.push_back(random_hex(rng, 64));
+    // Version v lists hash v in two lists (sources a and b: lists a-pdq and b-pdq) and no
+    // other probe: a scan matching one list only would be half a version.
+    auto version_records = [&](int v) {
+        std::vector<FeedRecord> out;
+        for (const char* source : {"a", "b"}) {
+            FeedRecord add = rec(h[static_cast<std::size_t>(v - 1)], std::string("v").append(std::to_string(v)));
+            add.source = source;
+            out.push_back(add);
+            if (v > 1) {
+                FeedRecord del = tombstone(h[static_cast<std::size_t>(v - 2)], "");
+                del.source = source;
+                out.push_back(del);
+            }
+        }
+        return out;
+    };
+    import(t, version_records(1));
+    REQUIRE(publish(t).version == 1);
+    const fs::path dir = temp_dir("fleet");
+    Proc sync({hgtest::cli_path(), "store", "sync", "--dsn", t.dsn, "--dir", dir.string(), "--follow", "--poll-ms", "100"});
+    REQUIRE(sync.wait_out("at version 1"));
+    std::vector<std::string> probe_args = {HG_TEST_FOLLOW_PROBE, dir.string(), "20", "2"};
+    probe_args.insert(probe_args.end(), h.begin(), h.end());
+    Proc p1(probe_args), p2(probe_args);
+    for (Proc* p : {&p1, &p2}) REQUIRE(p->wait_out("applied 1\n"));
+    std::vector<double> latency_ms;
+    for (int v = 2; v <= kVersions; ++v) {
+        import(t, version_records(v));
+        if (v == kKilled) {  // the publisher dies holding its transaction: nothing changes anywhere
+            Proc killed({hgtest::cli_path(), "store", "publish", "--dsn", t.dsn}, {"HASHGUARD_TEST_PUBLISH_PAUSE=1"});
+            REQUIRE(killed.wait_err("paused before COMMIT"));
+            REQUIRE(::kill(killed.pid, SIGKILL) == 0);
+            CHECK(killed.finish() == -SIGKILL);
+            CHECK(t.number("SELECT max(version) FROM hg_versions") == v - 1);
+            const std::string prev = std::to_string(v - 1);
+            CHECK(read_text((dir / "CURRENT").string()) == std::string(prev).append(" v").append(prev).append("\n"));
+        }
+        // Publish (retrying while the server still holds the killed session's lock).
+        const auto t0 = std::chrono::steady_clock::now();
+        for (;;) {
+            const CliResult r = cli({"store", "publish", "--dsn", t.dsn});
+            if (r.rc == 0) break;
+            INFO(r.err);
+            REQUIRE(r.rc == 3);  // the lock: the killed publisher's session not yet gone
+            REQUIRE(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60));
+        }
+        const std::string applied = "applied " + std::to_string(v) + "\n";
+        for (Proc* p : {&p1, &p2}) REQUIRE(p->wait_out(applied));
+        latency_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    for (Proc* p : {&p1, &p2}) {
+        CHECK(p->finish() == 0);  // stdin closed: "done", exit 1 had any scan seen a torn or stale version
+        INFO(p->out_text);
+        CHECK(p->out_text.find("torn") == std::string::npos);
+        CHECK(p->out_text.find("stale") == std::string::npos);
+        CHECK(p->out_text.find("done " + std::to_string(kVersions)) != std::string::npos);
+    }
+    std::sort(latency_ms.begin(), latency_ms.end());
+    std::printf("fleet: publish -> both followers applied: median %.0f ms, max %.0f ms over %zu versions\n",
+                latency_ms[latency_ms.size() / 2], latency_ms.back(), latency_ms.size());
+    REQUIRE(::kill(sync.pid, SIGTERM) == 0);
+    CHECK(sync.finish() == 0);
     fs::remove_all(dir);
 }
