@@ -791,7 +791,7 @@ TEST_CASE("A fleet: two scanner processes follow one store through sync while ve
     std::vector<std::string> probe_args = {HG_TEST_FOLLOW_PROBE, dir.string(), "20", "2"};
     probe_args.insert(probe_args.end(), h.begin(), h.end());
     Proc p1(probe_args), p2(probe_args);
-    for (Proc* p : {&p1, &p2}) REQUIRE(p->wait_out("applied 1\n"));
+    for (Proc* p : {&p1, &p2}) REQUIRE(p->wait_out("applied 1 "));
     std::vector<double> latency_ms;
     for (int v = 2; v <= kVersions; ++v) {
         import(t, version_records(v));
@@ -813,7 +813,7 @@ TEST_CASE("A fleet: two scanner processes follow one store through sync while ve
             REQUIRE(r.rc == 3);  // the lock: the killed publisher's session not yet gone
             REQUIRE(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60));
         }
-        const std::string applied = "applied " + std::to_string(v) + "\n";
+        const std::string applied = std::string("applied ").append(std::to_string(v)).append(" ");
         for (Proc* p : {&p1, &p2}) REQUIRE(p->wait_out(applied));
         latency_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     }

@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -39,8 +40,8 @@ bool input_open(int ms) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 5) {
-        std::fprintf(stderr, "usage: follow_probe DIR INTERVAL_MS LISTS HEX...\n");
+    if (argc < 4) {
+        std::fprintf(stderr, "usage: follow_probe DIR INTERVAL_MS LISTS [HEX...]\n");
         return 2;
     }
     const std::string dir = argv[1];
@@ -59,12 +60,14 @@ int main(int argc, char** argv) {
             if (lists.follow_dir(dir, &v)) {
                 scanner.set_lists(lists);
                 version = v;
-                std::printf("applied %lld\n", version);
+                const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch()).count();
+                std::printf("applied %lld %lld\n", version, static_cast<long long>(ms));
             }
         } catch (const hg::Error& e) {
             std::printf("follow error: %s\n", e.what());  // the last version keeps serving
         }
-        for (std::size_t i = 0; version > 0 && i < probes.size(); ++i) {
+        for (std::size_t i = 0; version > 0 && lists_per_version > 0 && i < probes.size(); ++i) {
             std::size_t n = 0;
             for (const auto& m : scanner.scan_hash(HG_KIND_PDQ, probes[i].data(), probes[i].size()).matches())
                 n += m.distance == 0;
