@@ -10,7 +10,8 @@
 //                        attachment that is not a decodable image (fail closed)
 //   POST /admin/reload   re-reads every list file and swaps them in atomically while uploads
 //                        continue; on a bad or empty file the old lists stay (500 with the reason)
-//   GET  /admin/lists    {"version":N,"checked_ms_ago":...,"error":...} with --follow
+//   GET  /admin/lists    {"version":N,"checked_ms_ago":...,"store_confirmed_s_ago":...,"error":...}
+//                        with --follow (the last from DIR/CONFIRMED, which store sync rewrites)
 //
 // --follow DIR [--follow-ms 1000]: also follow a directory of published list versions
 // (`hashguard store sync --dir DIR`): every interval the server brings its lists to the
@@ -139,6 +140,14 @@ struct Follower {
         hashguard::json::Writer w(o);
         const auto ago = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - checked);
         w.begin_object().field("dir", dir).field("version", version).field("checked_ms_ago", static_cast<long long>(ago.count()));
+        // `hashguard store sync` rewrites DIR/CONFIRMED after every check of the store:
+        // how long ago the store last confirmed this directory current.
+        long long confirmed_s = 0;
+        if (std::ifstream(dir + "/CONFIRMED") >> confirmed_s) {
+            const long long now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                std::chrono::system_clock::now().time_since_epoch()).count();
+            w.field("store_confirmed_s_ago", now_s - confirmed_s);
+        }
         if (!error.empty()) w.field("error", error);
         w.end_object();
         return o;

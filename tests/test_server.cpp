@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -303,6 +304,13 @@ TEST_CASE("dm_upload_server --follow serves each published version, the previous
     CHECK(json_int(reload->body, "version") == 2);
     CHECK(status_of(apple_jpg) == 201);
     CHECK(status_of(baboon_jpg) == 403);
+    // DIR/CONFIRMED (store sync's "last confirmed current" time) is reported.
+    const long long now_s = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::system_clock::now().time_since_epoch()).count();
+    write_file(dir / "pub" / "CONFIRMED", std::to_string(now_s - 100) + " 2\n");
+    lists = cli.Get("/admin/lists");
+    REQUIRE(lists);
+    CHECK(json_int(lists->body, "store_confirmed_s_ago") >= 100);
 
     // A broken version 3 (its delta file missing): version 2 keeps serving, the error is reported.
     version(3, "\"../lists/delta-2.csv\", \"../lists/delta-3.csv\"");

@@ -651,7 +651,7 @@ TEST_CASE("sync: deltas accumulate as a prefix; past max(65536, entries/8) chang
     REQUIRE(r.rc == 0);
     std::set<std::string> left;
     for (const auto& ent : fs::directory_iterator(dir)) left.insert(ent.path().filename().string());
-    CHECK(left == std::set<std::string>{"CURRENT", "lists", "v5", "v6"});
+    CHECK(left == std::set<std::string>{"CONFIRMED", "CURRENT", "lists", "v5", "v6"});
     left.clear();
     for (const auto& ent : fs::directory_iterator(dir / "lists/ncmec-pdq")) left.insert(ent.path().filename().string());
     CHECK(left == std::set<std::string>{"base-4.snap", "delta-5.csv", "delta-6.csv"});
@@ -827,6 +827,10 @@ TEST_CASE("A fleet: two scanner processes follow one store through sync while ve
     std::sort(latency_ms.begin(), latency_ms.end());
     std::printf("fleet: publish -> both followers applied: median %.0f ms, max %.0f ms over %zu versions\n",
                 latency_ms[latency_ms.size() / 2], latency_ms.back(), latency_ms.size());
+    // DIR/CONFIRMED: when the store last confirmed DIR current, and at which version.
+    const std::string confirmed = read_text((dir / "CONFIRMED").string());
+    CHECK(confirmed.size() > 12);
+    CHECK(confirmed.substr(confirmed.find(' ')) == " " + std::to_string(kVersions) + "\n");
     REQUIRE(::kill(sync.pid, SIGTERM) == 0);
     CHECK(sync.finish() == 0);
     fs::remove_all(dir);

@@ -38,7 +38,9 @@
 // --follow: LISTEN hashguard_versions, and a poll of hg_versions every
 // --poll-ms (a NOTIFY sent while disconnected is lost). On losing the
 // database it keeps DIR as it is, reconnects with backoff and says on stderr
-// how long DIR has not been confirmed current. SIGTERM/SIGINT end it after
+// how long DIR has not been confirmed current; DIR/CONFIRMED ("<unix seconds>
+// <version>", rewritten after every successful check) tells followers the
+// same. SIGTERM/SIGINT end it after
 // the version being written, if any.
 //
 // After each version, the v<N> directories older than the --keep newest
@@ -142,7 +144,11 @@ struct Syncer {
             if (Error e = prune_versions(opt.dir, current, opt.keep)) return e;
         }
         confirmed = Clock::now();
-        return {};
+        // DIR/CONFIRMED: when DIR was last known current ("<unix seconds> <version>"),
+        // so that a follower without database access can say how stale it may be.
+        const long long now_s = std::chrono::duration_cast<std::chrono::seconds>(
+            std::chrono::system_clock::now().time_since_epoch()).count();
+        return write_file_atomic(opt.dir + "/CONFIRMED", std::to_string(now_s) + " " + std::to_string(current) + "\n");
     }
 
     void stale(const Error& e, long long retry_ms) const {
