@@ -567,6 +567,17 @@ TEST_CASE("Hostile or odd feeds: member-scoped ids, typed flags, bounded walks a
     REQUIRE(list.videos.size() == 1);
     CHECK(list.videos[0].id == "_#12");
 
+    // Ids are fields of line formats (delta files, vPDQ lists): no control characters, UTF-8 only.
+    CHECK(read_text("[{\"id\":\"a\\nb\",\"indicator\":\"" + kMessiPdq + "\",\"type\":\"HASH_PDQ\"}]",
+                    opts(FeedFormat::te_json))
+              .message == "t:1: an id that is not UTF-8 text of at most 4096 bytes without control characters");
+    std::vector<FeedRecord> lab;
+    REQUIRE(read_text("[{\"id\":\"1\",\"indicator\":\"" + kMessiPdq + "\",\"type\":\"HASH_PDQ\",\"status\":\"a\\tb\xff\"}]",
+                      opts(FeedFormat::te_json), &lab)
+                .ok());
+    REQUIRE(lab.size() == 1);
+    CHECK(label(lab[0], "status") == "a b\xEF\xBF\xBD");
+
     // apply() checks what a library caller hands it.
     FeedRecord bad;
     bad.kind = static_cast<HashKind>(9);

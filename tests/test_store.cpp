@@ -651,7 +651,7 @@ TEST_CASE("sync: deltas accumulate as a prefix; past max(65536, entries/8) chang
     REQUIRE(r.rc == 0);
     std::set<std::string> left;
     for (const auto& ent : fs::directory_iterator(dir)) left.insert(ent.path().filename().string());
-    CHECK(left == std::set<std::string>{"CONFIRMED", "CURRENT", "lists", "v5", "v6"});
+    CHECK(left == std::set<std::string>{".lock", "CONFIRMED", "CURRENT", "lists", "v5", "v6"});
     left.clear();
     for (const auto& ent : fs::directory_iterator(dir / "lists/ncmec-pdq")) left.insert(ent.path().filename().string());
     CHECK(left == std::set<std::string>{"base-4.snap", "delta-5.csv", "delta-6.csv"});
@@ -788,6 +788,10 @@ TEST_CASE("A fleet: two scanner processes follow one store through sync while ve
     const fs::path dir = temp_dir("fleet");
     Proc sync({hgtest::cli_path(), "store", "sync", "--dsn", t.dsn, "--dir", dir.string(), "--follow", "--poll-ms", "100"});
     REQUIRE(sync.wait_out("at version 1"));
+    // One writer per directory: a second sync is refused while this one runs.
+    const CliResult second = cli({"store", "sync", "--dsn", t.dsn, "--dir", dir.string(), "--once"});
+    CHECK(second.rc != 0);
+    CHECK(second.err.find("another hashguard store sync is writing " + dir.string()) != std::string::npos);
     std::vector<std::string> probe_args = {HG_TEST_FOLLOW_PROBE, dir.string(), "20", "2"};
     probe_args.insert(probe_args.end(), h.begin(), h.end());
     Proc p1(probe_args), p2(probe_args);

@@ -123,6 +123,47 @@ bool normalise_vpdq(std::string& hash, std::string& why) {
     return true;
 }
 
+// Length of the valid UTF-8 sequence at s[i] (0: invalid).
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return 0;
+    for (std::size_t k = 1; k < n; ++k)
+        if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+    if (n == 2 && c < 0xC2) return 0;  // overlong
+    return n;
+}
+
+// Text a record carries into lists, delta files and the store: an id must be
+// valid UTF-8 without control characters (it is a field of line formats);
+// labels get U+FFFD for invalid bytes and spaces for control characters.
+bool clean_id(std::string_view id) {
+    for (std::size_t i = 0; i < id.size();) {
+        const std::size_t n = utf8_length(id, i);
+        if (n == 0 || (n == 1 && (static_cast<unsigned char>(id[i]) < 0x20 || id[i] == 0x7F))) return false;
+        i += n;
+    }
+    return true;
+}
+
+void clean_label(std::string& v) {
+    std::string out;
+    for (std::size_t i = 0; i < v.size();) {
+        const std::size_t n = utf8_length(v, i);
+        if (n == 0) {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        } else if (n == 1 && (static_cast<unsigned char>(v[i]) < 0x20 || v[i] == 0x7F)) {
+            out += ' ';
+            ++i;
+        } else {
+            out.append(v, i, n);
+            i += n;
+        }
+    }
+    v.swap(out);
+}
+
 }  // namespace
 
 Error Reader::bad(std::size_t line, const std::string& why) {
@@ -173,6 +214,10 @@ Error Reader::emit(FeedRecord& r) {
         return bad(r.line, "a tombstone with neither a hash nor an id");
     }
     if (r.source.empty()) r.source = opt_.source;
+    if (!clean_id(r.id) || r.id.size() > 4096)
+        return bad(r.line, "an id that is not UTF-8 text of at most 4096 bytes without control characters");
+    for (auto& [k, v] : r.labels) clean_label(v);
+    clean_label(r.media);
     ++(r.tombstone ? rep_.tombstones : rep_.additions);
     return sink_(r);
 }

@@ -49,11 +49,14 @@
 #include "sync.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -143,6 +146,7 @@ struct Syncer {
             say("hashguard store sync: " + opt.dir + " at version " + std::to_string(current));
             if (Error e = prune_versions(opt.dir, current, opt.keep)) return e;
         }
+        if (current < latest) return {};  // stopped part way: not current
         confirmed = Clock::now();
         // DIR/CONFIRMED: when DIR was last known current ("<unix seconds> <version>"),
         // so that a follower without database access can say how stale it may be.
@@ -208,6 +212,16 @@ Error current_version(const std::string& dir, long long& version, std::string& s
 Error run_sync(const SyncOptions& options) {
     return detail::guard([&]() -> Error {
         if (Error e = make_dir(options.dir)) return e;
+        // One writer per directory: a second sync (--once beside --follow) would
+        // rewrite or remove a version the first one named.
+        const int lock_fd = ::open((options.dir + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (lock_fd < 0) return {Status::io_error, options.dir + "/.lock: " + std::strerror(errno)};
+        struct Unlock {
+            int fd;
+            ~Unlock() { ::close(fd); }
+        } unlock{lock_fd};
+        if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
+            return {Status::invalid_argument, "another hashguard store sync is writing " + options.dir};
         Syncer s{options, nullptr};
         std::string sub;
         if (Error e = current_version(options.dir, s.current, sub)) return e;

@@ -82,11 +82,18 @@ Error write_base(Connection& db, const std::string& dir, long long list_id, long
     l.base = version;
     l.deltas.clear();
     l.delta_entries = 0;
+    l.base_entries = l.entries;
     const std::string path = list_dir_of(dir, l.name) + "/" + base_name(l);
     if (l.kind == "vpdq") {
         std::string text;
         Error e = for_each_row(db, select, [&](const Rows& rows, int i) -> Error {
-            text.append(rows.text(i, 1)).append("\t").append(rows.text(i, 0)).append("\t").append(rows.text(i, 2));
+            // The vPDQ list reader splits at the first tab, wants '[' after it and takes
+            // '#' lines as comments: ids are written so that they read back.
+            std::string id(rows.text(i, 1));
+            for (char& c : id)
+                if (c == '\t' || c == '\n' || c == '\r' || c == '[') c = ' ';
+            if (!id.empty() && (id.front() == '#' || id.rfind("vpdq", 0) == 0)) id.insert(0, "_");
+            text.append(id).append("\t").append(rows.text(i, 0)).append("\t").append(rows.text(i, 2));
             text += '\n';
             return {};
         });
@@ -156,7 +163,7 @@ Error read_state(const std::string& dir, long long version, std::vector<ListStat
         std::istringstream f(line);
         ListState l;
         std::string deltas;
-        if (!(f >> l.name >> l.kind >> l.role >> l.base >> l.entries >> l.delta_entries >> deltas))
+        if (!(f >> l.name >> l.kind >> l.role >> l.base >> l.entries >> l.delta_entries >> deltas >> l.base_entries))
             return {Status::list_format, path + ": malformed line '" + line + "'"};
         std::istringstream d(deltas);
         for (std::string item; std::getline(d, item, ',');)
@@ -178,7 +185,7 @@ std::string state_text(const std::vector<ListState>& lists) {
             if (!d.empty()) d += ',';
             d += std::to_string(v);
         }
-        out += (d.empty() ? "-" : d) + "\n";
+        out += (d.empty() ? "-" : d) + " " + std::to_string(l.base_entries) + "\n";
     }
     return out;
 }
@@ -201,6 +208,8 @@ std::string lists_json(const std::vector<ListState>& lists) {
     return out + "\n";
 }
 
+constexpr std::size_t kMaxDeltas = 256;
+
 // Whether `version` adds back a hash the list's base holds (an earlier delta
 // removed it): a delta would bring back the base's entry, with its old id and
 // metadata, so the list gets a new base instead.
@@ -222,8 +231,13 @@ Error write_list(Connection& db, const std::string& dir, long long list_id, long
                  long long removes, bool is_new, ListState& l) {
     if (Error e = make_dir(list_dir_of(dir, l.name))) return e;
     l.entries += adds - removes;
-    const long long limit = std::max<long long>(65536, l.entries / 8);
-    bool rebase = is_new || l.kind == "vpdq" || l.delta_entries + adds + removes > limit;
+    // The follower merges a list's deltas into its base past max(65536, base / 8)
+    // changes (staging.cpp): a new base comes first, so a follower's base is
+    // always a base file (a re-added hash is then found by readds_base_entry).
+    // And at most kMaxDeltas delta files per base (a fresh follower applies each).
+    const long long limit = std::max<long long>(65536, l.base_entries / 8);
+    bool rebase = is_new || l.kind == "vpdq" || l.delta_entries + adds + removes > limit ||
+                  l.deltas.size() >= kMaxDeltas;
     if (!rebase && adds > 0)
         if (Error e = readds_base_entry(db, list_id, version, l, rebase)) return e;
     Error e;
@@ -251,7 +265,7 @@ Error write_changed_lists(Connection& db, const std::string& dir, long long vers
         auto it = std::find_if(state.begin(), state.end(), [&](const ListState& l) { return l.name == name; });
         const bool is_new = it == state.end();
         if (is_new) {
-            state.push_back({name, std::string(rows.text(i, 2)), std::string(rows.text(i, 3)), 0, 0, 0, {}});
+            state.push_back({name, std::string(rows.text(i, 2)), std::string(rows.text(i, 3)), 0, 0, 0, 0, {}});
             it = state.end() - 1;
         }
         if (Error e = write_list(db, dir, rows.number(i, 0), version, rows.number(i, 4), rows.number(i, 5), is_new, *it))
@@ -290,6 +304,7 @@ Error write_version(Connection& db, const std::string& dir, long long version, s
     if (Error we = write_file_atomic(tmp + "/lists.json", lists_json(state))) return we;
     if (Error we = write_file_atomic(tmp + "/state", state_text(state))) return we;
     if (Error fe = fsync_dir(dir + "/lists")) return fe;
+    if (Error fe = fsync_dir(tmp)) return fe;  // lists.json and state durable before v<N> is named
     pause_for_test("files", version);
     if (Error re = rename_path(tmp, dir + "/" + name)) return re;
     if (Error fe = fsync_dir(dir)) return fe;

@@ -13,6 +13,7 @@ struct ListState {
     long long base = 0;           ///< the version its base snapshot holds
     long long entries = 0;        ///< entries at this version
     long long delta_entries = 0;  ///< lines in its deltas since the base
+    long long base_entries = 0;   ///< entries its base snapshot holds (the follower's compaction limit is of these)
     std::vector<long long> deltas;  ///< versions with a delta file, after the base, in order
 };
 
