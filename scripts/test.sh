@@ -2,7 +2,7 @@
 # Sets up and runs the whole test suite: a release build (GCC) and its tests,
 # the function-size check (clang-tidy), the AArch64
 # kernel tests under qemu, a clang ASan+UBSan build of the same tests followed
-# by every libFuzzer target for FUZZ_SECONDS (default 20) each, then a TSan
+# by every libFuzzer target for FUZZ_SECONDS (default 12) each, then a TSan
 # build of the concurrency tests. A throwaway PostgreSQL server
 # (scripts/pg-test-server.sh) serves the list store's tests. Tests that need ../shared skip (ctest
 # reports them as skipped) when it is absent.
@@ -27,13 +27,13 @@ bash scripts/check-function-size.sh build
 echo "== [$(date +%T), ${SECONDS}s] AArch64 (NEON) kernels, cross-built, under qemu-user"
 bash scripts/test-neon.sh
 
-echo "== [$(date +%T), ${SECONDS}s] clang ASan+UBSan build (libFuzzer coverage) + tests, then each fuzzer for ${FUZZ_SECONDS:-20}s"
+echo "== [$(date +%T), ${SECONDS}s] clang ASan+UBSan build (libFuzzer coverage) + tests, then each fuzzer for ${FUZZ_SECONDS:-12}s"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHASHGUARD_FUZZ=ON \
   -DHASHGUARD_BUILD_BENCH=OFF >/dev/null
 cmake --build build-fuzz -j"$jobs"
 (cd build-fuzz && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest --output-on-failure -j"$jobs")
-FUZZ_SECONDS="${FUZZ_SECONDS:-20}" bash scripts/fuzz.sh
+FUZZ_SECONDS="${FUZZ_SECONDS:-12}" bash scripts/fuzz.sh
 
 echo "== [$(date +%T), ${SECONDS}s] ThreadSanitizer build of the concurrency tests (parallel scans, hot reload with deltas, shared indexes, the batch pipeline, the importer's read/apply pipe)"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHASHGUARD_TSAN=ON -DHASHGUARD_BUILD_BENCH=OFF >/dev/null

@@ -379,9 +379,14 @@ std::uint32_t ImportSet::Impl::entry_for(const FeedRecord& r) {
 Error ImportSet::Impl::add(const FeedRecord& r) {
     const std::uint32_t p = prov_for(r), e = entry_for(r);
     Entry& x = entries[e];
-    const std::uint32_t found = by_pair.find(pair_hash(e, p), [&](std::uint32_t c) {
-        return contribs[c].entry == e && contribs[c].prov == p;
-    });
+    // Most hashes are listed once: the (entry, provenance) table holds only
+    // entries with two contributions or more.
+    const std::uint32_t found =
+        x.count == 0   ? kNone
+        : x.count == 1 ? (contribs[x.head].prov == p ? x.head : kNone)
+                       : by_pair.find(pair_hash(e, p), [&](std::uint32_t c) {
+                             return contribs[c].entry == e && contribs[c].prov == p;
+                         });
     if (found != kNone) {  // the same record again (a re-sent page), or listed again after removal
         set_alive(found, true);
         return {};
@@ -392,7 +397,8 @@ Error ImportSet::Impl::add(const FeedRecord& r) {
                                          (x.count >= kMaxPerEntry ? " records list this hash" : " hashes under one id")};
     const auto c = static_cast<std::uint32_t>(contribs.size());
     contribs.push_back(Contribution{e, p, x.head, provs[p].head, false});
-    by_pair.insert(pair_hash(e, p), c);
+    if (x.count == 1) by_pair.insert(pair_hash(e, contribs[x.head].prov), x.head);  // the entry's first, now one of two
+    if (x.count >= 1) by_pair.insert(pair_hash(e, p), c);
     x.head = c;
     provs[p].head = c;
     ++x.count;
