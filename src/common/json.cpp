@@ -6,25 +6,11 @@
 #include <unordered_set>
 
 #include "common/errors.hpp"
+#include "common/utf8.hpp"
 
 namespace hashguard::json {
 
 namespace {
-
-/// Length of the valid UTF-8 sequence starting at s[i], or 0 when invalid.
-std::size_t utf8_sequence(std::string_view s, std::size_t i) noexcept {
-    const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned c = b(i);
-    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return 0;
-    for (std::size_t k = 1; k < n; ++k)
-        if ((b(i + k) & 0xC0) != 0x80) return 0;
-    if (n == 2 && c < 0xC2) return 0;                                   // overlong
-    if (n == 3 && c == 0xE0 && b(i + 1) < 0xA0) return 0;               // overlong
-    if (n == 3 && c == 0xED && b(i + 1) >= 0xA0) return 0;              // surrogates
-    if (n == 4 && (c > 0xF4 || (c == 0xF0 && b(i + 1) < 0x90) || (c == 0xF4 && b(i + 1) >= 0x90))) return 0;
-    return n;
-}
 
 void append_escaped_ascii(std::string& out, unsigned char c) {
     switch (c) {
@@ -56,7 +42,7 @@ void append_string(std::string& out, std::string_view s) {
             ++i;
             continue;
         }
-        const std::size_t n = utf8_sequence(s, i);
+        const std::size_t n = detail::utf8_sequence(s, i);
         if (n == 0) {
             out += "\\ufffd";
             ++i;

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "common/hex.hpp"
+#include "common/utf8.hpp"
 #include "hashguard/video.hpp"
 #include "import/feed.hpp"
 
@@ -123,23 +124,12 @@ bool normalise_vpdq(std::string& hash, std::string& why) {
     return true;
 }
 
-// Length of the valid UTF-8 sequence at s[i] (0: invalid).
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return 0;
-    for (std::size_t k = 1; k < n; ++k)
-        if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-    if (n == 2 && c < 0xC2) return 0;  // overlong
-    return n;
-}
-
 // Text a record carries into lists, delta files and the store: an id must be
 // valid UTF-8 without control characters (it is a field of line formats);
 // labels get U+FFFD for invalid bytes and spaces for control characters.
 bool clean_id(std::string_view id) {
     for (std::size_t i = 0; i < id.size();) {
-        const std::size_t n = utf8_length(id, i);
+        const std::size_t n = detail::utf8_sequence(id, i);
         if (n == 0 || (n == 1 && (static_cast<unsigned char>(id[i]) < 0x20 || id[i] == 0x7F))) return false;
         i += n;
     }
@@ -149,7 +139,7 @@ bool clean_id(std::string_view id) {
 void clean_label(std::string& v) {
     std::string out;
     for (std::size_t i = 0; i < v.size();) {
-        const std::size_t n = utf8_length(v, i);
+        const std::size_t n = detail::utf8_sequence(v, i);
         if (n == 0) {
             out += "\xEF\xBF\xBD";
             ++i;
