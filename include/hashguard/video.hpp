@@ -110,6 +110,14 @@ struct VpdqList {
 /// empty video or an empty list is Status::list_format, "source:line: reason".
 HASHGUARD_API Error parse_vpdq_list(std::string_view text, const std::string& source, VpdqList& out) noexcept;
 
+/// One video as a line parse_vpdq_list reads back: "<id>\t<array>\t<metadata>\n".
+/// The id is written so that it survives the reader (which splits at the first
+/// tab, wants '[' after it, takes '#' lines as comments and strips a leading
+/// "vpdq"): tab, CR, LF and '[' become spaces, and an id starting with '#' or
+/// "vpdq" gets a leading '_'. `array` is the frames' JSON array.
+HASHGUARD_API void append_vpdq_list_line(std::string& out, std::string_view id, std::string_view array,
+                                         std::string_view metadata);
+
 /// How a video matches a listed one (HMA's defaults).
 struct VpdqMatchOptions {
     int distance = 31;         ///< a query frame matches a listed frame within this Hamming distance

@@ -22,6 +22,7 @@
 #include "common/hex.hpp"
 #include "common/secure.hpp"
 #include "hashguard/json.hpp"
+#include "hashguard/video.hpp"
 #include "import/feed.hpp"
 #include "index/index_impl.hpp"
 
@@ -712,13 +713,7 @@ Error ImportSet::vpdq_text(bool allow, std::string& out) const noexcept {
             const Entry& e = impl_->entries[i];
             if (!e.alive || e.allow != allow || e.hash_kind() != HashKind::vpdq) continue;
             impl_->describe(e, id, meta);
-            for (char& c : id)
-                if (c == '\t' || c == '\n' || c == '\r' || c == '[') c = ' ';
-            // The vPDQ list reader takes "#..." as a comment and strips a leading "vpdq ".
-            if (!id.empty() && (id.front() == '#' || id.rfind("vpdq", 0) == 0)) id.insert(0, "_");
-            out += (id.empty() ? "video" : id) + "\t";
-            out += impl_->text(e.text_handle(), e.text_len());
-            out += "\t" + meta + "\n";
+            append_vpdq_list_line(out, id.empty() ? "video" : id, impl_->text(e.text_handle(), e.text_len()), meta);
         }
         return {};
     });

@@ -11,6 +11,7 @@
 
 #include "hashguard/json.hpp"
 #include "hashguard/lists.hpp"
+#include "hashguard/video.hpp"
 #include "sync_files.hpp"
 
 namespace hashguard::store {
@@ -87,14 +88,7 @@ Error write_base(Connection& db, const std::string& dir, long long list_id, long
     if (l.kind == "vpdq") {
         std::string text;
         Error e = for_each_row(db, select, [&](const Rows& rows, int i) -> Error {
-            // The vPDQ list reader splits at the first tab, wants '[' after it and takes
-            // '#' lines as comments: ids are written so that they read back.
-            std::string id(rows.text(i, 1));
-            for (char& c : id)
-                if (c == '\t' || c == '\n' || c == '\r' || c == '[') c = ' ';
-            if (!id.empty() && (id.front() == '#' || id.rfind("vpdq", 0) == 0)) id.insert(0, "_");
-            text.append(id).append("\t").append(rows.text(i, 0)).append("\t").append(rows.text(i, 2));
-            text += '\n';
+            append_vpdq_list_line(text, rows.text(i, 1), rows.text(i, 0), rows.text(i, 2));
             return {};
         });
         return e ? e : write_file_atomic(path, text);

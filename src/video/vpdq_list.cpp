@@ -157,4 +157,13 @@ Error parse_vpdq_list(std::string_view text, const std::string& source, VpdqList
     }
 }
 
+void append_vpdq_list_line(std::string& out, std::string_view id, std::string_view array, std::string_view metadata) {
+    if (!id.empty() && (id.front() == '#' || id.substr(0, 4) == "vpdq")) out += '_';
+    const std::size_t start = out.size();
+    out.append(id);
+    for (std::size_t i = start; i < out.size(); ++i)
+        if (out[i] == '\t' || out[i] == '\n' || out[i] == '\r' || out[i] == '[') out[i] = ' ';
+    out.append("\t").append(array).append("\t").append(metadata) += '\n';
+}
+
 }  // namespace hashguard
