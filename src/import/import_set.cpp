@@ -246,18 +246,18 @@ struct ImportSet::Impl {
     FlatTable by_hash, by_id;
     std::size_t live = 0;
     bool poisoned = false;
-    // Undo for one file (apply_file): contributions whose state changed, with
-    // their state before; what existed when the file began.
+    // Undo for one file (apply_file): the contributions whose state changed, in
+    // order; what existed when the file began.
     struct Savepoint {
         std::size_t entries, provs, contribs, sources;
         std::pair<std::size_t, std::size_t> arena;
     };
-    std::vector<std::pair<std::uint32_t, bool>> journal;
+    std::vector<std::uint32_t> journal;  // each a change of that contribution's `alive` (undone by changing it back)
     bool journaling = false;
     void set_alive(std::uint32_t c, bool alive) {
         Contribution& k = contribs[c];
         if (k.alive == alive) return;
-        if (journaling) journal.emplace_back(c, k.alive);
+        if (journaling) journal.push_back(c);
         k.alive = alive;
         Entry& e = entries[k.entry];
         alive ? ++provs[k.prov].alive : --provs[k.prov].alive;
@@ -415,7 +415,7 @@ void ImportSet::Impl::retire(std::uint32_t c) { set_alive(c, false); }
 // rebuilt without the dropped items.
 void ImportSet::Impl::rollback(const Savepoint& sp) {
     journaling = false;
-    for (auto it = journal.rbegin(); it != journal.rend(); ++it) set_alive(it->first, it->second);
+    for (auto it = journal.rbegin(); it != journal.rend(); ++it) set_alive(*it, !contribs[*it].alive);
     journal.clear();
     for (std::size_t c = contribs.size(); c-- > sp.contribs;) {
         const Contribution& k = contribs[c];
